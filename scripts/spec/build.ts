@@ -1,0 +1,423 @@
+/**
+ * Builds the normalized OpenAPI 3.1 document (openapi/convai.yaml) from either the reference
+ * pages' fragments or a standard OpenAPI 3.x document. Pure: inputs in, document out; the
+ * command line and file handling are in scripts/build-spec.ts.
+ */
+import { normalizeDialect } from "./dialect.ts";
+import {
+  type Json,
+  type JsonObject,
+  SpecError,
+  clone,
+  deepEqual,
+  forEachRef,
+  isObject,
+  mapTree,
+  resolveLocalRef,
+  sortKeys,
+} from "./json.ts";
+
+export interface OperationEntry {
+  method: string;
+  path: string;
+  operationId: string;
+}
+
+export interface PatchOp {
+  reason: string;
+  op: "add" | "replace";
+  at: string[];
+  value: Json;
+}
+
+export interface Patches {
+  info: JsonObject;
+  servers: Json[];
+  operations: OperationEntry[];
+  security: { scheme: string; header: string };
+  validationError: { schema: string; schemas: JsonObject };
+  patches: PatchOp[];
+  resolve: Record<string, { source: string; reason: string }>;
+}
+
+export interface Fragment {
+  /** File name, used in error messages. */
+  name: string;
+  doc: JsonObject;
+}
+
+export type BuildInput =
+  { kind: "fragments"; fragments: Fragment[] } | { kind: "standard"; name: string; doc: JsonObject; all?: boolean };
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/** Checks the shape of openapi/patches.yaml so a typo fails loudly, not silently. */
+export function parsePatches(raw: unknown, file = "openapi/patches.yaml"): Patches {
+  const fail = (msg: string): never => {
+    throw new SpecError(`${file}: ${msg}`);
+  };
+  if (!isObject(raw)) fail("expected a mapping at the top level");
+  const p = raw as JsonObject;
+  if (!Array.isArray(p.operations) || p.operations.length === 0) fail("`operations` must list the operations");
+  const ids = new Set<string>();
+  for (const op of p.operations as Json[]) {
+    if (!isObject(op) || typeof op.method !== "string" || typeof op.path !== "string") {
+      fail(`each operation needs method, path and operationId: ${JSON.stringify(op)}`);
+    }
+    const id = (op as JsonObject).operationId;
+    if (typeof id !== "string" || !/^[a-z][A-Za-z0-9]*$/.test(id))
+      fail(`operationId ${JSON.stringify(id)} is not camelCase`);
+    if (ids.has(id as string)) fail(`operationId ${String(id)} is used twice`);
+    ids.add(id as string);
+  }
+  const sec = p.security;
+  if (!isObject(sec) || typeof sec.scheme !== "string" || typeof sec.header !== "string") {
+    fail("`security` needs scheme and header");
+  }
+  const ve = p.validationError;
+  if (!isObject(ve) || typeof ve.schema !== "string" || !isObject(ve.schemas)) {
+    fail("`validationError` needs schema and schemas");
+  }
+  const patches = (p.patches ?? []) as Json[];
+  if (!Array.isArray(patches)) fail("`patches` must be a list");
+  patches.forEach((patch, i) => {
+    if (!isObject(patch)) return fail(`patch #${i + 1} is not a mapping`);
+    if (typeof patch.reason !== "string" || patch.reason.trim() === "") fail(`patch #${i + 1} has no reason`);
+    if (patch.op !== "add" && patch.op !== "replace") fail(`patch #${i + 1}: op must be add or replace`);
+    if (!Array.isArray(patch.at) || patch.at.length === 0 || !patch.at.every((k) => typeof k === "string")) {
+      fail(`patch #${i + 1}: at must be a non-empty list of keys`);
+    }
+    if (!("value" in patch)) fail(`patch #${i + 1} has no value`);
+  });
+  const resolve = (p.resolve ?? {}) as JsonObject;
+  for (const [name, r] of Object.entries(resolve)) {
+    if (!isObject(r) || typeof r.source !== "string" || typeof r.reason !== "string" || !r.reason.trim()) {
+      fail(`resolve.${name} needs source and reason`);
+    }
+  }
+  return {
+    info: isObject(p.info) ? p.info : { title: "API", version: "1" },
+    servers: Array.isArray(p.servers) ? p.servers : [],
+    operations: p.operations as unknown as OperationEntry[],
+    security: sec as unknown as Patches["security"],
+    validationError: ve as unknown as Patches["validationError"],
+    patches: patches as unknown as PatchOp[],
+    resolve: resolve as unknown as Patches["resolve"],
+  };
+}
+
+/** The whole pipeline. The output depends only on the inputs (same input, same document). */
+export function buildSpec(input: BuildInput, patches: Patches): JsonObject {
+  let doc: JsonObject;
+  let all = false;
+  if (input.kind === "fragments") {
+    if (input.fragments.length === 0) throw new SpecError("no fragments to build from");
+    doc = mergeFragments(input.fragments, patches);
+    doc.info = clone(patches.info);
+  } else {
+    if (typeof input.doc.openapi !== "string" || !/^3\.[01]\./.test(input.doc.openapi)) {
+      throw new SpecError(`${input.name}: not an OpenAPI 3.0 or 3.1 document (openapi: ${String(input.doc.openapi)})`);
+    }
+    doc = normalizeDialect(clone(input.doc), input.name);
+    if (input.doc.openapi.startsWith("3.0.")) doc = upgradeNullable(doc);
+    all = input.all ?? false;
+  }
+  doc.openapi = "3.1.1";
+  if (!Array.isArray(doc.servers) || doc.servers.length === 0) doc.servers = clone(patches.servers as Json);
+  selectOperations(doc, patches, all, input.kind === "fragments" ? "the fragments" : input.name);
+  applySecurity(doc, patches);
+  applyValidationError(doc, patches);
+  applyPatches(doc, patches);
+  checkRefs(doc, "the built document");
+  if (!all) pruneComponents(doc);
+  return ordered(doc);
+}
+
+/** Merges the per-page fragments: operations field by field, components only when identical. */
+export function mergeFragments(fragments: Fragment[], patches: Patches): JsonObject {
+  const sorted = [...fragments].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const normalized = sorted.map((f) => ({ name: f.name, doc: normalizeDialect(clone(f.doc), f.name) }));
+  const paths: JsonObject = {};
+  const versions = new Map<string, { name: string; op: Json }[]>();
+  const components: Record<string, JsonObject> = {};
+  const componentOrigin = new Map<string, string>();
+
+  for (const { name, doc } of normalized) {
+    if (typeof doc.openapi !== "string" || !doc.openapi.startsWith("3.")) {
+      throw new SpecError(`${name}: not an OpenAPI 3 fragment`);
+    }
+    for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+      if (!isObject(item)) continue;
+      const target = (paths[path] ??= {}) as JsonObject;
+      for (const [method, op] of Object.entries(item)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        const earlier = versions.get(key) ?? [];
+        versions.set(key, [...earlier, { name, op }]);
+        const seen = target[method];
+        target[method] = seen === undefined ? op : mergeOperation(seen, op, [key], earlier, name);
+      }
+    }
+    for (const [section, entries] of Object.entries(isObject(doc.components) ? doc.components : {})) {
+      if (!isObject(entries)) continue;
+      const target = (components[section] ??= {});
+      for (const [cname, body] of Object.entries(entries)) {
+        const key = `${section}/${cname}`;
+        const first = componentOrigin.get(key);
+        if (first === undefined) {
+          target[cname] = body;
+          componentOrigin.set(key, name);
+        } else if (!deepEqual(target[cname], body)) {
+          const resolution = patches.resolve[cname];
+          if (!resolution || (resolution.source !== first && resolution.source !== name)) {
+            throw new SpecError(
+              `components.${section}.${cname} is defined differently in ${first} and ${name}; ` +
+                `add resolve.${cname} to openapi/patches.yaml to choose one`,
+            );
+          }
+          if (resolution.source === name) target[cname] = body;
+          // Later sources compare against the chosen body; remember who supplied it.
+          componentOrigin.set(key, resolution.source);
+        }
+      }
+    }
+  }
+  // Each fragment's references must resolve in the merged components.
+  const merged: JsonObject = { openapi: "3.1.1", info: {}, paths, components };
+  for (const { name, doc } of normalized) {
+    forEachRef(doc, (ref, at) => {
+      if (resolveLocalRef(merged, ref) === undefined) {
+        throw new SpecError(`${name}: $ref ${ref} at ${at} does not resolve`);
+      }
+    });
+  }
+  return merged;
+}
+
+/**
+ * Two pages describing one operation: fields present in only one are kept, parameters are
+ * merged by name and location, and two different values for one field are an error naming the
+ * pages that disagree. Key order follows the first page (sources are taken in file-name order).
+ */
+function mergeOperation(a: Json, b: Json, at: string[], earlier: { name: string; op: Json }[], source: string): Json {
+  if (deepEqual(a, b)) return a;
+  const last = at[at.length - 1];
+  if (Array.isArray(a) && Array.isArray(b) && last === "parameters") {
+    const out = [...a];
+    for (const param of b) {
+      const i = out.findIndex((p) => isObject(p) && isObject(param) && p.name === param.name && p.in === param.in);
+      if (i < 0) out.push(param);
+      else out[i] = mergeOperation(out[i]!, param, [...at, String((param as JsonObject).name)], earlier, source);
+    }
+    return out;
+  }
+  if (isObject(a) && isObject(b)) {
+    const out: JsonObject = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in a ? mergeOperation(a[k]!, v, [...at, k], earlier, source) : v;
+    return out;
+  }
+  const from = earlier.filter((e) => deepEqual(valueAt(e.op, at.slice(1)), a)).map((e) => e.name);
+  throw new SpecError(
+    `${at.join(" ")} differs between ${from.join(", ") || "earlier pages"} (${JSON.stringify(a)}) ` +
+      `and ${source} (${JSON.stringify(b)}); make the sources agree or add a patch`,
+  );
+}
+
+/** The value at a merge path; after `parameters` a key is a parameter's name. */
+function valueAt(node: Json | undefined, keys: string[]): Json | undefined {
+  return keys.reduce<Json | undefined>((n, k, i) => {
+    if (Array.isArray(n) && keys[i - 1] === "parameters") return n.find((p) => isObject(p) && p.name === k);
+    return isObject(n) ? n[k] : undefined;
+  }, node);
+}
+
+/** OpenAPI 3.0 `nullable: true` written the 3.1 way. */
+function upgradeNullable(doc: JsonObject): JsonObject {
+  return mapTree(doc, (node) => {
+    if (!isObject(node) || node.nullable !== true) return node;
+    const { nullable: _n, ...rest } = node;
+    if (typeof rest.type === "string") {
+      const out: JsonObject = { ...rest, type: [rest.type, "null"] };
+      if (Array.isArray(rest.enum) && !rest.enum.includes(null)) out.enum = [...rest.enum, null];
+      return out;
+    }
+    return { anyOf: [rest, { type: "null" }] };
+  }) as JsonObject;
+}
+
+function operationsOf(doc: JsonObject): [string, string, JsonObject][] {
+  const out: [string, string, JsonObject][] = [];
+  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+    if (!isObject(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (isObject(op)) out.push([path, method, op]);
+    }
+  }
+  return out;
+}
+
+/** Keeps the listed operations (or all), and gives each a unique camelCase operationId. */
+function selectOperations(doc: JsonObject, patches: Patches, all: boolean, source: string): void {
+  const wanted = new Map(patches.operations.map((o) => [`${o.method.toLowerCase()} ${o.path}`, o.operationId]));
+  const found = new Set<string>();
+  const used = new Set(patches.operations.map((o) => o.operationId));
+  const paths = isObject(doc.paths) ? doc.paths : {};
+  for (const [path, method, op] of operationsOf(doc)) {
+    const key = `${method} ${path}`;
+    const id = wanted.get(key);
+    if (id !== undefined) {
+      op.operationId = id;
+      found.add(key);
+    } else if (all) {
+      op.operationId = uniqueId(camelCase(typeof op.operationId === "string" ? op.operationId : key), used);
+    } else {
+      delete (paths[path] as JsonObject)[method];
+    }
+  }
+  const missing = [...wanted.keys()].filter((k) => !found.has(k));
+  if (missing.length) {
+    throw new SpecError(`${source} lacks ${missing.map((k) => k.replace(/^\w+/, (m) => m.toUpperCase())).join(", ")}`);
+  }
+  for (const [path, item] of Object.entries(paths)) {
+    if (isObject(item) && !METHODS.some((m) => m in item)) delete paths[path];
+  }
+}
+
+export function camelCase(text: string): string {
+  const words = text.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
+  const out = words
+    .map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1).toLowerCase()))
+    .join("");
+  return /^[0-9]/.test(out) ? `op${out}` : out || "operation";
+}
+
+function uniqueId(base: string, used: Set<string>): string {
+  let id = base;
+  for (let n = 2; used.has(id); n++) id = `${base}${n}`;
+  used.add(id);
+  return id;
+}
+
+/** The API-key header parameter becomes a security scheme on the operations that took it. */
+function applySecurity(doc: JsonObject, patches: Patches): void {
+  const header = patches.security.header.toLowerCase();
+  const components = (doc.components = isObject(doc.components) ? doc.components : {});
+  const schemes = (components.securitySchemes = isObject(components.securitySchemes) ? components.securitySchemes : {});
+  // Reuse a scheme the source already declares for the same header.
+  let name = Object.entries(schemes).find(
+    ([, s]) => isObject(s) && s.type === "apiKey" && s.in === "header" && String(s.name).toLowerCase() === header,
+  )?.[0];
+  if (name === undefined) {
+    name = patches.security.scheme;
+    schemes[name] = { type: "apiKey", in: "header", name: patches.security.header };
+  }
+  const wanted = new Set(patches.operations.map((o) => o.operationId));
+  for (const [, , op] of operationsOf(doc)) {
+    const params = Array.isArray(op.parameters) ? op.parameters : [];
+    const isKey = (p: Json) => isObject(p) && p.in === "header" && String(p.name).toLowerCase() === header;
+    const hadKey = params.some(isKey);
+    if (hadKey) op.parameters = params.filter((p) => !isKey(p));
+    if (hadKey || (wanted.has(String(op.operationId)) && op.security === undefined)) op.security = [{ [name]: [] }];
+  }
+}
+
+/** Empty 422 responses get the validation-error body the API sends. */
+function applyValidationError(doc: JsonObject, patches: Patches): void {
+  const { schema, schemas } = patches.validationError;
+  let used = false;
+  for (const [, , op] of operationsOf(doc)) {
+    const responses = isObject(op.responses) ? op.responses : undefined;
+    const r422 = responses?.["422"];
+    if (!isObject(r422) || "$ref" in r422) continue; // a shared response: the source defines it
+    if (isObject(r422.content) && Object.keys(r422.content).length > 0) continue;
+    r422.content = { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } };
+    used = true;
+  }
+  if (!used) return;
+  const components = doc.components as JsonObject;
+  const target = (components.schemas = isObject(components.schemas) ? components.schemas : {});
+  for (const [name, body] of Object.entries(schemas)) target[name] ??= clone(body);
+}
+
+function applyPatches(doc: JsonObject, patches: Patches): void {
+  patches.patches.forEach((patch, i) => {
+    const label = `patch #${i + 1} (${patch.at.join(" ")})`;
+    let parent: Json = doc;
+    for (const key of patch.at.slice(0, -1)) {
+      parent = isObject(parent) ? parent[key]! : undefined!;
+      if (!isObject(parent)) throw new SpecError(`${label}: ${key} does not exist; the patch no longer fits the spec`);
+    }
+    const obj = parent as JsonObject;
+    const key = patch.at[patch.at.length - 1]!;
+    const current = obj[key];
+    if (patch.op === "replace") {
+      if (current === undefined) throw new SpecError(`${label}: nothing to replace`);
+      obj[key] = clone(patch.value);
+    } else if (current === undefined) {
+      obj[key] = clone(patch.value);
+    } else if (Array.isArray(current)) {
+      const v = patch.value;
+      const present = current.some(
+        (e) =>
+          deepEqual(e, v) || (isObject(e) && isObject(v) && e.name !== undefined && e.name === v.name && e.in === v.in),
+      );
+      if (!present) current.push(clone(v));
+    }
+    // `add` onto an existing non-array value: the source already has it.
+  });
+}
+
+/** Every `$ref` must point at something in the document. */
+export function checkRefs(doc: JsonObject, source: string): void {
+  const broken: string[] = [];
+  forEachRef(doc, (ref, at) => {
+    if (resolveLocalRef(doc, ref) === undefined) broken.push(`${ref} (at ${at})`);
+  });
+  if (broken.length) throw new SpecError(`${source}: unresolved $ref: ${broken.join(", ")}`);
+}
+
+/** Drops components nothing reaches from the operations. */
+function pruneComponents(doc: JsonObject): void {
+  const components = isObject(doc.components) ? doc.components : {};
+  const reached = new Set<string>();
+  const queue: Json[] = [doc.paths ?? {}];
+  while (queue.length) {
+    forEachRef(queue.pop()!, (ref) => {
+      if (reached.has(ref)) return;
+      reached.add(ref);
+      const target = resolveLocalRef(doc, ref);
+      if (target !== undefined) queue.push(target);
+    });
+  }
+  for (const [section, entries] of Object.entries(components)) {
+    if (section === "securitySchemes" || !isObject(entries)) continue;
+    for (const name of Object.keys(entries)) {
+      if (!reached.has(`#/components/${section}/${name}`)) delete entries[name];
+    }
+    if (Object.keys(entries).length === 0) delete components[section];
+  }
+}
+
+/** Stable order: top-level keys conventional, paths and components sorted by name. */
+function ordered(doc: JsonObject): JsonObject {
+  const paths = sortKeys(isObject(doc.paths) ? doc.paths : {});
+  for (const [p, item] of Object.entries(paths)) {
+    if (!isObject(item)) continue;
+    paths[p] = sortKeys(item, (a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+  const components = sortKeys(isObject(doc.components) ? doc.components : {});
+  for (const [section, entries] of Object.entries(components)) {
+    if (isObject(entries)) components[section] = sortKeys(entries);
+  }
+  const top = ["openapi", "info", "servers", "security", "tags", "paths", "webhooks", "components"];
+  const out: JsonObject = {};
+  for (const k of top)
+    if (doc[k] !== undefined) out[k] = k === "paths" ? paths : k === "components" ? components : doc[k]!;
+  for (const k of Object.keys(doc).sort()) if (!(k in out)) out[k] = doc[k]!;
+  return out;
+}
+
+function rank(key: string): number {
+  const i = METHODS.indexOf(key);
+  return i < 0 ? -1 : i;
+}

@@ -1,0 +1,69 @@
+/** The generated types read as the wire does. Checked by vitest's typecheck mode and by tsc. */
+import { describe, expectTypeOf, it } from "vitest";
+import type { components, operations, paths } from "../src/generated/schema.ts";
+
+type Schemas = components["schemas"];
+type Json200<O> = O extends { responses: { 200: { content: { "application/json": infer B } } } } ? B : never;
+
+describe("generated types", () => {
+  it("writes enums as their values", () => {
+    expectTypeOf<Schemas["EvaluationSuccessResult"]>().toEqualTypeOf<"success" | "failure" | "unknown">();
+    expectTypeOf<Schemas["UserFeedbackScore"]>().toEqualTypeOf<"like" | "dislike">();
+  });
+
+  it("gives each system tool result a string-literal result_type", () => {
+    type Result = NonNullable<Schemas["ConversationHistoryTranscriptSystemToolResultCommonModel"]["result"]>;
+    expectTypeOf<Schemas["EndCallToolResultModel"]["result_type"]>().toEqualTypeOf<"end_call_success">();
+    expectTypeOf<Result["result_type"]>().toEqualTypeOf<
+      | "end_call_success"
+      | "language_detection_success"
+      | "transfer_to_agent_success"
+      | "transfer_to_agent_error"
+      | "transfer_to_number_twilio_success"
+      | "transfer_to_number_sip_success"
+      | "transfer_to_number_error"
+      | "skip_turn_success"
+      | "play_dtmf_success"
+      | "play_dtmf_error"
+      | "voicemail_detection_success"
+      | "testing_tool_result"
+    >();
+    expectTypeOf<
+      Schemas["ConversationHistoryTranscriptSystemToolResultCommonModel"]["type"]
+    >().toEqualTypeOf<"system">();
+  });
+
+  it("types the list query with page_size and cursor", () => {
+    type Query = NonNullable<operations["listConversations"]["parameters"]["query"]>;
+    expectTypeOf<Query["page_size"]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Query["cursor"]>().toEqualTypeOf<string | null | undefined>();
+    expectTypeOf<Query["call_successful"]>().toEqualTypeOf<"success" | "failure" | "unknown" | null | undefined>();
+  });
+
+  it("asks no operation for an xi-api-key parameter", () => {
+    type Headers = {
+      [K in keyof operations]: operations[K]["parameters"]["header"];
+    }[keyof operations];
+    expectTypeOf<Headers>().toEqualTypeOf<undefined>();
+  });
+
+  it("types the audio 200 response as a binary body", () => {
+    type Audio = operations["getConversationAudio"]["responses"][200]["content"];
+    expectTypeOf<Audio>().toEqualTypeOf<{ "audio/mpeg": Blob }>();
+  });
+
+  it("types the 422 response as the validation error", () => {
+    type Detail = operations["getConversation"]["responses"][422]["content"]["application/json"]["detail"];
+    expectTypeOf<Detail[number]["loc"]>().toEqualTypeOf<(string | number)[]>();
+    expectTypeOf<Detail[number]["msg"]>().toEqualTypeOf<string>();
+  });
+
+  it("maps every path and method to its operation", () => {
+    expectTypeOf<paths["/v1/convai/conversations/{conversation_id}"]["delete"]>().toEqualTypeOf<
+      operations["deleteConversation"]
+    >();
+    expectTypeOf<Json200<operations["getConversationToken"]>>().toEqualTypeOf<Schemas["TokenResponseModel"]>();
+    type TokenQuery = operations["getConversationToken"]["parameters"]["query"];
+    expectTypeOf<TokenQuery["branch_id"]>().toEqualTypeOf<string | null | undefined>();
+  });
+});
