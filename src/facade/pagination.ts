@@ -1,0 +1,92 @@
+/**
+ * One generic cursor walker. Lazy: a page is fetched only when the loop asks for an item past
+ * the ones already fetched, so a `break` stops fetching. Guarded: a cursor the API already gave,
+ * or `has_more` without a cursor, ends in an error instead of a loop.
+ */
+
+export interface CursorSource<Page, Item> {
+  /** Fetches the page after `cursor` (the first page when `cursor` is undefined). */
+  fetchPage(cursor: string | undefined): Promise<Page>;
+  items(page: Page): readonly Item[];
+  /** The cursor of the next page, or undefined when this is the last page. */
+  next(page: Page): string | undefined;
+  /** Names the list in error messages. */
+  label: string;
+}
+
+export class PaginationError extends Error {
+  override name = "PaginationError";
+}
+
+/**
+ * An async iterable over every item of every page, with `.pages()` for whole pages and
+ * `.toArray({ max })` to collect with a bound.
+ *
+ * @example
+ * for await (const c of convai.conversations.list({ agent_id })) {
+ *   if (c.start_time_unix_secs < since) break; // newest first: stop early, no further requests
+ * }
+ */
+export class Paginator<Page, Item> implements AsyncIterable<Item> {
+  readonly #source: CursorSource<Page, Item>;
+  readonly #start: string | undefined;
+
+  constructor(source: CursorSource<Page, Item>, startCursor?: string) {
+    this.#source = source;
+    this.#start = startCursor;
+  }
+
+  /** Yields whole pages, fetching each only when asked for. */
+  async *pages(): AsyncGenerator<Page, void, undefined> {
+    const source = this.#source;
+    const seen = new Set<string>();
+    let cursor = this.#start;
+    for (;;) {
+      const page = await source.fetchPage(cursor);
+      yield page;
+      const next = source.next(page);
+      if (next === undefined) return;
+      if (seen.has(next) || next === this.#start) {
+        throw new PaginationError(`${source.label}: the API returned cursor ${JSON.stringify(next)} twice; stopping`);
+      }
+      seen.add(next);
+      cursor = next;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Item, void, undefined> {
+    for await (const page of this.pages()) yield* this.#source.items(page);
+  }
+
+  /**
+   * Collects items until `max` are in hand or the list ends; fetches no page beyond that.
+   *
+   * @example
+   * const recent = await convai.conversations.list({ page_size: 100 }).toArray({ max: 500 });
+   */
+  async toArray({ max }: { max: number }): Promise<Item[]> {
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`${this.#source.label}: toArray needs max, a positive integer, got ${String(max)}`);
+    }
+    const out: Item[] = [];
+    for await (const page of this.pages()) {
+      for (const item of this.#source.items(page)) {
+        out.push(item);
+        if (out.length >= max) return out;
+      }
+    }
+    return out;
+  }
+}
+
+/** `has_more`/`next_cursor` pages, as the conversations list returns them. */
+export function nextCursorOf(
+  label: string,
+  page: { has_more: boolean; next_cursor?: string | null },
+): string | undefined {
+  if (!page.has_more) return undefined;
+  if (typeof page.next_cursor !== "string" || page.next_cursor === "") {
+    throw new PaginationError(`${label}: the API said has_more but sent no next_cursor; stopping`);
+  }
+  return page.next_cursor;
+}

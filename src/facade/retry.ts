@@ -1,0 +1,67 @@
+/**
+ * When and how long to wait before trying a request again. Defaults in one place: up to
+ * `maxRetries` (2) more attempts, for methods that are safe to repeat, on statuses that say "try
+ * later", after `Retry-After` when the API sends it, else 0.5 s · 2ⁿ (at most 8 s) with jitter.
+ */
+
+/** Statuses worth another attempt: timeout, too many requests, transient server failures. */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Repeating these changes nothing on the server; POST (feedback) is never repeated. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
+
+const INITIAL_DELAY_MS = 500;
+const MAX_BACKOFF_MS = 8_000;
+/** A longer `Retry-After` is cut to this: a caller waits at most a minute per attempt. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Errors raised before the request left the machine (refused, DNS): nothing reached the server,
+ * so even a POST may be sent again.
+ */
+const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
+export function neverSent(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as never, i++) {
+    if (typeof e.code === "string" && NEVER_SENT_CODES.has(e.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Milliseconds to wait before attempt `attempt + 1`. `retry-after-ms`, then `Retry-After`
+ * (seconds or an HTTP date), each capped at a minute; otherwise exponential backoff, jittered
+ * down by up to a quarter so that clients that failed together do not retry together.
+ */
+export function retryDelay(attempt: number, headers?: Headers, random: () => number = Math.random): number {
+  const fromServer = retryAfterMs(headers);
+  if (fromServer !== undefined) return Math.min(fromServer, MAX_RETRY_AFTER_MS);
+  const backoff = Math.min(INITIAL_DELAY_MS * 2 ** attempt, MAX_BACKOFF_MS);
+  return Math.round(backoff * (1 - 0.25 * random()));
+}
+
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const ms = headers?.get("retry-after-ms");
+  if (ms && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms);
+  const value = headers?.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

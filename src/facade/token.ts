@@ -1,0 +1,67 @@
+/**
+ * Reading a WebRTC conversation token on the server. The token is a LiveKit access token (a
+ * JWT); its `video.room` names the room `room_agent_<agent id>_conv_<conversation id>`. The
+ * official browser client takes the conversation id from that name with `conv_[a-zA-Z0-9]+`;
+ * this does the same before any browser connects. No signature check: the token is the API's.
+ */
+
+const CONVERSATION_ID = /conv_[a-zA-Z0-9]+/g;
+
+/** The decoded payload of a JWT. Throws a TypeError naming what is wrong when `token` is not one. */
+export function decodeJwtPayload(token: string): Record<string, unknown> {
+  if (typeof token !== "string") throw new TypeError(`expected a JWT string, got ${typeof token}`);
+  const parts = token.split(".");
+  if (parts.length !== 3) throw new TypeError(`not a JWT: expected 3 dot-separated parts, found ${parts.length}`);
+  const encoded = parts[1]!;
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) throw new TypeError("not a JWT: the payload is not base64url");
+  let json: string;
+  try {
+    const base64 = encoded.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+    const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
+    json = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    throw new TypeError("not a JWT: the payload is not base64url");
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(json);
+  } catch {
+    throw new TypeError("not a JWT: the payload is not JSON");
+  }
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+    throw new TypeError("not a JWT: the payload is not a JSON object");
+  }
+  return payload as Record<string, unknown>;
+}
+
+/**
+ * The conversation id a WebRTC token was minted for: from the room name (`video.room`), else
+ * from the subject (`sub`); `undefined` when the token holds none. Runs anywhere (no `node:`).
+ *
+ * @example
+ * const { token } = await convai.sessions.webrtcToken({ agent_id });
+ * conversationIdFromToken(token); // "conv_01jz…"
+ */
+export function conversationIdFromToken(token: string): string | undefined {
+  const payload = decodeJwtPayload(token);
+  const video = payload.video as { room?: unknown } | undefined;
+  return lastConversationId(video?.room) ?? lastConversationId(payload.sub);
+}
+
+/**
+ * When the token stops being accepted (its `exp`), or `undefined` when it has none.
+ *
+ * @example
+ * const msLeft = tokenExpiresAt(token)!.getTime() - Date.now();
+ */
+export function tokenExpiresAt(token: string): Date | undefined {
+  const exp = decodeJwtPayload(token).exp;
+  return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : undefined;
+}
+
+/** The last `conv_…` in a string: the room name puts the agent first and the conversation last. */
+function lastConversationId(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const matches = value.match(CONVERSATION_ID);
+  return matches ? matches[matches.length - 1] : undefined;
+}
