@@ -19,3 +19,31 @@ export {
 export { PaginationError, Paginator } from "./facade/pagination.ts";
 export { conversationIdFromToken, decodeJwtPayload, tokenExpiresAt } from "./facade/token.ts";
 export type * from "./types.ts";
+export {
+  UnknownVariantError,
+  isBy,
+  isInitiationTrigger,
+  isPhoneCall,
+  isSystemResult,
+  isToolCall,
+  isToolResult,
+  isWorkflowStep,
+  matchBy,
+  matchInitiationTrigger,
+  matchPhoneCall,
+  matchSystemResult,
+  matchToolCall,
+  matchToolResult,
+  matchWorkflowStep,
+  type Guard,
+  type Match,
+  type Untyped,
+  type Variant,
+} from "./facade/narrowing.ts";
+export {
+  pairToolCalls,
+  toolResults,
+  type ToolCallPair,
+  type ToolResultEntry,
+  type TranscriptSource,
+} from "./facade/walk.ts";

@@ -42,18 +42,18 @@ async function send(request: Request, options: TransportOptions, timeoutMs: numb
     let response: Response;
     let stage = "connection failed";
     try {
-      response = await options.fetch(
-        new Request(url, {
-          method,
-          headers: request.headers,
-          body,
-          signal: controller.signal,
-          redirect: request.redirect,
-        }),
-      );
+      const attemptRequest = new Request(url, {
+        method,
+        headers: request.headers,
+        body,
+        signal: controller.signal,
+        redirect: request.redirect,
+      });
+      // Raced against the signal too: a custom fetch that ignores it must not hang the call.
+      response = await untilAborted(options.fetch(attemptRequest), controller.signal);
       if (readsWithinAttempt(response)) {
         stage = "the response body was cut short";
-        response = await buffered(response);
+        response = await untilAborted(buffered(response, url), controller.signal);
         settle();
       } else {
         // A stream: the timeout covers the wait for headers; the caller's signal still ends it.
@@ -79,6 +79,18 @@ async function send(request: Request, options: TransportOptions, timeoutMs: numb
   }
 }
 
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
+}
+
 function readsWithinAttempt(response: Response): boolean {
   if (!response.ok || response.body === null) return true;
   const type = response.headers.get("content-type") ?? "";
@@ -86,13 +98,14 @@ function readsWithinAttempt(response: Response): boolean {
 }
 
 /** The same response with its body already in memory, so reading it later cannot fail. */
-async function buffered(response: Response): Promise<Response> {
+async function buffered(response: Response, url: string): Promise<Response> {
   const bytes = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
   const copy = new Response(bytes, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
-  Object.defineProperty(copy, "url", { value: response.url });
+  // Errors report the path; a custom fetch's Response may have no url of its own.
+  Object.defineProperty(copy, "url", { value: response.url || url });
   return copy;
 }

@@ -1,0 +1,120 @@
+/**
+ * Walking a conversation's tool activity. Workflow tools run other tools, and the API reports
+ * those inside the workflow result (`result.steps[].results` and `.requests` of `nested_tools`
+ * steps, to any depth), not in the turn; these walkers reach them. Both are lazy generators:
+ * nothing is read before the first `next()`, and a `break` stops the walk.
+ */
+import type { ToolCall, ToolResult, TranscriptTurn, WorkflowToolResult } from "../types.ts";
+import { isToolResult, isWorkflowStep } from "./narrowing.ts";
+
+/** A conversation (only its transcript is read) or its transcript. */
+export type TranscriptSource = { readonly transcript: readonly TranscriptTurn[] } | readonly TranscriptTurn[];
+
+/** A tool result with where it was found. */
+export interface ToolResultEntry {
+  readonly result: ToolResult;
+  /** The transcript turn that holds the result (for a nested result, the turn of its outermost workflow). */
+  readonly turn: TranscriptTurn;
+  readonly turnIndex: number;
+  /** The workflow result whose `nested_tools` step holds this result; undefined for a result of the turn itself. */
+  readonly parent: WorkflowToolResult | undefined;
+}
+
+/** A tool call with its result, matched by `request_id`. */
+export interface ToolCallPair {
+  readonly call: ToolCall;
+  /** The result with the call's `request_id`, found anywhere in the conversation; undefined when there is none. */
+  readonly result: ToolResult | undefined;
+  /** The transcript turn that holds the call (for a nested call, the turn of its workflow result). */
+  readonly turn: TranscriptTurn;
+  readonly turnIndex: number;
+  /** The workflow result whose `nested_tools` step made this call; undefined for a call of the turn itself. */
+  readonly parent: WorkflowToolResult | undefined;
+}
+
+/**
+ * Every tool result of a conversation, in transcript order, each workflow result followed by the
+ * results nested in its steps (depth first, to any depth).
+ *
+ * @example
+ * for (const { result, turnIndex, parent } of toolResults(conversation)) {
+ *   if (result.is_error) console.log(`turn ${turnIndex}: ${result.tool_name} failed`, parent?.tool_name ?? "");
+ * }
+ */
+export function* toolResults(source: TranscriptSource): Generator<ToolResultEntry, void, undefined> {
+  const transcript = transcriptOf(source);
+  for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
+    const turn = transcript[turnIndex]!;
+    for (const result of turn.tool_results ?? []) yield* withNested(result, turn, turnIndex, undefined);
+  }
+}
+
+function* withNested(
+  result: ToolResult,
+  turn: TranscriptTurn,
+  turnIndex: number,
+  parent: WorkflowToolResult | undefined,
+): Generator<ToolResultEntry, void, undefined> {
+  yield { result, turn, turnIndex, parent };
+  if (!isToolResult("workflow", result)) return;
+  for (const step of result.result?.steps ?? []) {
+    if (!isWorkflowStep("nested_tools", step)) continue;
+    for (const nested of step.results) yield* withNested(nested, turn, turnIndex, result);
+  }
+}
+
+/**
+ * Every tool call of a conversation, in transcript order (the calls of a turn, then the calls
+ * made inside its workflow results), each with its result by `request_id`, or `undefined` when
+ * the conversation has none (the call failed to run, or the conversation is still going).
+ *
+ * @example
+ * for (const { call, result } of pairToolCalls(conversation)) {
+ *   console.log(call.tool_name, call.params_as_json, "->", result ? result.result_value : "no result");
+ * }
+ */
+export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair, void, undefined> {
+  const transcript = transcriptOf(source);
+  // Results are indexed as the calls ask for them: a result comes in its call's turn or after
+  // it, so a lookup reads ahead only as far as that result (an unmatched call reads to the end,
+  // once). When two results share a request_id, the first wins.
+  const pending = toolResults(transcript);
+  const byRequestId = new Map<string, ToolResult>();
+  const resultFor = (requestId: string): ToolResult | undefined => {
+    for (;;) {
+      const known = byRequestId.get(requestId);
+      if (known !== undefined) return known;
+      const next = pending.next();
+      if (next.done) return undefined;
+      const { result } = next.value;
+      if (!byRequestId.has(result.request_id)) byRequestId.set(result.request_id, result);
+    }
+  };
+
+  for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
+    const turn = transcript[turnIndex]!;
+    for (const call of turn.tool_calls ?? []) {
+      yield { call, result: resultFor(call.request_id), turn, turnIndex, parent: undefined };
+    }
+    for (const top of turn.tool_results ?? []) {
+      for (const { result: parent } of withNested(top, turn, turnIndex, undefined)) {
+        if (!isToolResult("workflow", parent)) continue;
+        for (const step of parent.result?.steps ?? []) {
+          if (!isWorkflowStep("nested_tools", step)) continue;
+          for (const call of step.requests) {
+            yield { call, result: resultFor(call.request_id), turn, turnIndex, parent };
+          }
+        }
+      }
+    }
+  }
+}
+
+function transcriptOf(source: TranscriptSource): readonly TranscriptTurn[] {
+  return isTranscript(source) ? source : source.transcript;
+}
+
+// Array.isArray does not narrow a readonly array out of a union; this does.
+function isTranscript(source: TranscriptSource): source is readonly TranscriptTurn[] {
+  return Array.isArray(source);
+}

@@ -1,0 +1,101 @@
+/**
+ * `elevenlabs-convai/node`: helpers that need Node's file system. The main entry stays free of
+ * `node:` imports so it runs in browsers and edge workers.
+ */
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { ConvaiClient } from "./facade/client.ts";
+import { ConvaiConnectionError } from "./facade/errors.ts";
+
+export interface SaveAudioProgress {
+  /** Bytes written so far. */
+  bytes: number;
+  /** Bytes expected (`Content-Length`), when known. */
+  total: number | undefined;
+}
+
+export interface SaveAudioOptions {
+  /** Called after each chunk is written. */
+  onProgress?: (progress: SaveAudioProgress) => void;
+  /** Aborts the download; the call rejects with the signal's reason and leaves no file. */
+  signal?: AbortSignal;
+  /** Per-attempt timeout until the recording's headers arrive. */
+  timeoutMs?: number;
+}
+
+export interface SavedAudio {
+  path: string;
+  bytes: number;
+  contentType: string;
+}
+
+/**
+ * Streams a conversation's recording to `file`. The bytes go to a temporary file next to it,
+ * renamed into place only when the count matches `Content-Length`; on an error, an abort or a
+ * short body no file is left, and the error says how many bytes arrived of how many.
+ *
+ * @example
+ * await saveConversationAudio(convai, id, `./out/${id}.mp3`, {
+ *   onProgress: ({ bytes, total }) => process.stdout.write(`\r${bytes} / ${total ?? "?"} bytes`),
+ * });
+ */
+export async function saveConversationAudio(
+  convai: ConvaiClient,
+  conversationId: string,
+  file: string,
+  options: SaveAudioOptions = {},
+): Promise<SavedAudio> {
+  if (typeof file !== "string" || file.trim() === "") {
+    throw new TypeError("saveConversationAudio: file must be a non-empty path");
+  }
+  const { signal, onProgress } = options;
+  const audio = await convai.conversations.audio(conversationId, {
+    ...(signal ? { signal } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  const target = path.resolve(file);
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.part`);
+  const total = audio.contentLength;
+  let bytes = 0;
+  let cutShort = false;
+  try {
+    await pipeline(
+      Readable.fromWeb(audio.body as WebReadableStream<Uint8Array>),
+      async function* count(source: AsyncIterable<Uint8Array>) {
+        try {
+          for await (const chunk of source) {
+            bytes += chunk.byteLength;
+            yield chunk;
+            onProgress?.({ bytes, total });
+          }
+        } catch (error) {
+          cutShort = true;
+          throw error;
+        }
+      },
+      createWriteStream(temporary, { flags: "wx" }),
+      signal ? { signal } : {},
+    );
+    if (total !== undefined && bytes !== total) {
+      cutShort = true;
+      throw new RangeError(`Content-Length was ${total}, the body had ${bytes} bytes`);
+    }
+    await rename(temporary, target);
+    return { path: target, bytes, contentType: audio.contentType };
+  } catch (error) {
+    await rm(temporary, { force: true });
+    if (signal?.aborted) throw signal.reason;
+    if (!cutShort) throw error; // the file side failed (no folder, no permission, disk full): its own error says why
+    throw new ConvaiConnectionError({
+      method: "GET",
+      path: `/v1/convai/conversations/${encodeURIComponent(conversationId)}/audio`,
+      cause: error,
+      reason: `the recording was cut short: ${bytes} of ${total ?? "an unknown number of"} bytes arrived; nothing was saved`,
+    });
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * A local emulator of the ElevenLabs Conversational AI conversations API, for tests, demos and
+ * benchmarks: seeded deterministic data, every list filter, sessions whose conversations move
+ * through their lifecycle, recordings of any size, and scripted faults. Node only.
+ *
+ * @example
+ * import { startEmulator } from "elevenlabs-convai/testing";
+ * const emulator = await startEmulator({ seed: 7 });
+ * // point the client at emulator.baseUrl with emulator.apiKey
+ * await emulator.close();
+ */
+export { startEmulator, DEFAULT_API_KEY } from "./server.ts";
+export type { Emulator, EmulatorOptions, Fault, RecordedRequest } from "./server.ts";
+export { OPERATION_IDS, type OperationId } from "./api.ts";
+export { makeConversation, DEFAULT_NOW, type MakeConversationOptions } from "./data.ts";

@@ -1,0 +1,78 @@
+/**
+ * Writing replies to the socket: JSON with its headers, recordings streamed chunk by chunk with
+ * backpressure, and bodies cut short on purpose for the truncate fault.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Reply } from "./api.ts";
+import { audioChunks } from "./audio.ts";
+
+/**
+ * The request body as text.
+ *
+ * @example
+ * const text = await readBody(req);
+ */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Writes a reply. With `cutAt`, sends the headers with the full Content-Length but only the
+ * first `cutAt(size)` bytes of the body, then destroys the socket: a body cut short in transit.
+ *
+ * @example
+ * await write(res, json(200, { ok: true }), "req_000001", undefined);
+ */
+export async function write(
+  res: ServerResponse,
+  reply: Reply,
+  requestId: string,
+  cutAt: ((size: number) => number) | undefined,
+): Promise<void> {
+  if (res.destroyed) return;
+  if ("json" in reply) {
+    const body = Buffer.from(reply.json);
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      "content-type": "application/json",
+      "content-length": body.length,
+      "request-id": requestId,
+    });
+    if (cutAt) return cut(res, body.subarray(0, cutAt(body.length)));
+    res.end(body);
+    return;
+  }
+  const { id, size } = reply.audio;
+  res.writeHead(200, { "content-type": "audio/mpeg", "content-length": size, "request-id": requestId });
+  const limit = cutAt?.(size) ?? size;
+  let sent = 0;
+  for (const chunk of audioChunks(id, limit)) {
+    if (res.destroyed) return;
+    sent += chunk.length;
+    if (!res.write(chunk)) await drained(res);
+  }
+  if (res.destroyed) return;
+  if (cutAt && sent < size) return cut(res, new Uint8Array(0));
+  res.end();
+}
+
+/** Sends what is given, then drops the connection once it has left. */
+function cut(res: ServerResponse, part: Uint8Array): void {
+  // An empty write still flushes the headers before the socket goes.
+  res.write(part, () => res.destroy());
+}
+
+/** Waits until the client has taken the buffered bytes, or has gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}

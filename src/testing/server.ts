@@ -1,0 +1,337 @@
+/**
+ * The emulator's HTTP side: routing, the API-key check, request recording, scripted faults, and
+ * writing replies (JSON, or recordings streamed with backpressure).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Conversation } from "../types.ts";
+import { EmulatorApi, OPERATION_IDS, detail, json, type OperationId, type Reply } from "./api.ts";
+import { audioBytes } from "./audio.ts";
+import { DEFAULT_NOW } from "./data.ts";
+import { readBody, write } from "./respond.ts";
+
+export interface EmulatorOptions {
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** The key requests must send as `xi-api-key`. Default {@link DEFAULT_API_KEY}. */
+  apiKey?: string;
+  /** Default 1. The same seed gives byte-identical data. */
+  seed?: number;
+  /** Seeded conversations. Default 60. */
+  conversations?: number;
+  /** Seeded agents. Default 4. */
+  agents?: number;
+  /** Size of each recording in bytes. Default 48 000. */
+  audioBytes?: number;
+  /** Unix seconds seeded conversations start before. Default 1 763 700 000 (fixed, for determinism). */
+  now?: number;
+  /**
+   * Schedule of conversations created by the token and signed-URL endpoints, in ms after they
+   * were minted: hidden until `inProgressAfterMs`, then in-progress, processing, and finally
+   * `outcome`. Defaults 0 / 300 / 600 / "done".
+   */
+  lifecycle?: {
+    inProgressAfterMs?: number;
+    processingAfterMs?: number;
+    doneAfterMs?: number;
+    outcome?: "done" | "failed";
+  };
+  /** Also send `conversation_id` with the token (observed in the wild, not in the spec). Default false. */
+  tokenResponseIncludesConversationId?: boolean;
+}
+
+/** One request the emulator received. `status` is 0 while unanswered and for reset connections. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** The raw query string, without "?". */
+  query: string;
+  operationId: string | undefined;
+  status: number;
+}
+
+/** A scripted failure for the next `times` (default 1) matching requests. */
+export type Fault = { times?: number } & (
+  | { kind: "status"; status: number; retryAfter?: number | string; body?: unknown }
+  | { kind: "delay"; ms: number }
+  | { kind: "reset" }
+  | { kind: "truncate"; bytes?: number }
+);
+
+export interface Emulator {
+  /** Where the API is served, e.g. "http://127.0.0.1:43211". */
+  baseUrl: string;
+  apiKey: string;
+  /** Stops the server, dropping open connections at once. */
+  close(): Promise<void>;
+  /** Every request received, in order of arrival. */
+  readonly requests: readonly RecordedRequest[];
+  /** How many requests were received in all, or for one operationId. */
+  requestCount(operationId?: string): number;
+  resetRequests(): void;
+  /** Queues a fault for an operationId, or "*" for any request; each operation's queue is FIFO. */
+  fault(operationId: string | "*", fault: Fault): void;
+  clearFaults(): void;
+  /** Ids of the current conversations, newest first, as the list orders them. */
+  conversationIds(): string[];
+  /** A copy of what the details endpoint would serve for `id`. */
+  conversation(id: string): Conversation | undefined;
+  /** The bytes the audio endpoint serves for `id`; undefined when it has no audio. */
+  audio(id: string): Uint8Array | undefined;
+  /** Serves `conversation` (replacing one with the same id), with a recording of `audioBytes`. */
+  addConversation(conversation: Conversation, options?: { audioBytes?: number }): void;
+}
+
+/** The default API key: distinctive, so a test can tell it never leaks into a message. */
+export const DEFAULT_API_KEY = "xi-emulator-7f3a9c2e51d04b68";
+
+interface Route {
+  pattern: RegExp;
+  methods: Partial<Record<string, OperationId>>;
+}
+
+const ROUTES: readonly Route[] = [
+  { pattern: /^\/v1\/convai\/agents\/([^/]+)\/link$/, methods: { GET: "getAgentLink" } },
+  { pattern: /^\/v1\/convai\/conversation\/get-signed-url$/, methods: { GET: "getSignedUrl" } },
+  { pattern: /^\/v1\/convai\/conversation\/token$/, methods: { GET: "getConversationToken" } },
+  { pattern: /^\/v1\/convai\/conversations$/, methods: { GET: "listConversations" } },
+  {
+    pattern: /^\/v1\/convai\/conversations\/([^/]+)$/,
+    methods: { GET: "getConversation", DELETE: "deleteConversation" },
+  },
+  { pattern: /^\/v1\/convai\/conversations\/([^/]+)\/audio$/, methods: { GET: "getConversationAudio" } },
+  { pattern: /^\/v1\/convai\/conversations\/([^/]+)\/feedback$/, methods: { POST: "sendConversationFeedback" } },
+];
+
+type Matched = { operation: OperationId; params: string[] } | { reply: Reply };
+
+function route(method: string, path: string): Matched {
+  for (const { pattern, methods } of ROUTES) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+    const operation = methods[method];
+    if (!operation) {
+      return { reply: json(405, { detail: "Method Not Allowed" }, { allow: Object.keys(methods).join(", ") }) };
+    }
+    try {
+      return { operation, params: match.slice(1).map((p) => decodeURIComponent(p)) };
+    } catch {
+      break; // A malformed escape can name no resource.
+    }
+  }
+  return { reply: json(404, { detail: "Not Found" }) };
+}
+
+/**
+ * Starts an emulator of the conversations API on a local port.
+ *
+ * @example
+ * const emulator = await startEmulator({ conversations: 200 });
+ * const res = await fetch(`${emulator.baseUrl}/v1/convai/conversations`, {
+ *   headers: { "xi-api-key": emulator.apiKey },
+ * });
+ * await emulator.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? "127.0.0.1";
+  const apiKey = options.apiKey ?? DEFAULT_API_KEY;
+  const audioSize = count("audioBytes", options.audioBytes ?? 48_000);
+  const lifecycle = options.lifecycle ?? {};
+  let authority = "";
+  const api = new EmulatorApi(
+    {
+      seed: options.seed ?? 1,
+      conversations: count("conversations", options.conversations ?? 60),
+      agents: count("agents", options.agents ?? 4),
+      audioBytes: audioSize,
+      now: options.now ?? DEFAULT_NOW,
+      lifecycle: {
+        inProgressAfterMs: count("lifecycle.inProgressAfterMs", lifecycle.inProgressAfterMs ?? 0),
+        processingAfterMs: count("lifecycle.processingAfterMs", lifecycle.processingAfterMs ?? 300),
+        doneAfterMs: count("lifecycle.doneAfterMs", lifecycle.doneAfterMs ?? 600),
+        outcome: lifecycle.outcome ?? "done",
+      },
+      tokenResponseIncludesConversationId: options.tokenResponseIncludesConversationId ?? false,
+    },
+    () => authority,
+  );
+
+  const requests: RecordedRequest[] = [];
+  const faults = new Map<string, { fault: Fault; left: number }[]>();
+  const sockets = new Set<Socket>();
+  const sleepers = new Set<() => void>();
+  let served = 0;
+
+  const takeFault = (operation: OperationId | undefined): Fault | undefined => {
+    for (const key of operation ? [operation, "*"] : ["*"]) {
+      const queue = faults.get(key);
+      const head = queue?.[0];
+      if (!queue || !head) continue;
+      if (--head.left === 0) queue.shift();
+      return head.fault;
+    }
+    return undefined;
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    const method = req.method ?? "GET";
+    const matched = route(method, url.pathname);
+    const operation = "operation" in matched ? matched.operation : undefined;
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      operationId: operation,
+      status: 0,
+    };
+    requests.push(record);
+    const requestId = `req_${String(++served).padStart(6, "0")}`;
+
+    const fault = takeFault(operation);
+    if (fault?.kind === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "delay") {
+      await sleep(fault.ms);
+      if (res.destroyed) return;
+    }
+    let reply: Reply;
+    if (fault?.kind === "status") {
+      const headers = fault.retryAfter === undefined ? undefined : { "retry-after": String(fault.retryAfter) };
+      reply =
+        fault.body === undefined
+          ? detail(fault.status, "emulated_fault", `Fault injected by the emulator (HTTP ${fault.status})`, headers)
+          : json(fault.status, fault.body, headers);
+    } else if ("reply" in matched) {
+      reply = matched.reply;
+    } else if (req.headers["xi-api-key"] !== apiKey) {
+      // Never echo the received key: clients log error bodies.
+      reply = detail(401, "invalid_api_key", "Invalid API key");
+    } else {
+      reply = await api.handle(matched.operation, matched.params, url, () => readBody(req));
+    }
+    record.status = reply.status;
+    const cutAt =
+      fault?.kind === "truncate" ? (size: number) => Math.min(fault.bytes ?? Math.floor(size / 2), size) : undefined;
+    await write(res, reply, requestId, cutAt);
+  };
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((error: unknown) => {
+      // A bug in the emulator: answer 500 rather than leave the client hanging.
+      if (res.destroyed) return;
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ detail: `Emulator error: ${error instanceof Error ? error.message : String(error)}` }));
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("emulator: the server has no TCP address");
+  authority = `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    baseUrl: `http://${authority}`,
+    apiKey,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const wake of [...sleepers]) wake();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+    get requests() {
+      return requests;
+    },
+    requestCount(operationId) {
+      return operationId === undefined ? requests.length : requests.filter((r) => r.operationId === operationId).length;
+    },
+    resetRequests() {
+      requests.length = 0;
+    },
+    fault(operationId, fault) {
+      if (operationId !== "*" && !(OPERATION_IDS as readonly string[]).includes(operationId)) {
+        throw new TypeError(
+          `fault: unknown operationId ${JSON.stringify(operationId)}; use one of ${OPERATION_IDS.join(", ")} or "*"`,
+        );
+      }
+      checkFault(fault);
+      const queue = faults.get(operationId) ?? [];
+      queue.push({ fault: { ...fault }, left: fault.times ?? 1 });
+      faults.set(operationId, queue);
+    },
+    clearFaults() {
+      faults.clear();
+    },
+    conversationIds: () => api.conversationIds(),
+    conversation(id) {
+      const found = api.snapshot(id);
+      return found ? (JSON.parse(found.snapshot.json()) as Conversation) : undefined;
+    },
+    audio(id) {
+      const found = api.snapshot(id);
+      return found?.snapshot.header.has_audio ? audioBytes(id, found.entry.audioBytes) : undefined;
+    },
+    addConversation(conversation, addOptions) {
+      api.add(conversation, addOptions?.audioBytes);
+    },
+  };
+}
+
+function count(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`startEmulator: ${name} must be a non-negative integer, got ${value}`);
+  }
+  return value;
+}
+
+function checkFault(fault: Fault): void {
+  const times = fault.times ?? 1;
+  if (!Number.isSafeInteger(times) || times < 1) throw new RangeError(`fault: times must be a positive integer`);
+  switch (fault.kind) {
+    case "status":
+      if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
+        throw new RangeError(`fault: status must be an HTTP status, got ${fault.status}`);
+      }
+      return;
+    case "delay":
+      if (!(fault.ms >= 0)) throw new RangeError(`fault: delay ms must be non-negative, got ${fault.ms}`);
+      return;
+    case "truncate":
+      if (fault.bytes !== undefined && !(Number.isSafeInteger(fault.bytes) && fault.bytes >= 0)) {
+        throw new RangeError(`fault: truncate bytes must be a non-negative integer, got ${fault.bytes}`);
+      }
+      return;
+    case "reset":
+      return;
+    default:
+      throw new TypeError(`fault: unknown kind ${JSON.stringify((fault as { kind: unknown }).kind)}`);
+  }
+}

@@ -1,0 +1,214 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  ConvaiConnectionError,
+  ConvaiError,
+  ConvaiTimeoutError,
+  ConvaiValidationError,
+  ENVIRONMENTS,
+  createConvaiClient,
+} from "../src/index.ts";
+import { KEY, clientWith, everythingIn, json, rejectionOf } from "./helpers.ts";
+
+const conversation = { conversation_id: "conv_1", agent_id: "agent_1", status: "done", transcript: [] };
+
+describe("createConvaiClient options", () => {
+  const saved = process.env.ELEVENLABS_API_KEY;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.ELEVENLABS_API_KEY;
+    else process.env.ELEVENLABS_API_KEY = saved;
+    delete (globalThis as { window?: unknown }).window;
+  });
+
+  it("sends the key as xi-api-key, with extra headers, to the base URL", async () => {
+    const { convai, calls } = clientWith(() => json(conversation), { headers: { "x-team": "support" } });
+    await convai.conversations.get("conv_1");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url.href).toBe("https://api.test/v1/convai/conversations/conv_1");
+    expect(calls[0]!.headers.get("xi-api-key")).toBe(KEY);
+    expect(calls[0]!.headers.get("x-team")).toBe("support");
+  });
+
+  it("takes the key from ELEVENLABS_API_KEY when none is passed", async () => {
+    process.env.ELEVENLABS_API_KEY = "from-env-key-123";
+    const seen: string[] = [];
+    const convai = createConvaiClient({
+      baseUrl: "https://api.test",
+      fetch: async (r) => (seen.push(r.headers.get("xi-api-key")!), json(conversation)),
+    });
+    await convai.conversations.get("conv_1");
+    expect(seen).toEqual(["from-env-key-123"]);
+  });
+
+  it("refuses to start without a key", () => {
+    delete process.env.ELEVENLABS_API_KEY;
+    expect(() => createConvaiClient({ baseUrl: "https://api.test" })).toThrow(/apiKey is required/);
+    expect(() => createConvaiClient({ apiKey: "  " })).toThrow(/apiKey is required/);
+  });
+
+  it("uses each environment's base URL", async () => {
+    for (const [environment, origin] of Object.entries(ENVIRONMENTS)) {
+      const urls: string[] = [];
+      const convai = createConvaiClient({
+        apiKey: KEY,
+        environment: environment as keyof typeof ENVIRONMENTS,
+        fetch: async (r) => (urls.push(r.url), json(conversation)),
+      });
+      await convai.conversations.get("c");
+      expect(urls).toEqual([`${origin}/v1/convai/conversations/c`]);
+    }
+    expect(ENVIRONMENTS.eu).toBe("https://api.eu.residency.elevenlabs.io");
+  });
+
+  it("refuses bad options before any request, naming them", () => {
+    expect(() => createConvaiClient({ apiKey: KEY, environment: "mars" as never })).toThrow(
+      /environment must be one of/,
+    );
+    expect(() => createConvaiClient({ apiKey: KEY, baseUrl: "ftp://x" })).toThrow(/baseUrl must be an http\(s\) URL/);
+    expect(() => createConvaiClient({ apiKey: KEY, baseUrl: "https://a", environment: "eu" })).toThrow(/not both/);
+    expect(() => createConvaiClient({ apiKey: KEY, maxRetries: -1 })).toThrow(/maxRetries/);
+    expect(() => createConvaiClient({ apiKey: KEY, timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+
+  it("refuses an API key in a browser unless dangerouslyAllowBrowser", async () => {
+    (globalThis as { window?: unknown }).window = { document: {} };
+    expect(() => createConvaiClient({ apiKey: KEY })).toThrow(/browser/);
+    const { convai, calls } = clientWith(() => json(conversation), { dangerouslyAllowBrowser: true });
+    await convai.conversations.get("conv_1");
+    expect(calls).toHaveLength(1);
+  });
+
+  it("gives convai.api the same auth and retries", async () => {
+    const { convai, calls } = clientWith((_r, n) => (n === 1 ? json({}, { status: 503 }) : json(conversation)), {
+      maxRetries: 1,
+    });
+    const { data, response } = await convai.api.GET("/v1/convai/conversations/{conversation_id}", {
+      params: { path: { conversation_id: "conv_1" } },
+    });
+    expect(response.status).toBe(200);
+    expect(data?.conversation_id).toBe("conv_1");
+    expect(calls.map((c) => c.headers.get("xi-api-key"))).toEqual([KEY, KEY]);
+  });
+});
+
+describe("bad input never reaches the wire", () => {
+  const { convai, calls } = clientWith(() => json(conversation));
+  const cases: [string, () => unknown, RegExp][] = [
+    ["empty id", () => convai.conversations.get(""), /conversations\.get: conversationId must be a non-empty string/],
+    ["blank id", () => convai.conversations.delete("  "), /conversations\.delete: conversationId/],
+    ["dot-dot id", () => convai.conversations.get(".."), /not a valid id/],
+    ["encoded dot id", () => convai.conversations.audio("%2e%2E"), /not a valid id/],
+    ["non-string id", () => convai.conversations.get(42 as never), /got 42/],
+    [
+      "page_size 0",
+      () => convai.conversations.list({ page_size: 0 }),
+      /page_size must be an integer from 1 to 100, got 0/,
+    ],
+    ["page_size 101", () => convai.conversations.list({ page_size: 101 }), /page_size .* got 101/],
+    ["page_size 2.5", () => convai.conversations.list({ page_size: 2.5 }), /page_size/],
+    ["fractional filter", () => convai.conversations.list({ rating_min: 1.5 }), /rating_min/],
+    ["feedback value", () => convai.conversations.sendFeedback("c", "love" as never), /feedback must be/],
+    ["agent id", () => convai.sessions.webrtcToken({ agent_id: "" }), /sessions\.webrtcToken: agent_id/],
+    ["signed url agent", () => convai.sessions.signedUrl({} as never), /sessions\.signedUrl: agent_id/],
+    ["link agent", () => convai.agents.link(" "), /agents\.link: agentId/],
+    ["timeout", () => convai.conversations.get("c", { timeoutMs: -5 }), /timeoutMs must be a positive number/],
+    ["toArray bound", () => convai.conversations.list().toArray({ max: 0 }), /toArray needs max/],
+  ];
+  for (const [name, call, message] of cases) {
+    it(`refuses ${name}`, async () => {
+      let error: unknown;
+      try {
+        await call();
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).toMatch(message);
+      expect(calls).toHaveLength(0);
+    });
+  }
+
+  it("percent-encodes ids so they stay inside their path segment", async () => {
+    const { convai, calls } = clientWith(() => json(conversation));
+    await convai.conversations.get("a/../b?x=1#y");
+    expect(calls[0]!.url.pathname).toBe("/v1/convai/conversations/a%2F..%2Fb%3Fx%3D1%23y");
+    expect(calls[0]!.url.search).toBe("");
+  });
+});
+
+describe("errors", () => {
+  it("throws ConvaiError with status, body, request id, method and path", async () => {
+    const body = { detail: { status: "conversation_not_found", message: "Conversation not found" } };
+    const { convai } = clientWith(() => json(body, { status: 404, headers: { "request-id": "req_42" } }));
+    const error = await rejectionOf(convai.conversations.get("conv_x"));
+    expect(error).toBeInstanceOf(ConvaiError);
+    expect(error).toMatchObject({
+      name: "ConvaiError",
+      status: 404,
+      body,
+      requestId: "req_42",
+      method: "GET",
+      path: "/v1/convai/conversations/conv_x",
+    });
+    expect((error as Error).message).toBe(
+      "GET /v1/convai/conversations/conv_x failed with 404: Conversation not found",
+    );
+  });
+
+  it("throws ConvaiValidationError with the detail list for 422", async () => {
+    const detail = [{ loc: ["query", "page_size"], msg: "must be at most 100", type: "less_than_equal" }];
+    const { convai } = clientWith(() => json({ detail }, { status: 422 }));
+    const error = await rejectionOf(convai.conversations.list().toArray({ max: 1 }));
+    expect(error).toBeInstanceOf(ConvaiValidationError);
+    expect(error).toBeInstanceOf(ConvaiError);
+    expect((error as ConvaiValidationError).detail).toEqual(detail);
+    expect((error as Error).message).toContain("query.page_size: must be at most 100");
+  });
+
+  it("wraps a network failure in ConvaiConnectionError with its cause", async () => {
+    const cause = Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
+    const { convai, calls } = clientWith(() => Promise.reject(cause), { maxRetries: 0 });
+    const error = await rejectionOf(convai.conversations.get("c"));
+    expect(error).toBeInstanceOf(ConvaiConnectionError);
+    expect((error as Error).cause).toBe(cause);
+    expect((error as Error).message).toContain("ECONNRESET");
+    expect(calls).toHaveLength(1);
+  });
+
+  it("never carries the key, even when the fetch or the server echo it", async () => {
+    const leaky = new Error(`connect failed for key ${KEY}`);
+    const { convai: a } = clientWith(() => Promise.reject(leaky), { maxRetries: 0 });
+    const { convai: b } = clientWith(() => json({ detail: `bad key ${KEY}` }, { status: 401 }));
+    const { convai: c } = clientWith(() => new Promise<Response>(() => {}), { maxRetries: 0, timeoutMs: 20 });
+    for (const error of [
+      await rejectionOf(a.conversations.get("c")),
+      await rejectionOf(b.conversations.get("c")),
+      await rejectionOf(c.conversations.get("c")),
+    ]) {
+      expect(error).toBeInstanceOf(Error);
+      expect(everythingIn(error)).not.toContain(KEY);
+    }
+  });
+
+  it("times out per attempt with ConvaiTimeoutError", async () => {
+    const { convai } = clientWith(() => new Promise<Response>(() => {}), { maxRetries: 0, timeoutMs: 30 });
+    const started = Date.now();
+    const error = await rejectionOf(convai.conversations.get("c"));
+    expect(error).toBeInstanceOf(ConvaiTimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 30, method: "GET", path: "/v1/convai/conversations/c" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("lets a per-call timeoutMs override the client's", async () => {
+    const { convai } = clientWith(() => new Promise<Response>(() => {}), { maxRetries: 0, timeoutMs: 60_000 });
+    const error = await rejectionOf(convai.conversations.get("c", { timeoutMs: 25 }));
+    expect(error).toMatchObject({ name: "ConvaiTimeoutError", timeoutMs: 25 });
+  });
+
+  it("rejects with the caller's abort reason, unwrapped", async () => {
+    const { convai } = clientWith(() => new Promise<Response>(() => {}));
+    const controller = new AbortController();
+    const reason = new Error("user went away");
+    const pending = rejectionOf(convai.conversations.get("c", { signal: controller.signal }));
+    setTimeout(() => controller.abort(reason), 10);
+    expect(await pending).toBe(reason);
+  });
+});

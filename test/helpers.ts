@@ -1,0 +1,68 @@
+/** Test helpers: a client over an injected fetch that records every request it sees. */
+import { type ConvaiClientOptions, createConvaiClient } from "../src/index.ts";
+
+export const KEY = "xi-test-key-5d1e8c0b9a7f";
+
+export type Handler = (request: Request, attempt: number) => Response | Promise<Response>;
+
+export interface Recorded {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string | undefined;
+}
+
+/** A client whose fetch answers with `handler`; `calls` lists what reached the fetch. */
+export function clientWith(handler: Handler, options: Partial<ConvaiClientOptions> = {}) {
+  const calls: Recorded[] = [];
+  const fetch = async (request: Request) => {
+    calls.push({
+      method: request.method,
+      url: new URL(request.url),
+      headers: request.headers,
+      body: request.body ? await request.clone().text() : undefined,
+    });
+    return handler(request, calls.length);
+  };
+  const convai = createConvaiClient({ apiKey: KEY, baseUrl: "https://api.test", fetch, ...options });
+  return { convai, calls };
+}
+
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  return new Response(JSON.stringify(body), {
+    ...init,
+    headers: { "content-type": "application/json", ...(init.headers as Record<string, string>) },
+  });
+}
+
+/** Everything an error exposes: message, stack, own properties, JSON, cause chain. */
+export function everythingIn(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error as Record<string, unknown> | undefined, i = 0; e && i < 5; e = e.cause as never, i++) {
+    parts.push(String(e), String(e.message), String(e.stack));
+    try {
+      parts.push(JSON.stringify(e));
+    } catch {
+      parts.push("[unserializable]");
+    }
+    for (const k of Object.getOwnPropertyNames(e)) parts.push(k, safe(e[k]));
+  }
+  return parts.join("\n");
+}
+
+function safe(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
+
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}

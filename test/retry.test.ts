@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { ConvaiConnectionError, ConvaiError, ConvaiTimeoutError } from "../src/index.ts";
+import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay, sleep } from "../src/facade/retry.ts";
+import { clientWith, json, rejectionOf } from "./helpers.ts";
+
+const ok = { conversation_id: "c", agent_id: "a", status: "done", transcript: [] };
+const now = () => json({ detail: "busy" }, { status: 503, headers: { "retry-after": "0" } });
+const refused = () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }));
+const reset = () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } }));
+
+describe("retry policy", () => {
+  it("retries a GET on 503 and succeeds", async () => {
+    const { convai, calls } = clientWith((_r, n) => (n < 3 ? now() : json(ok)));
+    expect((await convai.conversations.get("c")).conversation_id).toBe("c");
+    expect(calls).toHaveLength(3);
+  });
+
+  it("stops after maxRetries and throws the last error", async () => {
+    const { convai, calls } = clientWith(now, { maxRetries: 2 });
+    const error = await rejectionOf(convai.conversations.get("c"));
+    expect(error).toMatchObject({ name: "ConvaiError", status: 503 });
+    expect(calls).toHaveLength(3);
+  });
+
+  for (const status of [408, 429, 500, 502, 504]) {
+    it(`retries a DELETE on ${status}`, async () => {
+      const retry = () => json({}, { status, headers: { "retry-after": "0" } });
+      const { convai, calls } = clientWith((_r, n) => (n === 1 ? retry() : json(null)));
+      await convai.conversations.delete("c");
+      expect(calls.map((c) => c.method)).toEqual(["DELETE", "DELETE"]);
+    });
+  }
+
+  it("does not retry statuses that will not change (400, 401, 404, 422)", async () => {
+    for (const status of [400, 401, 404, 422]) {
+      const { convai, calls } = clientWith(() => json({ detail: "no" }, { status }));
+      expect(await rejectionOf(convai.conversations.get("c"))).toMatchObject({ status });
+      expect(calls).toHaveLength(1);
+    }
+  });
+
+  it("never retries a POST on a status", async () => {
+    const { convai, calls } = clientWith(now);
+    const error = await rejectionOf(convai.conversations.sendFeedback("c", "like"));
+    expect(error).toBeInstanceOf(ConvaiError);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.body).toBe('{"feedback":"like"}');
+  });
+
+  it("retries a POST only when the connection was never made", async () => {
+    const first = clientWith((_r, n) => (n === 1 ? refused() : json({})));
+    await first.convai.conversations.sendFeedback("c", "dislike");
+    expect(first.calls.map((c) => c.body)).toEqual(['{"feedback":"dislike"}', '{"feedback":"dislike"}']);
+
+    const second = clientWith((_r, n) => (n === 1 ? reset() : json({})));
+    expect(await rejectionOf(second.convai.conversations.sendFeedback("c", null))).toBeInstanceOf(
+      ConvaiConnectionError,
+    );
+    expect(second.calls).toHaveLength(1);
+  });
+
+  it("retries a GET whose connection reset", async () => {
+    const { convai, calls } = clientWith((_r, n) => (n === 1 ? reset() : json(ok)), { maxRetries: 1 });
+    await convai.conversations.get("c");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("retries a GET whose JSON body was cut short", async () => {
+    const cut = () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode('{"conversation_id":'));
+            c.error(new TypeError("terminated"));
+          },
+        }),
+        { headers: { "content-type": "application/json" } },
+      );
+    const { convai, calls } = clientWith((_r, n) => (n === 1 ? cut() : json(ok)), { maxRetries: 1 });
+    expect((await convai.conversations.get("c")).conversation_id).toBe("c");
+    expect(calls).toHaveLength(2);
+
+    const never = clientWith(cut, { maxRetries: 0 });
+    const error = await rejectionOf(never.convai.conversations.get("c"));
+    expect(error).toBeInstanceOf(ConvaiConnectionError);
+    expect((error as Error).message).toContain("cut short");
+  });
+
+  it("retries an attempt that timed out", async () => {
+    const { convai, calls } = clientWith((_r, n) => (n === 1 ? new Promise<Response>(() => {}) : json(ok)), {
+      timeoutMs: 30,
+      maxRetries: 1,
+    });
+    expect((await convai.conversations.get("c")).conversation_id).toBe("c");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("ends a backoff wait at once when the caller aborts", async () => {
+    const { convai, calls } = clientWith(() => json({}, { status: 503 })); // no Retry-After: ~0.5 s backoff
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = rejectionOf(convai.conversations.get("c", { signal: controller.signal }));
+    setTimeout(() => controller.abort(new Error("stop")), 50);
+    expect(await pending).toMatchObject({ message: "stop" });
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("gives up a timed-out call promptly when no retries are left", async () => {
+    const { convai } = clientWith(() => new Promise<Response>(() => {}), { timeoutMs: 40, maxRetries: 0 });
+    const started = Date.now();
+    expect(await rejectionOf(convai.conversations.get("c"))).toBeInstanceOf(ConvaiTimeoutError);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});
+
+describe("retry delays", () => {
+  it("backs off exponentially from 0.5 s to at most 8 s, jittered down by up to a quarter", () => {
+    expect([0, 1, 2, 3, 4, 5].map((n) => retryDelay(n, undefined, () => 0))).toEqual([
+      500, 1000, 2000, 4000, 8000, 8000,
+    ]);
+    expect(retryDelay(0, undefined, () => 0.999)).toBeGreaterThanOrEqual(375);
+    expect(retryDelay(1, undefined, () => 1)).toBe(750);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date, and retry-after-ms first", () => {
+    const at = Date.UTC(2026, 0, 1);
+    expect(retryAfterMs(new Headers({ "retry-after": "3" }))).toBe(3000);
+    expect(retryAfterMs(new Headers({ "retry-after": new Date(at + 7000).toUTCString() }), at)).toBe(7000);
+    expect(retryAfterMs(new Headers({ "retry-after": new Date(at - 7000).toUTCString() }), at)).toBe(0);
+    expect(retryAfterMs(new Headers({ "retry-after-ms": "250", "retry-after": "9" }))).toBe(250);
+    expect(retryAfterMs(new Headers({ "retry-after": "soon" }))).toBeUndefined();
+    expect(retryAfterMs(new Headers())).toBeUndefined();
+  });
+
+  it("caps a long Retry-After", () => {
+    expect(retryDelay(0, new Headers({ "retry-after": "3600" }))).toBe(MAX_RETRY_AFTER_MS);
+  });
+
+  it("sleep rejects with the reason when aborted, and at once when already aborted", async () => {
+    const controller = new AbortController();
+    const pending = rejectionOf(sleep(10_000, controller.signal));
+    controller.abort("why");
+    expect(await pending).toBe("why");
+    expect(await rejectionOf(sleep(10, AbortSignal.abort("already")))).toBe("already");
+  });
+});

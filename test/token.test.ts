@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { conversationIdFromToken, decodeJwtPayload, tokenExpiresAt } from "../src/index.ts";
+import { clientWith, json } from "./helpers.ts";
+
+const b64url = (value: string) => Buffer.from(value).toString("base64url");
+const jwt = (payload: unknown) => `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url(JSON.stringify(payload))}.c2ln`;
+
+describe("conversationIdFromToken", () => {
+  it("reads the id from the room name, in each form it takes", () => {
+    expect(conversationIdFromToken(jwt({ video: { room: "room_agent_01jx9abc_conv_01jz7kq2" } }))).toBe(
+      "conv_01jz7kq2",
+    );
+    expect(conversationIdFromToken(jwt({ video: { room: "room_conv_XYZ123" } }))).toBe("conv_XYZ123");
+    expect(conversationIdFromToken(jwt({ video: { room: "conv_abc" } }))).toBe("conv_abc");
+    // The conversation comes last in the room name; an agent named like one does not win.
+    expect(conversationIdFromToken(jwt({ video: { room: "room_agent_conv_a_conv_b" } }))).toBe("conv_b");
+  });
+
+  it("falls back to the subject when the room has no id", () => {
+    expect(conversationIdFromToken(jwt({ sub: "conv_fromSub1", video: { room: "lobby" } }))).toBe("conv_fromSub1");
+    expect(conversationIdFromToken(jwt({ sub: "conv_only" }))).toBe("conv_only");
+  });
+
+  it("returns undefined for a well-formed token that holds no id", () => {
+    expect(conversationIdFromToken(jwt({ sub: "user_1", video: { room: "lobby" } }))).toBeUndefined();
+    expect(conversationIdFromToken(jwt({}))).toBeUndefined();
+  });
+
+  it("refuses what is not a JWT, saying what is wrong", () => {
+    expect(() => conversationIdFromToken("abc")).toThrow(/expected 3 dot-separated parts, found 1/);
+    expect(() => conversationIdFromToken("a.b.c.d")).toThrow(/found 4/);
+    expect(() => conversationIdFromToken("a.@@@.c")).toThrow(/not base64url/);
+    expect(() => conversationIdFromToken(`a.${b64url("not json")}.c`)).toThrow(/not JSON/);
+    expect(() => conversationIdFromToken(`a.${b64url("[1]")}.c`)).toThrow(/not a JSON object/);
+    expect(() => conversationIdFromToken(`a.${Buffer.from([0xff, 0xfe]).toString("base64url")}.c`)).toThrow(
+      /not base64url/,
+    );
+    expect(() => conversationIdFromToken(42 as never)).toThrow(/expected a JWT string/);
+  });
+
+  it("decodes unicode payloads", () => {
+    expect(decodeJwtPayload(jwt({ name: "Zoë 🎧" })).name).toBe("Zoë 🎧");
+  });
+});
+
+describe("tokenExpiresAt", () => {
+  it("reads exp as a Date, or undefined", () => {
+    expect(tokenExpiresAt(jwt({ exp: 1_900_000_000 }))?.toISOString()).toBe("2030-03-17T17:46:40.000Z");
+    expect(tokenExpiresAt(jwt({}))).toBeUndefined();
+  });
+});
+
+describe("sessions", () => {
+  const token = jwt({ exp: 1_900_000_000, video: { room: "room_agent_a1_conv_fromToken" } });
+
+  it("webrtcToken takes the id from the token", async () => {
+    const { convai, calls } = clientWith(() => json({ token }));
+    const result = await convai.sessions.webrtcToken({ agent_id: "agent_a1", branch_id: "br_1" });
+    expect(result).toEqual({
+      token,
+      conversationId: "conv_fromToken",
+      conversationIdSource: "token",
+      expiresAt: new Date(1_900_000_000_000),
+    });
+    expect(calls[0]!.url.search).toBe("?agent_id=agent_a1&branch_id=br_1");
+  });
+
+  it("webrtcToken prefers a conversation_id field of the response over the token", async () => {
+    const { convai } = clientWith(() => json({ token, conversation_id: "conv_fromResponse" }));
+    expect(await convai.sessions.webrtcToken({ agent_id: "a" })).toMatchObject({
+      conversationId: "conv_fromResponse",
+      conversationIdSource: "response",
+    });
+  });
+
+  it("webrtcToken reports no id when neither has one", async () => {
+    const { convai } = clientWith(() => json({ token: jwt({ sub: "user" }) }));
+    expect(await convai.sessions.webrtcToken({ agent_id: "a" })).toMatchObject({
+      conversationId: undefined,
+      conversationIdSource: undefined,
+      expiresAt: undefined,
+    });
+  });
+
+  it("signedUrl reads the id from the URL, or from a response field, or reports none", async () => {
+    const url = "wss://api.test/v1/convai/conversation?agent_id=a&conversation_signature=s";
+    const withId = clientWith(() => json({ signed_url: `${url}&conversation_id=conv_inUrl` }));
+    expect(await withId.convai.sessions.signedUrl({ agent_id: "a", include_conversation_id: true })).toEqual({
+      signedUrl: `${url}&conversation_id=conv_inUrl`,
+      conversationId: "conv_inUrl",
+      conversationIdSource: "url",
+    });
+    expect(withId.calls[0]!.url.search).toBe("?agent_id=a&include_conversation_id=true");
+
+    const field = clientWith(() => json({ signed_url: url, conversation_id: "conv_field" }));
+    expect(await field.convai.sessions.signedUrl({ agent_id: "a" })).toMatchObject({
+      conversationId: "conv_field",
+      conversationIdSource: "response",
+    });
+
+    const none = clientWith(() => json({ signed_url: url }));
+    expect(await none.convai.sessions.signedUrl({ agent_id: "a" })).toEqual({
+      signedUrl: url,
+      conversationId: undefined,
+      conversationIdSource: undefined,
+    });
+  });
+});
