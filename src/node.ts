@@ -6,9 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { ConvaiClient } from "./facade/client.ts";
 import { ConvaiConnectionError } from "./facade/errors.ts";
 
@@ -62,25 +60,31 @@ export async function saveConversationAudio(
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.part`);
   const total = audio.contentLength;
   let bytes = 0;
+  // Only a failure to read the body means it was cut short; the file's own errors (no folder, no
+  // permission, disk full) and the caller's callback pass through as they are.
   let cutShort = false;
-  try {
-    await pipeline(
-      Readable.fromWeb(audio.body as WebReadableStream<Uint8Array>),
-      async function* count(source: AsyncIterable<Uint8Array>) {
+  const reader = audio.body.getReader();
+  async function* arriving() {
+    try {
+      for (;;) {
+        let next: Awaited<ReturnType<typeof reader.read>>;
         try {
-          for await (const chunk of source) {
-            bytes += chunk.byteLength;
-            yield chunk;
-            onProgress?.({ bytes, total });
-          }
+          next = await reader.read();
         } catch (error) {
           cutShort = true;
           throw error;
         }
-      },
-      createWriteStream(temporary, { flags: "wx" }),
-      signal ? { signal } : {},
-    );
+        if (next.done) return;
+        bytes += next.value.byteLength;
+        yield next.value;
+        onProgress?.({ bytes, total });
+      }
+    } finally {
+      reader.cancel().catch(() => {}); // frees the connection when the file side stopped first
+    }
+  }
+  try {
+    await pipeline(arriving, createWriteStream(temporary, { flags: "wx" }), signal ? { signal } : {});
     if (total !== undefined && bytes !== total) {
       cutShort = true;
       throw new RangeError(`Content-Length was ${total}, the body had ${bytes} bytes`);
@@ -90,7 +94,7 @@ export async function saveConversationAudio(
   } catch (error) {
     await rm(temporary, { force: true });
     if (signal?.aborted) throw signal.reason;
-    if (!cutShort) throw error; // the file side failed (no folder, no permission, disk full): its own error says why
+    if (!cutShort) throw error;
     throw new ConvaiConnectionError({
       method: "GET",
       path: `/v1/convai/conversations/${encodeURIComponent(conversationId)}/audio`,

@@ -1,0 +1,80 @@
+/** saveConversationAudio: the file appears only when every byte arrived. */
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type ConvaiClient, ConvaiConnectionError, createConvaiClient } from "../src/index.ts";
+import { saveConversationAudio } from "../src/node.ts";
+import { type Emulator, startEmulator } from "../src/testing/index.ts";
+import { rejectionOf } from "./helpers.ts";
+
+let emulator: Emulator;
+let convai: ConvaiClient;
+let dir: string;
+let id: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ conversations: 10, audioBytes: 1_000_000 });
+  convai = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl, maxRetries: 0 });
+  id = emulator.conversationIds()[0]!;
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  emulator.clearFaults();
+  dir = await mkdtemp(path.join(tmpdir(), "convai-audio-"));
+  return () => rm(dir, { recursive: true, force: true });
+});
+
+const digest = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+describe("saveConversationAudio", () => {
+  it("saves exactly the emulator's bytes, reporting progress up to the total", async () => {
+    const progress: { bytes: number; total: number | undefined }[] = [];
+    const file = path.join(dir, "call.mp3");
+    const saved = await saveConversationAudio(convai, id, file, { onProgress: (p) => progress.push(p) });
+    expect(saved).toEqual({ path: file, bytes: 1_000_000, contentType: "audio/mpeg" });
+    expect(digest(await readFile(file))).toBe(digest(emulator.audio(id)!));
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toEqual({ bytes: 1_000_000, total: 1_000_000 });
+    expect(progress.every((p, i) => i === 0 || p.bytes > progress[i - 1]!.bytes)).toBe(true);
+    expect(await readdir(dir)).toEqual(["call.mp3"]);
+  });
+
+  it("leaves no file when the body is cut short, and says how many bytes arrived of how many", async () => {
+    emulator.fault("getConversationAudio", { kind: "truncate", bytes: 250_000 });
+    const error = await rejectionOf(saveConversationAudio(convai, id, path.join(dir, "cut.mp3")));
+    expect(error).toBeInstanceOf(ConvaiConnectionError);
+    // The count is what reached the reader: at most what the server sent before it hung up.
+    const [, arrived] = /cut short: (\d+) of 1000000 bytes arrived/.exec((error as Error).message) ?? [];
+    expect(Number(arrived)).toBeGreaterThan(0);
+    expect(Number(arrived)).toBeLessThanOrEqual(250_000);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("leaves no file when aborted mid-stream, rejecting with the reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error("cancelled by user");
+    const error = await rejectionOf(
+      saveConversationAudio(convai, id, path.join(dir, "aborted.mp3"), {
+        signal: controller.signal,
+        onProgress: ({ bytes }) => bytes > 100_000 && controller.abort(reason),
+      }),
+    );
+    expect(error).toBe(reason);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("throws before creating anything when there is no recording", async () => {
+    const silent = emulator.conversationIds().find((c) => emulator.audio(c) === undefined)!;
+    expect(await rejectionOf(saveConversationAudio(convai, silent, path.join(dir, "none.mp3")))).toMatchObject({
+      status: 404,
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("passes a file-system error through as it is", async () => {
+    const error = await rejectionOf(saveConversationAudio(convai, id, path.join(dir, "missing", "x.mp3")));
+    expect(error).toMatchObject({ code: "ENOENT" });
+  });
+});
