@@ -63,6 +63,7 @@ describe("generated types", () => {
       operations["deleteConversation"]
     >();
     expectTypeOf<Json200<operations["getConversationToken"]>>().toEqualTypeOf<Schemas["TokenResponseModel"]>();
+    expectTypeOf<Schemas["TokenResponseModel"]>().toEqualTypeOf<{ token: string; conversation_id?: string }>();
     type TokenQuery = operations["getConversationToken"]["parameters"]["query"];
     expectTypeOf<TokenQuery["branch_id"]>().toEqualTypeOf<string | null | undefined>();
   });

@@ -236,6 +236,33 @@ describe("corrections", () => {
     expect(params.filter((x) => x.name === "branch_id")).toHaveLength(1);
   });
 
+  it("follows a $ref on a patch's path, so a patch need not name the component", () => {
+    const p = patches({
+      patches: [
+        {
+          reason: "observed field",
+          op: "add",
+          at: [
+            "paths",
+            "/items",
+            "get",
+            "responses",
+            "200",
+            "content",
+            "application/json",
+            "schema",
+            "properties",
+            "extra",
+          ],
+          value: { type: "string" },
+        },
+      ],
+    });
+    expect(at(build(basicFragments(), p), "components", "schemas", "Item", "properties", "extra")).toEqual({
+      type: "string",
+    });
+  });
+
   it("refuses a patch whose target no longer exists", () => {
     const p = patches({ patches: [{ reason: "r", op: "add", at: ["paths", "/gone", "get", "x"], value: 1 }] });
     expect(() => build(basicFragments(), p)).toThrow(/patch #1 .*\/gone does not exist/);

@@ -345,6 +345,8 @@ function applyPatches(doc: JsonObject, patches: Patches): void {
     let parent: Json = doc;
     for (const key of patch.at.slice(0, -1)) {
       parent = isObject(parent) ? parent[key]! : undefined!;
+      // Through references, so a patch can name an operation's schema whatever its component is called.
+      if (isObject(parent) && typeof parent.$ref === "string") parent = resolveLocalRef(doc, parent.$ref)!;
       if (!isObject(parent)) throw new SpecError(`${label}: ${key} does not exist; the patch no longer fits the spec`);
     }
     const obj = parent as JsonObject;

@@ -13,8 +13,8 @@ export interface WebrtcToken {
   /** The conversation this token starts, when it can be told (see `conversationIdSource`). */
   conversationId: string | undefined;
   /**
-   * Where `conversationId` came from: `"response"`, a `conversation_id` field of the response
-   * (observed, not in the published spec); `"token"`, the room name or subject inside the token
+   * Where `conversationId` came from: `"response"`, the response's `conversation_id` (declared by
+   * the official SDK, not on the reference page); `"token"`, the room name or subject inside the token
    * (how the official browser client finds it); `undefined` when neither holds one.
    */
   conversationIdSource: "response" | "token" | undefined;
@@ -63,7 +63,7 @@ export function createSessions(ctx: Context): Sessions {
       });
       const body = ctx.unwrap("GET", result);
       const token = body.token;
-      const fromResponse = stringField(body, "conversation_id");
+      const fromResponse = body.conversation_id || undefined;
       const fromToken = fromResponse === undefined ? conversationIdFromToken(token) : undefined;
       return {
         token,

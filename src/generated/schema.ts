@@ -878,6 +878,8 @@ export interface components {
     };
     TokenResponseModel: {
       token: string;
+      /** @description The id of the conversation the token starts. */
+      conversation_id?: string;
     };
     /** @enum {string} */
     ToolType: "system" | "webhook" | "client" | "mcp" | "workflow" | "api_integration_webhook" | "api_integration_mcp";
