@@ -90,6 +90,29 @@ describe("createConvaiClient options", () => {
   });
 });
 
+describe("convai.api middleware", () => {
+  it("sees each request and may change it or replace it with a full Request", async () => {
+    const { convai, calls } = clientWith(() => json(conversation));
+    const seen: string[] = [];
+    convai.api.use({
+      onRequest({ request }) {
+        seen.push(`${request.method} ${new URL(request.url).pathname}`);
+        request.headers.set("x-trace", "t1");
+        return undefined;
+      },
+    });
+    await convai.conversations.get("conv_1");
+    expect(seen).toEqual(["GET /v1/convai/conversations/conv_1"]);
+    expect(calls[0]!.headers.get("x-trace")).toBe("t1");
+
+    const { convai: other, calls: otherCalls } = clientWith(() => json(conversation));
+    other.api.use({ onRequest: ({ request }) => new Request(request.url.replace("conv_1", "conv_2"), request) });
+    await other.conversations.get("conv_1");
+    expect(otherCalls[0]!.url.pathname).toBe("/v1/convai/conversations/conv_2");
+    expect(otherCalls[0]!.headers.get("xi-api-key")).toBe(KEY);
+  });
+});
+
 describe("bad input never reaches the wire", () => {
   const { convai, calls } = clientWith(() => json(conversation));
   const cases: [string, () => unknown, RegExp][] = [

@@ -9,7 +9,7 @@ import { type Context, type RequestOptions, createContext } from "./context.ts";
 import { type Conversations, createConversations } from "./conversations.ts";
 import { describe, requireId, requireIntegerIn, requireTimeout } from "./input.ts";
 import { type Sessions, createSessions } from "./sessions.ts";
-import { createTransport } from "./transport.ts";
+import { PendingRequest, createTransport } from "./transport.ts";
 
 /** The API's regional base URLs. */
 export const ENVIRONMENTS = {
@@ -29,7 +29,7 @@ export interface ConvaiClientOptions {
   environment?: ConvaiEnvironment;
   /** Any other origin, such as the local emulator's `baseUrl`. */
   baseUrl?: string;
-  /** A fetch implementation; the global `fetch` by default. */
+  /** A fetch implementation, called with a `Request` (its signal carries timeouts and aborts); the global `fetch` by default. */
   fetch?: (input: Request) => Promise<Response>;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
@@ -78,13 +78,16 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
   requireIntegerIn(where, "maxRetries", maxRetries, 0, 10);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   requireTimeout(where, "timeoutMs", timeoutMs);
-  const baseFetch = options.fetch ?? ((input: Request) => globalThis.fetch(input));
-  if (typeof baseFetch !== "function") throw new TypeError(`${where}: fetch must be a function`);
+  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+    throw new TypeError(`${where}: fetch must be a function`);
+  }
 
-  const transport = { fetch: baseFetch, maxRetries, timeoutMs, apiKey };
+  const transport = { fetch: options.fetch, maxRetries, timeoutMs, apiKey };
   const api = createClient<paths>({
     baseUrl: baseUrlOf(options),
-    fetch: createTransport(transport),
+    fetch: createTransport(transport) as (input: Request) => Promise<Response>,
+    // openapi-fetch builds one of these per call; the transport builds the real request.
+    Request: PendingRequest as unknown as typeof Request,
     headers: { ...options.headers, "xi-api-key": apiKey },
   });
   const ctx = createContext(api, transport);

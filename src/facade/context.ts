@@ -3,7 +3,7 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
 import { errorFromResponse, redact } from "./errors.ts";
 import { requireTimeout } from "./input.ts";
-import { type FetchLike, type TransportOptions, createTransport } from "./transport.ts";
+import { type TransportOptions, createTransport } from "./transport.ts";
 
 /** Options every facade call takes. */
 export interface RequestOptions {
@@ -16,7 +16,10 @@ export interface RequestOptions {
 export interface Context {
   api: Client<paths>;
   /** openapi-fetch init for one call: the caller's signal and, when given, a per-call timeout. */
-  init(where: string, options?: RequestOptions): { signal?: AbortSignal; fetch?: FetchLike };
+  init(
+    where: string,
+    options?: RequestOptions,
+  ): { signal?: AbortSignal; fetch?: (input: Request) => Promise<Response> };
   /** The 2xx body, or a thrown `ConvaiError` for any other status. */
   unwrap<T>(method: string, result: { data?: T; error?: unknown; response: Response }): T;
 }
@@ -32,7 +35,9 @@ export function createContext(api: Client<paths>, transport: TransportOptions): 
       }
       return {
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.timeoutMs ? { fetch: createTransport(transport, options.timeoutMs) } : {}),
+        ...(options.timeoutMs
+          ? { fetch: createTransport(transport, options.timeoutMs) as (input: Request) => Promise<Response> }
+          : {}),
       };
     },
     unwrap(method, { data, error, response }) {

@@ -7,64 +7,112 @@
 import { ConvaiConnectionError, ConvaiTimeoutError, redact } from "./errors.ts";
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay, sleep } from "./retry.ts";
 
-export type FetchLike = (input: Request) => Promise<Response>;
+/** A fetch implementation supplied by the caller; it receives a full `Request`. */
+export type CustomFetch = (input: Request) => Promise<Response>;
 
 export interface TransportOptions {
-  fetch: (input: Request) => Promise<Response>;
+  /** Undefined: the global fetch. */
+  fetch: CustomFetch | undefined;
   maxRetries: number;
   timeoutMs: number;
   /** Only used to keep the key out of errors. */
   apiKey: string | undefined;
 }
 
+/**
+ * What openapi-fetch builds for each call (its `Request` option) instead of a full `Request`:
+ * the URL and init as given. A `Request` costs a URL parse, a header copy and a signal; the
+ * global fetch builds its own from the URL and init anyway, so building one here as well would
+ * do that work twice on every call.
+ */
+export class PendingRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: RequestInit["body"];
+  readonly signal: AbortSignal | undefined;
+  readonly redirect: RequestInit["redirect"];
+
+  constructor(url: string, init: RequestInit = {}) {
+    this.url = url;
+    this.method = init.method ?? "GET";
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+    this.body = init.body;
+    this.signal = init.signal ?? undefined;
+    this.redirect = init.redirect;
+  }
+
+  /** A full Request, for middleware that wants one. */
+  clone(): Request {
+    return new Request(this.url, this);
+  }
+
+  /**
+   * openapi-fetch accepts what middleware returns when it is `instanceof` its Request class, which
+   * is this one: a full Request must pass too.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Request || Object.prototype.isPrototypeOf.call(PendingRequest.prototype, value as object);
+  }
+}
+
+/** openapi-fetch calls it as `fetch(request)`, with a `PendingRequest` (or a `Request` from middleware). */
+export type TransportFetch = (request: Request | PendingRequest) => Promise<Response>;
+
 const TIMEOUT = Symbol("convai.timeout");
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-export function createTransport(options: TransportOptions, timeoutMs = options.timeoutMs): FetchLike {
+export function createTransport(options: TransportOptions, timeoutMs = options.timeoutMs): TransportFetch {
   return (request) => send(request, options, timeoutMs);
 }
 
-async function send(request: Request, options: TransportOptions, timeoutMs: number): Promise<Response> {
-  const { method, url } = request;
+async function send(
+  request: Request | PendingRequest,
+  options: TransportOptions,
+  timeoutMs: number,
+): Promise<Response> {
+  const { method, url, headers, redirect } = request;
   const caller = request.signal;
-  const body = request.body === null ? undefined : await request.arrayBuffer();
+  // A body is sent on every attempt, so a stream (a Request from middleware) is read once here.
+  const body = request instanceof Request ? request.body && (await request.arrayBuffer()) : request.body;
   const retryable = IDEMPOTENT_METHODS.has(method);
   for (let attempt = 0; ; attempt++) {
-    if (caller.aborted) throw caller.reason;
+    if (caller?.aborted) throw caller.reason;
     const controller = new AbortController();
+    const signal = controller.signal;
     const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs);
-    const onAbort = () => controller.abort(caller.reason);
-    caller.addEventListener("abort", onAbort, { once: true });
+    const onAbort = () => controller.abort(caller!.reason);
+    caller?.addEventListener("abort", onAbort, { once: true });
     const settle = () => {
       clearTimeout(timer);
-      caller.removeEventListener("abort", onAbort);
+      caller?.removeEventListener("abort", onAbort);
     };
     let response: Response;
     let stage = "connection failed";
     try {
-      const attemptRequest = new Request(url, {
-        method,
-        headers: request.headers,
-        body,
-        signal: controller.signal,
-        redirect: request.redirect,
-      });
-      // Raced against the signal too: a custom fetch that ignores it must not hang the call.
-      response = await untilAborted(options.fetch(attemptRequest), controller.signal);
-      if (readsWithinAttempt(response)) {
-        stage = "the response body was cut short";
-        response = await untilAborted(buffered(response, url), controller.signal);
-        settle();
+      const init: RequestInit = { method, headers, body: body ?? null, signal, redirect: redirect ?? "follow" };
+      if (options.fetch === undefined) {
+        response = await fetch(url, init);
+        if (readsWithinAttempt(response)) {
+          stage = "the response body was cut short";
+          response = await buffered(response, url);
+          settle();
+        } else clearTimeout(timer); // A stream: the timeout covers the wait for headers; an abort still ends it.
       } else {
-        // A stream: the timeout covers the wait for headers; the caller's signal still ends it.
-        clearTimeout(timer);
+        // A custom fetch may ignore the signal: race it, so a timeout or an abort still ends the call.
+        response = await untilAborted(options.fetch(new Request(url, init)), signal);
+        if (readsWithinAttempt(response)) {
+          stage = "the response body was cut short";
+          response = await untilAborted(buffered(response, url), signal);
+          settle();
+        } else clearTimeout(timer);
       }
     } catch (error) {
       settle();
-      if (caller.aborted) throw caller.reason;
+      if (caller?.aborted) throw caller.reason;
       const path = new URL(url).pathname;
       const failure =
-        controller.signal.reason === TIMEOUT
+        signal.reason === TIMEOUT
           ? new ConvaiTimeoutError({ timeoutMs, method, path })
           : new ConvaiConnectionError({ method, path, cause: redact(error, options.apiKey), reason: stage });
       if (attempt >= options.maxRetries || !(retryable || neverSent(error))) throw failure;
@@ -97,15 +145,70 @@ function readsWithinAttempt(response: Response): boolean {
   return type === "" || type.includes("json") || type.startsWith("text/");
 }
 
-/** The same response with its body already in memory, so reading it later cannot fail. */
+const decoder = new TextDecoder();
+
+interface Held {
+  bytes: Uint8Array;
+  text: string | undefined;
+}
+const held = new WeakMap<object, Held>();
+const heldOf = (response: object): Held => held.get(response)!;
+const textOf = (response: object): string => {
+  const h = heldOf(response);
+  return (h.text ??= decoder.decode(h.bytes));
+};
+
+/** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
+const FROM_MEMORY: PropertyDescriptorMap = {
+  body: {
+    get(this: Response) {
+      return new Response(heldOf(this).bytes).body;
+    },
+  },
+  bodyUsed: { value: false },
+  text: {
+    async value(this: Response) {
+      return textOf(this);
+    },
+  },
+  json: {
+    async value(this: Response) {
+      return JSON.parse(textOf(this)) as unknown;
+    },
+  },
+  arrayBuffer: {
+    async value(this: Response) {
+      return heldOf(this).bytes.slice().buffer;
+    },
+  },
+  bytes: {
+    async value(this: Response) {
+      return heldOf(this).bytes.slice();
+    },
+  },
+  blob: {
+    async value(this: Response) {
+      return new Blob([heldOf(this).bytes], { type: this.headers.get("content-type") ?? "" });
+    },
+  },
+  clone: {
+    value(this: Response) {
+      return new Response(heldOf(this).bytes, this);
+    },
+  },
+};
+
+/**
+ * The response with its body read now, inside the attempt (so a timeout or a body cut short is
+ * this attempt's failure, and retried), then served from memory to whoever reads it later. The
+ * body methods are overridden on this one object rather than copied into a new Response, which
+ * would build a second body stream per call for nothing.
+ */
 async function buffered(response: Response, url: string): Promise<Response> {
-  const bytes = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
-  const copy = new Response(bytes, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  if (NULL_BODY_STATUSES.has(response.status)) return response;
+  held.set(response, { bytes: new Uint8Array(await response.arrayBuffer()), text: undefined });
+  Object.defineProperties(response, FROM_MEMORY);
   // Errors report the path; a custom fetch's Response may have no url of its own.
-  Object.defineProperty(copy, "url", { value: response.url || url });
-  return copy;
+  if (!response.url) Object.defineProperty(response, "url", { value: url });
+  return response;
 }
