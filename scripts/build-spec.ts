@@ -16,7 +16,7 @@ import { writeTypes } from "./generate.ts";
 /** Returns the stale file's message, or undefined when convai.yaml is current. */
 export async function checkSpec(): Promise<string | undefined> {
   const current = await readFile(path.join(ROOT, SPEC_FILE), "utf8");
-  const expected = await serializeSpec(await buildFromRecord(readRecord(current)));
+  const expected = serializeSpec(await buildFromRecord(readRecord(current)));
   return current === expected
     ? undefined
     : `${SPEC_FILE} is stale: it differs from what its source builds; run npm run build:spec`;
@@ -34,10 +34,10 @@ async function main(): Promise<void> {
   }
   const from = values.from ? path.relative(ROOT, path.resolve(values.from)) : FRAGMENTS_DIR;
   const doc = await buildFromRecord({ from, ...(values.all ? { all: true } : {}) });
-  await writeFile(path.join(ROOT, SPEC_FILE), await serializeSpec(doc));
+  await writeFile(path.join(ROOT, SPEC_FILE), serializeSpec(doc));
   const paths = Object.keys(doc.paths as object).length;
   console.log(`wrote ${SPEC_FILE} from ${from} (${paths} paths)`);
-  await writeTypes();
+  await writeTypes(doc);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

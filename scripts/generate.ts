@@ -7,11 +7,12 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { SpecError } from "./spec/json.ts";
+import { type JsonObject, SpecError } from "./spec/json.ts";
 import { ROOT, SPEC_FILE, TYPES_FILE, generateTypes } from "./spec/io.ts";
 
-export async function writeTypes(): Promise<void> {
-  const out = await generateTypes(await readFile(path.join(ROOT, SPEC_FILE), "utf8"));
+/** Writes the types for `doc` (the document just built), or for openapi/convai.yaml as it is on disk. */
+export async function writeTypes(doc?: JsonObject): Promise<void> {
+  const out = await generateTypes(doc ?? (await readFile(path.join(ROOT, SPEC_FILE), "utf8")));
   await mkdir(path.dirname(path.join(ROOT, TYPES_FILE)), { recursive: true });
   await writeFile(path.join(ROOT, TYPES_FILE), out);
   console.log(`wrote ${TYPES_FILE}`);

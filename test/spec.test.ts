@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import * as prettier from "prettier";
 import { parse } from "yaml";
 import { type Fragment, type Patches, buildSpec, camelCase, parsePatches } from "../scripts/spec/build.ts";
 import { normalizeDialect } from "../scripts/spec/dialect.ts";
@@ -390,10 +391,21 @@ describe("standard documents", () => {
 
 describe("openapi/convai.yaml", () => {
   it("is built deterministically: two runs give identical bytes, equal to the checked-in file", async () => {
-    const first = await serializeSpec(await buildFromRecord({ from: "openapi/source" }));
-    const second = await serializeSpec(await buildFromRecord({ from: "openapi/source" }));
+    const first = serializeSpec(await buildFromRecord({ from: "openapi/source" }));
+    const second = serializeSpec(await buildFromRecord({ from: "openapi/source" }));
     expect(second).toBe(first);
     expect(await readFile(path.join(ROOT, SPEC_FILE), "utf8")).toBe(first);
+  });
+
+  it("is written already in prettier's style, from the fragments and from a standard document", async () => {
+    const options = {
+      ...(await prettier.resolveConfig(path.join(ROOT, SPEC_FILE))),
+      filepath: path.join(ROOT, SPEC_FILE),
+    };
+    for (const from of ["openapi/source", "test/fixtures/standard-openapi.yaml"]) {
+      const text = serializeSpec(await buildFromRecord({ from }));
+      expect(await prettier.format(text, options)).toBe(text);
+    }
   });
 
   it("does not depend on the order the fragments are read in", async () => {

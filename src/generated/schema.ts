@@ -4,1367 +4,1245 @@
  */
 
 export interface paths {
-  "/v1/convai/agents/{agent_id}/link": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/agents/{agent_id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Shareable Agent Link
+         * @description Get the current link used to share the agent with others
+         */
+        get: operations["getAgentLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Shareable Agent Link
-     * @description Get the current link used to share the agent with others
-     */
-    get: operations["getAgentLink"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/convai/conversation/get-signed-url": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/conversation/get-signed-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Signed Url
+         * @description Get a signed url to start a conversation with an agent with an agent that requires authorization
+         */
+        get: operations["getSignedUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Signed Url
-     * @description Get a signed url to start a conversation with an agent with an agent that requires authorization
-     */
-    get: operations["getSignedUrl"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/convai/conversation/token": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/conversation/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webrtc token to start a conversation with an agent that requires authorization
+         * @description Get a WebRTC session token for real-time communication.
+         */
+        get: operations["getConversationToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a webrtc token to start a conversation with an agent that requires authorization
-     * @description Get a WebRTC session token for real-time communication.
-     */
-    get: operations["getConversationToken"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/convai/conversations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List conversations
+         * @description Get all conversations of agents that user owns. With option to restrict to a specific agent.
+         */
+        get: operations["listConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List conversations
-     * @description Get all conversations of agents that user owns. With option to restrict to a specific agent.
-     */
-    get: operations["listConversations"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/convai/conversations/{conversation_id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Conversation Details
+         * @description Get the details of a particular conversation
+         */
+        get: operations["getConversation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Conversation
+         * @description Delete a particular conversation
+         */
+        delete: operations["deleteConversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Conversation Details
-     * @description Get the details of a particular conversation
-     */
-    get: operations["getConversation"];
-    put?: never;
-    post?: never;
-    /**
-     * Delete Conversation
-     * @description Delete a particular conversation
-     */
-    delete: operations["deleteConversation"];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/convai/conversations/{conversation_id}/audio": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/conversations/{conversation_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Conversation Audio
+         * @description Get the audio recording of a particular conversation
+         */
+        get: operations["getConversationAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Conversation Audio
-     * @description Get the audio recording of a particular conversation
-     */
-    get: operations["getConversationAudio"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/convai/conversations/{conversation_id}/feedback": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/convai/conversations/{conversation_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Conversation Feedback
+         * @description Send the feedback for the given conversation
+         */
+        post: operations["sendConversationFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Send Conversation Feedback
-     * @description Send the feedback for the given conversation
-     */
-    post: operations["sendConversationFeedback"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    "AgentConfigOverride-Output": {
-      first_message?: string | null;
-      language?: string | null;
-      prompt?: components["schemas"]["PromptAgentAPIModelOverride"] | null;
-    };
-    /** @enum {string} */
-    AgentDefinitionSource: "cli" | "ui" | "api" | "template" | "unknown";
-    AgentMetadata: {
-      agent_id: string;
-      branch_id?: string | null;
-      workflow_node_id?: string | null;
-    };
-    AsyncConversationMetadata: {
-      delivery_status: components["schemas"]["AsyncConversationMetadataDeliveryStatus"];
-      delivery_timestamp: number;
-      delivery_error?: string | null;
-      external_system: string;
-      external_id: string;
-      retry_count?: number;
-      last_retry_timestamp?: number | null;
-    };
-    /** @enum {string} */
-    AsyncConversationMetadataDeliveryStatus: "pending" | "success" | "failed";
-    /** @enum {string} */
-    AuthorizationMethod:
-      | "invalid"
-      | "public"
-      | "authorization_header"
-      | "signed_url"
-      | "shareable_link"
-      | "livekit_token"
-      | "livekit_token_website"
-      | "genesys_api_key";
-    ConversationChargingCommonModel: {
-      dev_discount?: boolean;
-      is_burst?: boolean;
-      tier?: string | null;
-      llm_usage?: components["schemas"]["LLMCategoryUsage"];
-      /** Format: double */
-      llm_price?: number | null;
-      llm_charge?: number | null;
-      call_charge?: number | null;
-      /** Format: double */
-      free_minutes_consumed?: number;
-      /** Format: double */
-      free_llm_dollars_consumed?: number;
-    };
-    "ConversationConfigClientOverride-Output": {
-      turn?: components["schemas"]["TurnConfigOverride"] | null;
-      tts?: components["schemas"]["TTSConversationalConfigOverride"] | null;
-      conversation?: components["schemas"]["ConversationConfigOverride"] | null;
-      agent?: components["schemas"]["AgentConfigOverride-Output"] | null;
-    };
-    ConversationConfigOverride: {
-      text_only?: boolean | null;
-    };
-    ConversationDeletionSettings: {
-      deletion_time_unix_secs?: number | null;
-      deleted_logs_at_time_unix_secs?: number | null;
-      deleted_audio_at_time_unix_secs?: number | null;
-      deleted_transcript_at_time_unix_secs?: number | null;
-      delete_transcript_and_pii?: boolean;
-      delete_audio?: boolean;
-    };
-    ConversationFeedbackRequestModel: {
-      feedback?: components["schemas"]["UserFeedbackScore"] | null;
-    };
-    /** @enum {string} */
-    ConversationFeedbackType: "thumbs" | "rating";
-    ConversationHistoryAnalysisCommonModel: {
-      evaluation_criteria_results?: {
-        [key: string]: components["schemas"]["ConversationHistoryEvaluationCriteriaResultCommonModel"];
-      };
-      data_collection_results?: {
-        [key: string]: components["schemas"]["DataCollectionResultCommonModel"];
-      };
-      call_successful: components["schemas"]["EvaluationSuccessResult"];
-      transcript_summary: string;
-      call_summary_title?: string | null;
-    };
-    ConversationHistoryBatchCallModel: {
-      batch_call_id: string;
-      batch_call_recipient_id: string;
-    };
-    ConversationHistoryElevenAssistantCommonModel: {
-      is_eleven_assistant?: boolean;
-    };
-    ConversationHistoryErrorCommonModel: {
-      code: number;
-      reason?: string | null;
-    };
-    ConversationHistoryEvaluationCriteriaResultCommonModel: {
-      criteria_id: string;
-      result: components["schemas"]["EvaluationSuccessResult"];
-      rationale: string;
-    };
-    ConversationHistoryFeedbackCommonModel: {
-      type?: components["schemas"]["ConversationFeedbackType"] | null;
-      overall_score?: components["schemas"]["UserFeedbackScore"] | null;
-      likes?: number;
-      dislikes?: number;
-      rating?: number | null;
-      comment?: string | null;
-    };
-    ConversationHistoryMetadataCommonModel: {
-      start_time_unix_secs: number;
-      accepted_time_unix_secs?: number | null;
-      call_duration_secs: number;
-      cost?: number | null;
-      deletion_settings?: components["schemas"]["ConversationDeletionSettings"];
-      feedback?: components["schemas"]["ConversationHistoryFeedbackCommonModel"];
-      authorization_method?: components["schemas"]["AuthorizationMethod"];
-      charging?: components["schemas"]["ConversationChargingCommonModel"];
-      phone_call?: components["schemas"]["ConversationHistoryMetadataCommonModelPhoneCall"] | null;
-      batch_call?: components["schemas"]["ConversationHistoryBatchCallModel"] | null;
-      termination_reason?: string;
-      error?: components["schemas"]["ConversationHistoryErrorCommonModel"] | null;
-      warnings?: string[];
-      main_language?: string | null;
-      rag_usage?: components["schemas"]["ConversationHistoryRagUsageCommonModel"] | null;
-      text_only?: boolean;
-      features_usage?: components["schemas"]["FeaturesUsageCommonModel"];
-      eleven_assistant?: components["schemas"]["ConversationHistoryElevenAssistantCommonModel"];
-      initiator_id?: string | null;
-      conversation_initiation_source?: components["schemas"]["ConversationInitiationSource"];
-      conversation_initiation_source_version?: string | null;
-      timezone?: string | null;
-      initiation_trigger?: components["schemas"]["ConversationHistoryMetadataCommonModelInitiationTrigger"];
-      async_metadata?: components["schemas"]["AsyncConversationMetadata"] | null;
-      whatsapp?: components["schemas"]["WhatsAppConversationInfo"] | null;
-      agent_created_from?: components["schemas"]["AgentDefinitionSource"];
-      agent_last_updated_from?: components["schemas"]["AgentDefinitionSource"];
-    };
-    ConversationHistoryMetadataCommonModelInitiationTrigger:
-      | components["schemas"]["DefaultConversationInitiationTrigger"]
-      | components["schemas"]["ZendeskConversationInitiationTrigger"];
-    ConversationHistoryMetadataCommonModelPhoneCall:
-      | components["schemas"]["ConversationHistoryTwilioPhoneCallModel"]
-      | components["schemas"]["ConversationHistorySIPTrunkingPhoneCallModel"];
-    ConversationHistoryMultivoiceMessageModel: {
-      parts: components["schemas"]["ConversationHistoryMultivoiceMessagePartModel"][];
-    };
-    ConversationHistoryMultivoiceMessagePartModel: {
-      text: string;
-      voice_label: string | null;
-      time_in_call_secs: number | null;
-    };
-    ConversationHistoryRagUsageCommonModel: {
-      usage_count: number;
-      embedding_model: string;
-    };
-    ConversationHistorySIPTrunkingPhoneCallModel: {
-      direction: components["schemas"]["ConversationHistorySipTrunkingPhoneCallModelDirection"];
-      phone_number_id: string;
-      agent_number: string;
-      external_number: string;
-      /**
-       * @default sip_trunking
-       * @constant
-       */
-      type: "sip_trunking";
-      call_sid: string;
-    };
-    /** @enum {string} */
-    ConversationHistorySipTrunkingPhoneCallModelDirection: "inbound" | "outbound";
-    ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel: {
-      request_id: string;
-      tool_name: string;
-      result_value: string;
-      is_error: boolean;
-      tool_has_been_called: boolean;
-      /** Format: double */
-      tool_latency_secs?: number;
-      dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
-      /**
-       * @default api_integration_webhook
-       * @constant
-       */
-      type: "api_integration_webhook";
-      integration_id: string;
-      credential_id: string;
-      integration_connection_id: string;
-    };
-    "ConversationHistoryTranscriptCommonModel-Output": {
-      role: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputRole"];
-      agent_metadata?: components["schemas"]["AgentMetadata"] | null;
-      message?: string | null;
-      multivoice_message?: components["schemas"]["ConversationHistoryMultivoiceMessageModel"] | null;
-      tool_calls?: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModel-Output"][];
-      tool_results?: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputToolResultsItems"][];
-      feedback?: components["schemas"]["UserFeedback"] | null;
-      llm_override?: string | null;
-      time_in_call_secs: number;
-      conversation_turn_metrics?: components["schemas"]["ConversationTurnMetrics"] | null;
-      rag_retrieval_info?: components["schemas"]["RagRetrievalInfo"] | null;
-      llm_usage?: components["schemas"]["LLMUsage-Output"] | null;
-      interrupted?: boolean;
-      original_message?: string | null;
-      source_medium?: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputSourceMedium"] | null;
-    };
-    /** @enum {string} */
-    ConversationHistoryTranscriptCommonModelOutputRole: "user" | "agent";
-    /** @enum {string} */
-    ConversationHistoryTranscriptCommonModelOutputSourceMedium: "audio" | "text";
-    ConversationHistoryTranscriptCommonModelOutputToolResultsItems:
-      | components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"]
-      | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel"]
-      | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel"]
-      | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"];
-    ConversationHistoryTranscriptOtherToolsResultCommonModel: {
-      request_id: string;
-      tool_name: string;
-      result_value: string;
-      is_error: boolean;
-      tool_has_been_called: boolean;
-      /** Format: double */
-      tool_latency_secs?: number;
-      dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
-      type?: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModelType"] | null;
-    };
-    /** @enum {string} */
-    ConversationHistoryTranscriptOtherToolsResultCommonModelType: "client" | "webhook" | "mcp";
-    ConversationHistoryTranscriptSystemToolResultCommonModel: {
-      request_id: string;
-      tool_name: string;
-      result_value: string;
-      is_error: boolean;
-      tool_has_been_called: boolean;
-      /** Format: double */
-      tool_latency_secs?: number;
-      dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
-      /**
-       * @default system
-       * @constant
-       */
-      type: "system";
-      result?: components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModelResult"] | null;
-    };
-    ConversationHistoryTranscriptSystemToolResultCommonModelResult:
-      | components["schemas"]["EndCallToolResultModel"]
-      | components["schemas"]["LanguageDetectionToolResultModel"]
-      | components["schemas"]["TransferToAgentToolResultSuccessModel"]
-      | components["schemas"]["TransferToAgentToolResultErrorModel"]
-      | components["schemas"]["TransferToNumberResultTwilioSuccessModel"]
-      | components["schemas"]["TransferToNumberResultSipSuccessModel"]
-      | components["schemas"]["TransferToNumberResultErrorModel"]
-      | components["schemas"]["SkipTurnToolResponseModel"]
-      | components["schemas"]["PlayDTMFResultSuccessModel"]
-      | components["schemas"]["PlayDTMFResultErrorModel"]
-      | components["schemas"]["VoiceMailDetectionResultSuccessModel"]
-      | components["schemas"]["TestToolResultModel"];
-    ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails: {
-      /**
-       * @default api_integration_webhook
-       * @constant
-       */
-      type: "api_integration_webhook";
-      integration_id: string;
-      credential_id: string;
-      integration_connection_id: string;
-      webhook_details: components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"];
-    };
-    ConversationHistoryTranscriptToolCallClientDetails: {
-      /**
-       * @default client
-       * @constant
-       */
-      type: "client";
-      parameters: string;
-    };
-    "ConversationHistoryTranscriptToolCallCommonModel-Output": {
-      type?: components["schemas"]["ToolType"] | null;
-      request_id: string;
-      tool_name: string;
-      params_as_json: string;
-      tool_has_been_called: boolean;
-      tool_details?: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModelOutputToolDetails"] | null;
-    };
-    ConversationHistoryTranscriptToolCallCommonModelOutputToolDetails:
-      | components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"]
-      | components["schemas"]["ConversationHistoryTranscriptToolCallClientDetails"]
-      | components["schemas"]["ConversationHistoryTranscriptToolCallMCPDetails"]
-      | components["schemas"]["ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails"];
-    ConversationHistoryTranscriptToolCallMCPDetails: {
-      /**
-       * @default mcp
-       * @constant
-       */
-      type: "mcp";
-      mcp_server_id: string;
-      mcp_server_name: string;
-      integration_type: string;
-      parameters?: {
-        [key: string]: string;
-      };
-      approval_policy: string;
-      requires_approval?: boolean;
-      mcp_tool_name?: string;
-      mcp_tool_description?: string;
-    };
-    ConversationHistoryTranscriptToolCallWebhookDetails: {
-      /**
-       * @default webhook
-       * @constant
-       */
-      type: "webhook";
-      method: string;
-      url: string;
-      headers?: {
-        [key: string]: string;
-      };
-      path_params?: {
-        [key: string]: string;
-      };
-      query_params?: {
-        [key: string]: string;
-      };
-      body?: string | null;
-    };
-    "ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output": {
-      request_id: string;
-      tool_name: string;
-      result_value: string;
-      is_error: boolean;
-      tool_has_been_called: boolean;
-      /** Format: double */
-      tool_latency_secs?: number;
-      dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
-      /**
-       * @default workflow
-       * @constant
-       */
-      type: "workflow";
-      result?: components["schemas"]["WorkflowToolResponseModel-Output"] | null;
-    };
-    ConversationHistoryTwilioPhoneCallModel: {
-      direction: components["schemas"]["ConversationHistoryTwilioPhoneCallModelDirection"];
-      phone_number_id: string;
-      agent_number: string;
-      external_number: string;
-      /**
-       * @default twilio
-       * @constant
-       */
-      type: "twilio";
-      stream_sid: string;
-      call_sid: string;
-    };
-    /** @enum {string} */
-    ConversationHistoryTwilioPhoneCallModelDirection: "inbound" | "outbound";
-    "ConversationInitiationClientDataRequest-Output": {
-      conversation_config_override?: components["schemas"]["ConversationConfigClientOverride-Output"];
-      custom_llm_extra_body?: components["schemas"]["ConversationInitiationClientDataRequestOutputCustomLlmExtraBody"];
-      user_id?: string | null;
-      source_info?: components["schemas"]["ConversationInitiationSourceInfo"];
-      dynamic_variables?: {
-        [key: string]: components["schemas"]["ConversationInitiationClientDataRequestOutputDynamicVariables"] | null;
-      };
-    };
-    ConversationInitiationClientDataRequestOutputCustomLlmExtraBody: Record<string, never>;
-    ConversationInitiationClientDataRequestOutputDynamicVariables: string | number | boolean;
-    /** @enum {string} */
-    ConversationInitiationSource:
-      | "unknown"
-      | "android_sdk"
-      | "node_js_sdk"
-      | "react_native_sdk"
-      | "react_sdk"
-      | "js_sdk"
-      | "python_sdk"
-      | "widget"
-      | "sip_trunk"
-      | "twilio"
-      | "genesys"
-      | "swift_sdk"
-      | "whatsapp"
-      | "flutter_sdk";
-    ConversationInitiationSourceInfo: {
-      source?: components["schemas"]["ConversationInitiationSource"] | null;
-      version?: string | null;
-    };
-    ConversationSignedUrlResponseModel: {
-      signed_url: string;
-    };
-    ConversationSummaryResponseModel: {
-      agent_id: string;
-      branch_id?: string | null;
-      agent_name?: string | null;
-      conversation_id: string;
-      start_time_unix_secs: number;
-      call_duration_secs: number;
-      message_count: number;
-      status: components["schemas"]["ConversationSummaryResponseModelStatus"];
-      call_successful: components["schemas"]["EvaluationSuccessResult"];
-      transcript_summary?: string | null;
-      call_summary_title?: string | null;
-      direction?: components["schemas"]["ConversationSummaryResponseModelDirection"] | null;
-      /** Format: double */
-      rating?: number | null;
-    };
-    /** @enum {string} */
-    ConversationSummaryResponseModelDirection: "inbound" | "outbound";
-    /** @enum {string} */
-    ConversationSummaryResponseModelStatus: "initiated" | "in-progress" | "processing" | "done" | "failed";
-    ConversationTokenDBModel: {
-      /** @description The ID of the agent */
-      agent_id: string;
-      /** @description The token for the agent */
-      conversation_token: string;
-      /** @description The expiration time of the token in unix seconds */
-      expiration_time_unix_secs?: number | null;
-      /** @description The ID of the conversation */
-      conversation_id?: string | null;
-      /** @description The purpose of the token */
-      purpose?: components["schemas"]["ConversationTokenPurpose"];
-      /** @description The user ID of the entity who requested the token */
-      token_requester_user_id?: string | null;
-    };
-    /** @enum {string} */
-    ConversationTokenPurpose: "signed_url" | "shareable_link";
-    ConversationTurnMetrics: {
-      metrics?: {
-        [key: string]: components["schemas"]["MetricRecord"];
-      };
-    };
-    DataCollectionResultCommonModel: {
-      data_collection_id: string;
-      /** @description Any type */
-      value?: unknown;
-      json_schema?: components["schemas"]["LiteralJsonSchemaProperty"] | null;
-      rationale: string;
-    };
-    DefaultConversationInitiationTrigger: {
-      /**
-       * @default default
-       * @constant
-       */
-      trigger_type: "default";
-    };
-    DynamicVariableUpdateCommonModel: {
-      variable_name: string;
-      old_value: string | null;
-      new_value: string;
-      /** Format: double */
-      updated_at: number;
-      tool_name: string;
-      tool_request_id: string;
-    };
-    /** @enum {string} */
-    EmbeddingModelEnum: "e5_mistral_7b_instruct" | "multilingual_e5_large_instruct";
-    EndCallToolResultModel: {
-      /**
-       * @default end_call_success
-       * @constant
-       */
-      result_type: "end_call_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      reason?: string | null;
-      message?: string | null;
-    };
-    /** @enum {string} */
-    EvaluationSuccessResult: "success" | "failure" | "unknown";
-    FeatureStatusCommonModel: {
-      enabled?: boolean;
-      used?: boolean;
-    };
-    FeaturesUsageCommonModel: {
-      language_detection?: components["schemas"]["FeatureStatusCommonModel"];
-      transfer_to_agent?: components["schemas"]["FeatureStatusCommonModel"];
-      transfer_to_number?: components["schemas"]["FeatureStatusCommonModel"];
-      multivoice?: components["schemas"]["FeatureStatusCommonModel"];
-      dtmf_tones?: components["schemas"]["FeatureStatusCommonModel"];
-      external_mcp_servers?: components["schemas"]["FeatureStatusCommonModel"];
-      pii_zrm_workspace?: boolean;
-      pii_zrm_agent?: boolean;
-      tool_dynamic_variable_updates?: components["schemas"]["FeatureStatusCommonModel"];
-      is_livekit?: boolean;
-      voicemail_detection?: components["schemas"]["FeatureStatusCommonModel"];
-      workflow?: components["schemas"]["WorkflowFeaturesUsageCommonModel"];
-      agent_testing?: components["schemas"]["TestsFeatureUsageCommonModel"];
-    };
-    GetAgentLinkResponseModel: {
-      /** @description The ID of the agent */
-      agent_id: string;
-      /** @description The token data for the agent */
-      token?: components["schemas"]["ConversationTokenDBModel"] | null;
-    };
-    GetConversationResponseModel: {
-      agent_id: string;
-      conversation_id: string;
-      status: components["schemas"]["GetConversationResponseModelStatus"];
-      user_id?: string | null;
-      branch_id?: string | null;
-      transcript: components["schemas"]["ConversationHistoryTranscriptCommonModel-Output"][];
-      metadata: components["schemas"]["ConversationHistoryMetadataCommonModel"];
-      analysis?: components["schemas"]["ConversationHistoryAnalysisCommonModel"] | null;
-      conversation_initiation_client_data?: components["schemas"]["ConversationInitiationClientDataRequest-Output"];
-      has_audio: boolean;
-      has_user_audio: boolean;
-      has_response_audio: boolean;
-    };
-    /** @enum {string} */
-    GetConversationResponseModelStatus: "initiated" | "in-progress" | "processing" | "done" | "failed";
-    GetConversationsPageResponseModel: {
-      conversations: components["schemas"]["ConversationSummaryResponseModel"][];
-      next_cursor?: string | null;
-      has_more: boolean;
-    };
-    HTTPValidationError: {
-      detail: components["schemas"]["ValidationError"][];
-    };
-    /** @enum {string} */
-    LLM:
-      | "gpt-4o-mini"
-      | "gpt-4o"
-      | "gpt-4"
-      | "gpt-4-turbo"
-      | "gpt-4.1"
-      | "gpt-4.1-mini"
-      | "gpt-4.1-nano"
-      | "gpt-5"
-      | "gpt-5.1"
-      | "gpt-5-mini"
-      | "gpt-5-nano"
-      | "gpt-3.5-turbo"
-      | "gemini-1.5-pro"
-      | "gemini-1.5-flash"
-      | "gemini-2.0-flash"
-      | "gemini-2.0-flash-lite"
-      | "gemini-2.5-flash-lite"
-      | "gemini-2.5-flash"
-      | "gemini-3-pro-preview"
-      | "claude-sonnet-4-5"
-      | "claude-sonnet-4"
-      | "claude-haiku-4-5"
-      | "claude-3-7-sonnet"
-      | "claude-3-5-sonnet"
-      | "claude-3-5-sonnet-v1"
-      | "claude-3-haiku"
-      | "grok-beta"
-      | "custom-llm"
-      | "qwen3-4b"
-      | "qwen3-30b-a3b"
-      | "gpt-oss-20b"
-      | "gpt-oss-120b"
-      | "glm-45-air-fp8"
-      | "gemini-2.5-flash-preview-09-2025"
-      | "gemini-2.5-flash-lite-preview-09-2025"
-      | "gemini-2.5-flash-preview-05-20"
-      | "gemini-2.5-flash-preview-04-17"
-      | "gemini-2.5-flash-lite-preview-06-17"
-      | "gemini-2.0-flash-lite-001"
-      | "gemini-2.0-flash-001"
-      | "gemini-1.5-flash-002"
-      | "gemini-1.5-flash-001"
-      | "gemini-1.5-pro-002"
-      | "gemini-1.5-pro-001"
-      | "claude-sonnet-4@20250514"
-      | "claude-sonnet-4-5@20250929"
-      | "claude-haiku-4-5@20251001"
-      | "claude-3-7-sonnet@20250219"
-      | "claude-3-5-sonnet@20240620"
-      | "claude-3-5-sonnet-v2@20241022"
-      | "claude-3-haiku@20240307"
-      | "gpt-5-2025-08-07"
-      | "gpt-5.1-2025-11-13"
-      | "gpt-5-mini-2025-08-07"
-      | "gpt-5-nano-2025-08-07"
-      | "gpt-4.1-2025-04-14"
-      | "gpt-4.1-mini-2025-04-14"
-      | "gpt-4.1-nano-2025-04-14"
-      | "gpt-4o-mini-2024-07-18"
-      | "gpt-4o-2024-11-20"
-      | "gpt-4o-2024-08-06"
-      | "gpt-4o-2024-05-13"
-      | "gpt-4-0613"
-      | "gpt-4-0314"
-      | "gpt-4-turbo-2024-04-09"
-      | "gpt-3.5-turbo-0125"
-      | "gpt-3.5-turbo-1106"
-      | "watt-tool-8b"
-      | "watt-tool-70b";
-    LLMCategoryUsage: {
-      irreversible_generation?: components["schemas"]["LLMUsage-Output"];
-      initiated_generation?: components["schemas"]["LLMUsage-Output"];
-    };
-    LLMInputOutputTokensUsage: {
-      input?: components["schemas"]["LLMTokensCategoryUsage"];
-      input_cache_read?: components["schemas"]["LLMTokensCategoryUsage"];
-      input_cache_write?: components["schemas"]["LLMTokensCategoryUsage"];
-      output_total?: components["schemas"]["LLMTokensCategoryUsage"];
-    };
-    LLMTokensCategoryUsage: {
-      tokens?: number;
-      /** Format: double */
-      price?: number;
-    };
-    "LLMUsage-Output": {
-      model_usage?: {
-        [key: string]: components["schemas"]["LLMInputOutputTokensUsage"];
-      };
-    };
-    LanguageDetectionToolResultModel: {
-      /**
-       * @default language_detection_success
-       * @constant
-       */
-      result_type: "language_detection_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      reason?: string | null;
-      language?: string | null;
-    };
-    LiteralJsonSchemaProperty: {
-      type: components["schemas"]["LiteralJsonSchemaPropertyType"];
-      description?: string;
-      enum?: string[] | null;
-      is_system_provided?: boolean;
-      dynamic_variable?: string;
-      constant_value?: components["schemas"]["LiteralJsonSchemaPropertyConstantValue"];
-    };
-    LiteralJsonSchemaPropertyConstantValue: string | number | boolean;
-    /** @enum {string} */
-    LiteralJsonSchemaPropertyType: "boolean" | "string" | "integer" | "number";
-    MetricRecord: {
-      /** Format: double */
-      elapsed_time: number;
-    };
-    PlayDTMFResultErrorModel: {
-      /**
-       * @default play_dtmf_error
-       * @constant
-       */
-      result_type: "play_dtmf_error";
-      /**
-       * @default error
-       * @constant
-       */
-      status: "error";
-      error: string;
-      details?: string | null;
-    };
-    PlayDTMFResultSuccessModel: {
-      /**
-       * @default play_dtmf_success
-       * @constant
-       */
-      result_type: "play_dtmf_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      dtmf_tones: string;
-      reason?: string | null;
-    };
-    PromptAgentAPIModelOverride: {
-      prompt?: string | null;
-      llm?: components["schemas"]["LLM"] | null;
-      native_mcp_server_ids?: string[] | null;
-    };
-    RagChunkMetadata: {
-      document_id: string;
-      chunk_id: string;
-      /** Format: double */
-      vector_distance: number;
-    };
-    RagRetrievalInfo: {
-      chunks: components["schemas"]["RagChunkMetadata"][];
-      embedding_model: components["schemas"]["EmbeddingModelEnum"];
-      retrieval_query: string;
-      /** Format: double */
-      rag_latency_secs: number;
-    };
-    SkipTurnToolResponseModel: {
-      /**
-       * @default skip_turn_success
-       * @constant
-       */
-      result_type: "skip_turn_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      reason?: string | null;
-    };
-    SoftTimeoutConfigOverride: {
-      message?: string | null;
-    };
-    TTSConversationalConfigOverride: {
-      voice_id?: string | null;
-      /** Format: double */
-      stability?: number | null;
-      /** Format: double */
-      speed?: number | null;
-      /** Format: double */
-      similarity_boost?: number | null;
-    };
-    TestToolResultModel: {
-      /**
-       * @default testing_tool_result
-       * @constant
-       */
-      result_type: "testing_tool_result";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      reason?: string;
-    };
-    TestsFeatureUsageCommonModel: {
-      enabled?: boolean;
-      tests_ran_after_last_modification?: boolean;
-      tests_ran_in_last_7_days?: boolean;
-    };
-    TokenResponseModel: {
-      token: string;
-      /** @description The id of the conversation the token starts. */
-      conversation_id?: string;
-    };
-    /** @enum {string} */
-    ToolType: "system" | "webhook" | "client" | "mcp" | "workflow" | "api_integration_webhook" | "api_integration_mcp";
-    TransferToAgentToolResultErrorModel: {
-      /**
-       * @default transfer_to_agent_error
-       * @constant
-       */
-      result_type: "transfer_to_agent_error";
-      /**
-       * @default error
-       * @constant
-       */
-      status: "error";
-      from_agent: string;
-      error: string;
-    };
-    TransferToAgentToolResultSuccessModel: {
-      /**
-       * @default transfer_to_agent_success
-       * @constant
-       */
-      result_type: "transfer_to_agent_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      from_agent: string;
-      to_agent: string;
-      condition: string;
-      delay_ms?: number;
-      transfer_message?: string | null;
-      enable_transferred_agent_first_message?: boolean;
-    };
-    TransferToNumberResultErrorModel: {
-      /**
-       * @default transfer_to_number_error
-       * @constant
-       */
-      result_type: "transfer_to_number_error";
-      /**
-       * @default error
-       * @constant
-       */
-      status: "error";
-      error: string;
-      details?: string | null;
-    };
-    TransferToNumberResultSipSuccessModel: {
-      /**
-       * @default transfer_to_number_sip_success
-       * @constant
-       */
-      result_type: "transfer_to_number_sip_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      transfer_number: string;
-      reason?: string | null;
-      note?: string | null;
-    };
-    TransferToNumberResultTwilioSuccessModel: {
-      /**
-       * @default transfer_to_number_twilio_success
-       * @constant
-       */
-      result_type: "transfer_to_number_twilio_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      transfer_number: string;
-      reason?: string | null;
-      client_message?: string | null;
-      agent_message: string;
-      conference_name: string;
-      note?: string | null;
-    };
-    TurnConfigOverride: {
-      soft_timeout_config?: components["schemas"]["SoftTimeoutConfigOverride"] | null;
-    };
-    UserFeedback: {
-      score: components["schemas"]["UserFeedbackScore"];
-      time_in_call_secs: number;
-    };
-    /** @enum {string} */
-    UserFeedbackScore: "like" | "dislike";
-    /** @enum {string} */
-    V1ConvaiConversationsGetParametersSummaryMode: "exclude" | "include";
-    ValidationError: {
-      loc: (string | number)[];
-      msg: string;
-      type: string;
-    };
-    VoiceMailDetectionResultSuccessModel: {
-      /**
-       * @default voicemail_detection_success
-       * @constant
-       */
-      result_type: "voicemail_detection_success";
-      /**
-       * @default success
-       * @constant
-       */
-      status: "success";
-      voicemail_message?: string | null;
-      reason?: string | null;
-    };
-    WhatsAppConversationInfo: {
-      direction?: components["schemas"]["WhatsAppConversationInfoDirection"];
-      whatsapp_business_account_id: string;
-      whatsapp_user_id: string;
-    };
-    /** @enum {string} */
-    WhatsAppConversationInfoDirection: "inbound" | "outbound" | "unknown";
-    WorkflowFeaturesUsageCommonModel: {
-      enabled?: boolean;
-      tool_node?: components["schemas"]["FeatureStatusCommonModel"];
-      standalone_agent_node?: components["schemas"]["FeatureStatusCommonModel"];
-      phone_number_node?: components["schemas"]["FeatureStatusCommonModel"];
-      end_node?: components["schemas"]["FeatureStatusCommonModel"];
-    };
-    WorkflowToolEdgeStepModel: {
-      /** Format: double */
-      step_latency_secs: number;
-      /**
-       * @default edge
-       * @constant
-       */
-      type: "edge";
-      edge_id: string;
-      target_node_id: string;
-    };
-    WorkflowToolMaxIterationsExceededStepModel: {
-      /** Format: double */
-      step_latency_secs: number;
-      /**
-       * @default max_iterations_exceeded
-       * @constant
-       */
-      type: "max_iterations_exceeded";
-      max_iterations: number;
-    };
-    "WorkflowToolNestedToolsStepModel-Output": {
-      /** Format: double */
-      step_latency_secs: number;
-      /**
-       * @default nested_tools
-       * @constant
-       */
-      type: "nested_tools";
-      node_id: string;
-      requests: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModel-Output"][];
-      results: components["schemas"]["WorkflowToolNestedToolsStepModelOutputResultsItems"][];
-      is_successful: boolean;
-    };
-    WorkflowToolNestedToolsStepModelOutputResultsItems:
-      | components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"]
-      | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel"]
-      | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel"]
-      | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"];
-    "WorkflowToolResponseModel-Output": {
-      steps?: components["schemas"]["WorkflowToolResponseModelOutputStepsItems"][];
-    };
-    WorkflowToolResponseModelOutputStepsItems:
-      | components["schemas"]["WorkflowToolEdgeStepModel"]
-      | components["schemas"]["WorkflowToolNestedToolsStepModel-Output"]
-      | components["schemas"]["WorkflowToolMaxIterationsExceededStepModel"];
-    ZendeskConversationInitiationTrigger: {
-      /**
-       * @default zendesk
-       * @constant
-       */
-      trigger_type: "zendesk";
-      ticket_id: number;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    schemas: {
+        "AgentConfigOverride-Output": {
+            first_message?: string | null;
+            language?: string | null;
+            prompt?: components["schemas"]["PromptAgentAPIModelOverride"] | null;
+        };
+        /** @enum {string} */
+        AgentDefinitionSource: "cli" | "ui" | "api" | "template" | "unknown";
+        AgentMetadata: {
+            agent_id: string;
+            branch_id?: string | null;
+            workflow_node_id?: string | null;
+        };
+        AsyncConversationMetadata: {
+            delivery_status: components["schemas"]["AsyncConversationMetadataDeliveryStatus"];
+            delivery_timestamp: number;
+            delivery_error?: string | null;
+            external_system: string;
+            external_id: string;
+            retry_count?: number;
+            last_retry_timestamp?: number | null;
+        };
+        /** @enum {string} */
+        AsyncConversationMetadataDeliveryStatus: "pending" | "success" | "failed";
+        /** @enum {string} */
+        AuthorizationMethod: "invalid" | "public" | "authorization_header" | "signed_url" | "shareable_link" | "livekit_token" | "livekit_token_website" | "genesys_api_key";
+        ConversationChargingCommonModel: {
+            dev_discount?: boolean;
+            is_burst?: boolean;
+            tier?: string | null;
+            llm_usage?: components["schemas"]["LLMCategoryUsage"];
+            /** Format: double */
+            llm_price?: number | null;
+            llm_charge?: number | null;
+            call_charge?: number | null;
+            /** Format: double */
+            free_minutes_consumed?: number;
+            /** Format: double */
+            free_llm_dollars_consumed?: number;
+        };
+        "ConversationConfigClientOverride-Output": {
+            turn?: components["schemas"]["TurnConfigOverride"] | null;
+            tts?: components["schemas"]["TTSConversationalConfigOverride"] | null;
+            conversation?: components["schemas"]["ConversationConfigOverride"] | null;
+            agent?: components["schemas"]["AgentConfigOverride-Output"] | null;
+        };
+        ConversationConfigOverride: {
+            text_only?: boolean | null;
+        };
+        ConversationDeletionSettings: {
+            deletion_time_unix_secs?: number | null;
+            deleted_logs_at_time_unix_secs?: number | null;
+            deleted_audio_at_time_unix_secs?: number | null;
+            deleted_transcript_at_time_unix_secs?: number | null;
+            delete_transcript_and_pii?: boolean;
+            delete_audio?: boolean;
+        };
+        ConversationFeedbackRequestModel: {
+            feedback?: components["schemas"]["UserFeedbackScore"] | null;
+        };
+        /** @enum {string} */
+        ConversationFeedbackType: "thumbs" | "rating";
+        ConversationHistoryAnalysisCommonModel: {
+            evaluation_criteria_results?: {
+                [key: string]: components["schemas"]["ConversationHistoryEvaluationCriteriaResultCommonModel"];
+            };
+            data_collection_results?: {
+                [key: string]: components["schemas"]["DataCollectionResultCommonModel"];
+            };
+            call_successful: components["schemas"]["EvaluationSuccessResult"];
+            transcript_summary: string;
+            call_summary_title?: string | null;
+        };
+        ConversationHistoryBatchCallModel: {
+            batch_call_id: string;
+            batch_call_recipient_id: string;
+        };
+        ConversationHistoryElevenAssistantCommonModel: {
+            is_eleven_assistant?: boolean;
+        };
+        ConversationHistoryErrorCommonModel: {
+            code: number;
+            reason?: string | null;
+        };
+        ConversationHistoryEvaluationCriteriaResultCommonModel: {
+            criteria_id: string;
+            result: components["schemas"]["EvaluationSuccessResult"];
+            rationale: string;
+        };
+        ConversationHistoryFeedbackCommonModel: {
+            type?: components["schemas"]["ConversationFeedbackType"] | null;
+            overall_score?: components["schemas"]["UserFeedbackScore"] | null;
+            likes?: number;
+            dislikes?: number;
+            rating?: number | null;
+            comment?: string | null;
+        };
+        ConversationHistoryMetadataCommonModel: {
+            start_time_unix_secs: number;
+            accepted_time_unix_secs?: number | null;
+            call_duration_secs: number;
+            cost?: number | null;
+            deletion_settings?: components["schemas"]["ConversationDeletionSettings"];
+            feedback?: components["schemas"]["ConversationHistoryFeedbackCommonModel"];
+            authorization_method?: components["schemas"]["AuthorizationMethod"];
+            charging?: components["schemas"]["ConversationChargingCommonModel"];
+            phone_call?: components["schemas"]["ConversationHistoryMetadataCommonModelPhoneCall"] | null;
+            batch_call?: components["schemas"]["ConversationHistoryBatchCallModel"] | null;
+            termination_reason?: string;
+            error?: components["schemas"]["ConversationHistoryErrorCommonModel"] | null;
+            warnings?: string[];
+            main_language?: string | null;
+            rag_usage?: components["schemas"]["ConversationHistoryRagUsageCommonModel"] | null;
+            text_only?: boolean;
+            features_usage?: components["schemas"]["FeaturesUsageCommonModel"];
+            eleven_assistant?: components["schemas"]["ConversationHistoryElevenAssistantCommonModel"];
+            initiator_id?: string | null;
+            conversation_initiation_source?: components["schemas"]["ConversationInitiationSource"];
+            conversation_initiation_source_version?: string | null;
+            timezone?: string | null;
+            initiation_trigger?: components["schemas"]["ConversationHistoryMetadataCommonModelInitiationTrigger"];
+            async_metadata?: components["schemas"]["AsyncConversationMetadata"] | null;
+            whatsapp?: components["schemas"]["WhatsAppConversationInfo"] | null;
+            agent_created_from?: components["schemas"]["AgentDefinitionSource"];
+            agent_last_updated_from?: components["schemas"]["AgentDefinitionSource"];
+        };
+        ConversationHistoryMetadataCommonModelInitiationTrigger: components["schemas"]["DefaultConversationInitiationTrigger"] | components["schemas"]["ZendeskConversationInitiationTrigger"];
+        ConversationHistoryMetadataCommonModelPhoneCall: components["schemas"]["ConversationHistoryTwilioPhoneCallModel"] | components["schemas"]["ConversationHistorySIPTrunkingPhoneCallModel"];
+        ConversationHistoryMultivoiceMessageModel: {
+            parts: components["schemas"]["ConversationHistoryMultivoiceMessagePartModel"][];
+        };
+        ConversationHistoryMultivoiceMessagePartModel: {
+            text: string;
+            voice_label: string | null;
+            time_in_call_secs: number | null;
+        };
+        ConversationHistoryRagUsageCommonModel: {
+            usage_count: number;
+            embedding_model: string;
+        };
+        ConversationHistorySIPTrunkingPhoneCallModel: {
+            direction: components["schemas"]["ConversationHistorySipTrunkingPhoneCallModelDirection"];
+            phone_number_id: string;
+            agent_number: string;
+            external_number: string;
+            /**
+             * @default sip_trunking
+             * @constant
+             */
+            type: "sip_trunking";
+            call_sid: string;
+        };
+        /** @enum {string} */
+        ConversationHistorySipTrunkingPhoneCallModelDirection: "inbound" | "outbound";
+        ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel: {
+            request_id: string;
+            tool_name: string;
+            result_value: string;
+            is_error: boolean;
+            tool_has_been_called: boolean;
+            /** Format: double */
+            tool_latency_secs?: number;
+            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
+            /**
+             * @default api_integration_webhook
+             * @constant
+             */
+            type: "api_integration_webhook";
+            integration_id: string;
+            credential_id: string;
+            integration_connection_id: string;
+        };
+        "ConversationHistoryTranscriptCommonModel-Output": {
+            role: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputRole"];
+            agent_metadata?: components["schemas"]["AgentMetadata"] | null;
+            message?: string | null;
+            multivoice_message?: components["schemas"]["ConversationHistoryMultivoiceMessageModel"] | null;
+            tool_calls?: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModel-Output"][];
+            tool_results?: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputToolResultsItems"][];
+            feedback?: components["schemas"]["UserFeedback"] | null;
+            llm_override?: string | null;
+            time_in_call_secs: number;
+            conversation_turn_metrics?: components["schemas"]["ConversationTurnMetrics"] | null;
+            rag_retrieval_info?: components["schemas"]["RagRetrievalInfo"] | null;
+            llm_usage?: components["schemas"]["LLMUsage-Output"] | null;
+            interrupted?: boolean;
+            original_message?: string | null;
+            source_medium?: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputSourceMedium"] | null;
+        };
+        /** @enum {string} */
+        ConversationHistoryTranscriptCommonModelOutputRole: "user" | "agent";
+        /** @enum {string} */
+        ConversationHistoryTranscriptCommonModelOutputSourceMedium: "audio" | "text";
+        ConversationHistoryTranscriptCommonModelOutputToolResultsItems: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"];
+        ConversationHistoryTranscriptOtherToolsResultCommonModel: {
+            request_id: string;
+            tool_name: string;
+            result_value: string;
+            is_error: boolean;
+            tool_has_been_called: boolean;
+            /** Format: double */
+            tool_latency_secs?: number;
+            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
+            type?: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModelType"] | null;
+        };
+        /** @enum {string} */
+        ConversationHistoryTranscriptOtherToolsResultCommonModelType: "client" | "webhook" | "mcp";
+        ConversationHistoryTranscriptSystemToolResultCommonModel: {
+            request_id: string;
+            tool_name: string;
+            result_value: string;
+            is_error: boolean;
+            tool_has_been_called: boolean;
+            /** Format: double */
+            tool_latency_secs?: number;
+            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
+            /**
+             * @default system
+             * @constant
+             */
+            type: "system";
+            result?: components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModelResult"] | null;
+        };
+        ConversationHistoryTranscriptSystemToolResultCommonModelResult: components["schemas"]["EndCallToolResultModel"] | components["schemas"]["LanguageDetectionToolResultModel"] | components["schemas"]["TransferToAgentToolResultSuccessModel"] | components["schemas"]["TransferToAgentToolResultErrorModel"] | components["schemas"]["TransferToNumberResultTwilioSuccessModel"] | components["schemas"]["TransferToNumberResultSipSuccessModel"] | components["schemas"]["TransferToNumberResultErrorModel"] | components["schemas"]["SkipTurnToolResponseModel"] | components["schemas"]["PlayDTMFResultSuccessModel"] | components["schemas"]["PlayDTMFResultErrorModel"] | components["schemas"]["VoiceMailDetectionResultSuccessModel"] | components["schemas"]["TestToolResultModel"];
+        ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails: {
+            /**
+             * @default api_integration_webhook
+             * @constant
+             */
+            type: "api_integration_webhook";
+            integration_id: string;
+            credential_id: string;
+            integration_connection_id: string;
+            webhook_details: components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"];
+        };
+        ConversationHistoryTranscriptToolCallClientDetails: {
+            /**
+             * @default client
+             * @constant
+             */
+            type: "client";
+            parameters: string;
+        };
+        "ConversationHistoryTranscriptToolCallCommonModel-Output": {
+            type?: components["schemas"]["ToolType"] | null;
+            request_id: string;
+            tool_name: string;
+            params_as_json: string;
+            tool_has_been_called: boolean;
+            tool_details?: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModelOutputToolDetails"] | null;
+        };
+        ConversationHistoryTranscriptToolCallCommonModelOutputToolDetails: components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallClientDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallMCPDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails"];
+        ConversationHistoryTranscriptToolCallMCPDetails: {
+            /**
+             * @default mcp
+             * @constant
+             */
+            type: "mcp";
+            mcp_server_id: string;
+            mcp_server_name: string;
+            integration_type: string;
+            parameters?: {
+                [key: string]: string;
+            };
+            approval_policy: string;
+            requires_approval?: boolean;
+            mcp_tool_name?: string;
+            mcp_tool_description?: string;
+        };
+        ConversationHistoryTranscriptToolCallWebhookDetails: {
+            /**
+             * @default webhook
+             * @constant
+             */
+            type: "webhook";
+            method: string;
+            url: string;
+            headers?: {
+                [key: string]: string;
+            };
+            path_params?: {
+                [key: string]: string;
+            };
+            query_params?: {
+                [key: string]: string;
+            };
+            body?: string | null;
+        };
+        "ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output": {
+            request_id: string;
+            tool_name: string;
+            result_value: string;
+            is_error: boolean;
+            tool_has_been_called: boolean;
+            /** Format: double */
+            tool_latency_secs?: number;
+            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
+            /**
+             * @default workflow
+             * @constant
+             */
+            type: "workflow";
+            result?: components["schemas"]["WorkflowToolResponseModel-Output"] | null;
+        };
+        ConversationHistoryTwilioPhoneCallModel: {
+            direction: components["schemas"]["ConversationHistoryTwilioPhoneCallModelDirection"];
+            phone_number_id: string;
+            agent_number: string;
+            external_number: string;
+            /**
+             * @default twilio
+             * @constant
+             */
+            type: "twilio";
+            stream_sid: string;
+            call_sid: string;
+        };
+        /** @enum {string} */
+        ConversationHistoryTwilioPhoneCallModelDirection: "inbound" | "outbound";
+        "ConversationInitiationClientDataRequest-Output": {
+            conversation_config_override?: components["schemas"]["ConversationConfigClientOverride-Output"];
+            custom_llm_extra_body?: components["schemas"]["ConversationInitiationClientDataRequestOutputCustomLlmExtraBody"];
+            user_id?: string | null;
+            source_info?: components["schemas"]["ConversationInitiationSourceInfo"];
+            dynamic_variables?: {
+                [key: string]: components["schemas"]["ConversationInitiationClientDataRequestOutputDynamicVariables"] | null;
+            };
+        };
+        ConversationInitiationClientDataRequestOutputCustomLlmExtraBody: Record<string, never>;
+        ConversationInitiationClientDataRequestOutputDynamicVariables: string | number | boolean;
+        /** @enum {string} */
+        ConversationInitiationSource: "unknown" | "android_sdk" | "node_js_sdk" | "react_native_sdk" | "react_sdk" | "js_sdk" | "python_sdk" | "widget" | "sip_trunk" | "twilio" | "genesys" | "swift_sdk" | "whatsapp" | "flutter_sdk";
+        ConversationInitiationSourceInfo: {
+            source?: components["schemas"]["ConversationInitiationSource"] | null;
+            version?: string | null;
+        };
+        ConversationSignedUrlResponseModel: {
+            signed_url: string;
+        };
+        ConversationSummaryResponseModel: {
+            agent_id: string;
+            branch_id?: string | null;
+            agent_name?: string | null;
+            conversation_id: string;
+            start_time_unix_secs: number;
+            call_duration_secs: number;
+            message_count: number;
+            status: components["schemas"]["ConversationSummaryResponseModelStatus"];
+            call_successful: components["schemas"]["EvaluationSuccessResult"];
+            transcript_summary?: string | null;
+            call_summary_title?: string | null;
+            direction?: components["schemas"]["ConversationSummaryResponseModelDirection"] | null;
+            /** Format: double */
+            rating?: number | null;
+        };
+        /** @enum {string} */
+        ConversationSummaryResponseModelDirection: "inbound" | "outbound";
+        /** @enum {string} */
+        ConversationSummaryResponseModelStatus: "initiated" | "in-progress" | "processing" | "done" | "failed";
+        ConversationTokenDBModel: {
+            /** @description The ID of the agent */
+            agent_id: string;
+            /** @description The token for the agent */
+            conversation_token: string;
+            /** @description The expiration time of the token in unix seconds */
+            expiration_time_unix_secs?: number | null;
+            /** @description The ID of the conversation */
+            conversation_id?: string | null;
+            /** @description The purpose of the token */
+            purpose?: components["schemas"]["ConversationTokenPurpose"];
+            /** @description The user ID of the entity who requested the token */
+            token_requester_user_id?: string | null;
+        };
+        /** @enum {string} */
+        ConversationTokenPurpose: "signed_url" | "shareable_link";
+        ConversationTurnMetrics: {
+            metrics?: {
+                [key: string]: components["schemas"]["MetricRecord"];
+            };
+        };
+        DataCollectionResultCommonModel: {
+            data_collection_id: string;
+            /** @description Any type */
+            value?: unknown;
+            json_schema?: components["schemas"]["LiteralJsonSchemaProperty"] | null;
+            rationale: string;
+        };
+        DefaultConversationInitiationTrigger: {
+            /**
+             * @default default
+             * @constant
+             */
+            trigger_type: "default";
+        };
+        DynamicVariableUpdateCommonModel: {
+            variable_name: string;
+            old_value: string | null;
+            new_value: string;
+            /** Format: double */
+            updated_at: number;
+            tool_name: string;
+            tool_request_id: string;
+        };
+        /** @enum {string} */
+        EmbeddingModelEnum: "e5_mistral_7b_instruct" | "multilingual_e5_large_instruct";
+        EndCallToolResultModel: {
+            /**
+             * @default end_call_success
+             * @constant
+             */
+            result_type: "end_call_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            reason?: string | null;
+            message?: string | null;
+        };
+        /** @enum {string} */
+        EvaluationSuccessResult: "success" | "failure" | "unknown";
+        FeatureStatusCommonModel: {
+            enabled?: boolean;
+            used?: boolean;
+        };
+        FeaturesUsageCommonModel: {
+            language_detection?: components["schemas"]["FeatureStatusCommonModel"];
+            transfer_to_agent?: components["schemas"]["FeatureStatusCommonModel"];
+            transfer_to_number?: components["schemas"]["FeatureStatusCommonModel"];
+            multivoice?: components["schemas"]["FeatureStatusCommonModel"];
+            dtmf_tones?: components["schemas"]["FeatureStatusCommonModel"];
+            external_mcp_servers?: components["schemas"]["FeatureStatusCommonModel"];
+            pii_zrm_workspace?: boolean;
+            pii_zrm_agent?: boolean;
+            tool_dynamic_variable_updates?: components["schemas"]["FeatureStatusCommonModel"];
+            is_livekit?: boolean;
+            voicemail_detection?: components["schemas"]["FeatureStatusCommonModel"];
+            workflow?: components["schemas"]["WorkflowFeaturesUsageCommonModel"];
+            agent_testing?: components["schemas"]["TestsFeatureUsageCommonModel"];
+        };
+        GetAgentLinkResponseModel: {
+            /** @description The ID of the agent */
+            agent_id: string;
+            /** @description The token data for the agent */
+            token?: components["schemas"]["ConversationTokenDBModel"] | null;
+        };
+        GetConversationResponseModel: {
+            agent_id: string;
+            conversation_id: string;
+            status: components["schemas"]["GetConversationResponseModelStatus"];
+            user_id?: string | null;
+            branch_id?: string | null;
+            transcript: components["schemas"]["ConversationHistoryTranscriptCommonModel-Output"][];
+            metadata: components["schemas"]["ConversationHistoryMetadataCommonModel"];
+            analysis?: components["schemas"]["ConversationHistoryAnalysisCommonModel"] | null;
+            conversation_initiation_client_data?: components["schemas"]["ConversationInitiationClientDataRequest-Output"];
+            has_audio: boolean;
+            has_user_audio: boolean;
+            has_response_audio: boolean;
+        };
+        /** @enum {string} */
+        GetConversationResponseModelStatus: "initiated" | "in-progress" | "processing" | "done" | "failed";
+        GetConversationsPageResponseModel: {
+            conversations: components["schemas"]["ConversationSummaryResponseModel"][];
+            next_cursor?: string | null;
+            has_more: boolean;
+        };
+        HTTPValidationError: {
+            detail: components["schemas"]["ValidationError"][];
+        };
+        /** @enum {string} */
+        LLM: "gpt-4o-mini" | "gpt-4o" | "gpt-4" | "gpt-4-turbo" | "gpt-4.1" | "gpt-4.1-mini" | "gpt-4.1-nano" | "gpt-5" | "gpt-5.1" | "gpt-5-mini" | "gpt-5-nano" | "gpt-3.5-turbo" | "gemini-1.5-pro" | "gemini-1.5-flash" | "gemini-2.0-flash" | "gemini-2.0-flash-lite" | "gemini-2.5-flash-lite" | "gemini-2.5-flash" | "gemini-3-pro-preview" | "claude-sonnet-4-5" | "claude-sonnet-4" | "claude-haiku-4-5" | "claude-3-7-sonnet" | "claude-3-5-sonnet" | "claude-3-5-sonnet-v1" | "claude-3-haiku" | "grok-beta" | "custom-llm" | "qwen3-4b" | "qwen3-30b-a3b" | "gpt-oss-20b" | "gpt-oss-120b" | "glm-45-air-fp8" | "gemini-2.5-flash-preview-09-2025" | "gemini-2.5-flash-lite-preview-09-2025" | "gemini-2.5-flash-preview-05-20" | "gemini-2.5-flash-preview-04-17" | "gemini-2.5-flash-lite-preview-06-17" | "gemini-2.0-flash-lite-001" | "gemini-2.0-flash-001" | "gemini-1.5-flash-002" | "gemini-1.5-flash-001" | "gemini-1.5-pro-002" | "gemini-1.5-pro-001" | "claude-sonnet-4@20250514" | "claude-sonnet-4-5@20250929" | "claude-haiku-4-5@20251001" | "claude-3-7-sonnet@20250219" | "claude-3-5-sonnet@20240620" | "claude-3-5-sonnet-v2@20241022" | "claude-3-haiku@20240307" | "gpt-5-2025-08-07" | "gpt-5.1-2025-11-13" | "gpt-5-mini-2025-08-07" | "gpt-5-nano-2025-08-07" | "gpt-4.1-2025-04-14" | "gpt-4.1-mini-2025-04-14" | "gpt-4.1-nano-2025-04-14" | "gpt-4o-mini-2024-07-18" | "gpt-4o-2024-11-20" | "gpt-4o-2024-08-06" | "gpt-4o-2024-05-13" | "gpt-4-0613" | "gpt-4-0314" | "gpt-4-turbo-2024-04-09" | "gpt-3.5-turbo-0125" | "gpt-3.5-turbo-1106" | "watt-tool-8b" | "watt-tool-70b";
+        LLMCategoryUsage: {
+            irreversible_generation?: components["schemas"]["LLMUsage-Output"];
+            initiated_generation?: components["schemas"]["LLMUsage-Output"];
+        };
+        LLMInputOutputTokensUsage: {
+            input?: components["schemas"]["LLMTokensCategoryUsage"];
+            input_cache_read?: components["schemas"]["LLMTokensCategoryUsage"];
+            input_cache_write?: components["schemas"]["LLMTokensCategoryUsage"];
+            output_total?: components["schemas"]["LLMTokensCategoryUsage"];
+        };
+        LLMTokensCategoryUsage: {
+            tokens?: number;
+            /** Format: double */
+            price?: number;
+        };
+        "LLMUsage-Output": {
+            model_usage?: {
+                [key: string]: components["schemas"]["LLMInputOutputTokensUsage"];
+            };
+        };
+        LanguageDetectionToolResultModel: {
+            /**
+             * @default language_detection_success
+             * @constant
+             */
+            result_type: "language_detection_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            reason?: string | null;
+            language?: string | null;
+        };
+        LiteralJsonSchemaProperty: {
+            type: components["schemas"]["LiteralJsonSchemaPropertyType"];
+            description?: string;
+            enum?: string[] | null;
+            is_system_provided?: boolean;
+            dynamic_variable?: string;
+            constant_value?: components["schemas"]["LiteralJsonSchemaPropertyConstantValue"];
+        };
+        LiteralJsonSchemaPropertyConstantValue: string | number | boolean;
+        /** @enum {string} */
+        LiteralJsonSchemaPropertyType: "boolean" | "string" | "integer" | "number";
+        MetricRecord: {
+            /** Format: double */
+            elapsed_time: number;
+        };
+        PlayDTMFResultErrorModel: {
+            /**
+             * @default play_dtmf_error
+             * @constant
+             */
+            result_type: "play_dtmf_error";
+            /**
+             * @default error
+             * @constant
+             */
+            status: "error";
+            error: string;
+            details?: string | null;
+        };
+        PlayDTMFResultSuccessModel: {
+            /**
+             * @default play_dtmf_success
+             * @constant
+             */
+            result_type: "play_dtmf_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            dtmf_tones: string;
+            reason?: string | null;
+        };
+        PromptAgentAPIModelOverride: {
+            prompt?: string | null;
+            llm?: components["schemas"]["LLM"] | null;
+            native_mcp_server_ids?: string[] | null;
+        };
+        RagChunkMetadata: {
+            document_id: string;
+            chunk_id: string;
+            /** Format: double */
+            vector_distance: number;
+        };
+        RagRetrievalInfo: {
+            chunks: components["schemas"]["RagChunkMetadata"][];
+            embedding_model: components["schemas"]["EmbeddingModelEnum"];
+            retrieval_query: string;
+            /** Format: double */
+            rag_latency_secs: number;
+        };
+        SkipTurnToolResponseModel: {
+            /**
+             * @default skip_turn_success
+             * @constant
+             */
+            result_type: "skip_turn_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            reason?: string | null;
+        };
+        SoftTimeoutConfigOverride: {
+            message?: string | null;
+        };
+        TTSConversationalConfigOverride: {
+            voice_id?: string | null;
+            /** Format: double */
+            stability?: number | null;
+            /** Format: double */
+            speed?: number | null;
+            /** Format: double */
+            similarity_boost?: number | null;
+        };
+        TestToolResultModel: {
+            /**
+             * @default testing_tool_result
+             * @constant
+             */
+            result_type: "testing_tool_result";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            reason?: string;
+        };
+        TestsFeatureUsageCommonModel: {
+            enabled?: boolean;
+            tests_ran_after_last_modification?: boolean;
+            tests_ran_in_last_7_days?: boolean;
+        };
+        TokenResponseModel: {
+            token: string;
+            /** @description The id of the conversation the token starts. */
+            conversation_id?: string;
+        };
+        /** @enum {string} */
+        ToolType: "system" | "webhook" | "client" | "mcp" | "workflow" | "api_integration_webhook" | "api_integration_mcp";
+        TransferToAgentToolResultErrorModel: {
+            /**
+             * @default transfer_to_agent_error
+             * @constant
+             */
+            result_type: "transfer_to_agent_error";
+            /**
+             * @default error
+             * @constant
+             */
+            status: "error";
+            from_agent: string;
+            error: string;
+        };
+        TransferToAgentToolResultSuccessModel: {
+            /**
+             * @default transfer_to_agent_success
+             * @constant
+             */
+            result_type: "transfer_to_agent_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            from_agent: string;
+            to_agent: string;
+            condition: string;
+            delay_ms?: number;
+            transfer_message?: string | null;
+            enable_transferred_agent_first_message?: boolean;
+        };
+        TransferToNumberResultErrorModel: {
+            /**
+             * @default transfer_to_number_error
+             * @constant
+             */
+            result_type: "transfer_to_number_error";
+            /**
+             * @default error
+             * @constant
+             */
+            status: "error";
+            error: string;
+            details?: string | null;
+        };
+        TransferToNumberResultSipSuccessModel: {
+            /**
+             * @default transfer_to_number_sip_success
+             * @constant
+             */
+            result_type: "transfer_to_number_sip_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            transfer_number: string;
+            reason?: string | null;
+            note?: string | null;
+        };
+        TransferToNumberResultTwilioSuccessModel: {
+            /**
+             * @default transfer_to_number_twilio_success
+             * @constant
+             */
+            result_type: "transfer_to_number_twilio_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            transfer_number: string;
+            reason?: string | null;
+            client_message?: string | null;
+            agent_message: string;
+            conference_name: string;
+            note?: string | null;
+        };
+        TurnConfigOverride: {
+            soft_timeout_config?: components["schemas"]["SoftTimeoutConfigOverride"] | null;
+        };
+        UserFeedback: {
+            score: components["schemas"]["UserFeedbackScore"];
+            time_in_call_secs: number;
+        };
+        /** @enum {string} */
+        UserFeedbackScore: "like" | "dislike";
+        /** @enum {string} */
+        V1ConvaiConversationsGetParametersSummaryMode: "exclude" | "include";
+        ValidationError: {
+            loc: (string | number)[];
+            msg: string;
+            type: string;
+        };
+        VoiceMailDetectionResultSuccessModel: {
+            /**
+             * @default voicemail_detection_success
+             * @constant
+             */
+            result_type: "voicemail_detection_success";
+            /**
+             * @default success
+             * @constant
+             */
+            status: "success";
+            voicemail_message?: string | null;
+            reason?: string | null;
+        };
+        WhatsAppConversationInfo: {
+            direction?: components["schemas"]["WhatsAppConversationInfoDirection"];
+            whatsapp_business_account_id: string;
+            whatsapp_user_id: string;
+        };
+        /** @enum {string} */
+        WhatsAppConversationInfoDirection: "inbound" | "outbound" | "unknown";
+        WorkflowFeaturesUsageCommonModel: {
+            enabled?: boolean;
+            tool_node?: components["schemas"]["FeatureStatusCommonModel"];
+            standalone_agent_node?: components["schemas"]["FeatureStatusCommonModel"];
+            phone_number_node?: components["schemas"]["FeatureStatusCommonModel"];
+            end_node?: components["schemas"]["FeatureStatusCommonModel"];
+        };
+        WorkflowToolEdgeStepModel: {
+            /** Format: double */
+            step_latency_secs: number;
+            /**
+             * @default edge
+             * @constant
+             */
+            type: "edge";
+            edge_id: string;
+            target_node_id: string;
+        };
+        WorkflowToolMaxIterationsExceededStepModel: {
+            /** Format: double */
+            step_latency_secs: number;
+            /**
+             * @default max_iterations_exceeded
+             * @constant
+             */
+            type: "max_iterations_exceeded";
+            max_iterations: number;
+        };
+        "WorkflowToolNestedToolsStepModel-Output": {
+            /** Format: double */
+            step_latency_secs: number;
+            /**
+             * @default nested_tools
+             * @constant
+             */
+            type: "nested_tools";
+            node_id: string;
+            requests: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModel-Output"][];
+            results: components["schemas"]["WorkflowToolNestedToolsStepModelOutputResultsItems"][];
+            is_successful: boolean;
+        };
+        WorkflowToolNestedToolsStepModelOutputResultsItems: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"];
+        "WorkflowToolResponseModel-Output": {
+            steps?: components["schemas"]["WorkflowToolResponseModelOutputStepsItems"][];
+        };
+        WorkflowToolResponseModelOutputStepsItems: components["schemas"]["WorkflowToolEdgeStepModel"] | components["schemas"]["WorkflowToolNestedToolsStepModel-Output"] | components["schemas"]["WorkflowToolMaxIterationsExceededStepModel"];
+        ZendeskConversationInitiationTrigger: {
+            /**
+             * @default zendesk
+             * @constant
+             */
+            trigger_type: "zendesk";
+            ticket_id: number;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  getAgentLink: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The id of an agent. This is returned on agent creation. */
-        agent_id: string;
-      };
-      cookie?: never;
+    getAgentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of an agent. This is returned on agent creation. */
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetAgentLinkResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getSignedUrl: {
+        parameters: {
+            query: {
+                /** @description The id of the agent you're taking the action on. */
+                agent_id: string;
+                /** @description Whether to include a conversation_id with the response. If included, the conversation_signature cannot be used again. */
+                include_conversation_id?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["GetAgentLinkResponseModel"];
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSignedUrlResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
     };
-  };
-  getSignedUrl: {
-    parameters: {
-      query: {
-        /** @description The id of the agent you're taking the action on. */
-        agent_id: string;
-        /** @description Whether to include a conversation_id with the response. If included, the conversation_signature cannot be used again. */
-        include_conversation_id?: boolean;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    getConversationToken: {
+        parameters: {
+            query: {
+                /** @description The id of the agent you're taking the action on. */
+                agent_id: string;
+                /** @description Optional custom participant name. If not provided, user ID will be used */
+                participant_name?: string | null;
+                /** @description The id of the agent branch to start the conversation on. */
+                branch_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listConversations: {
+        parameters: {
+            query?: {
+                /** @description Used for fetching next page. Cursor is returned in the response. */
+                cursor?: string | null;
+                /** @description The id of the agent you're taking the action on. */
+                agent_id?: string | null;
+                /** @description The result of the success evaluation */
+                call_successful?: components["schemas"]["EvaluationSuccessResult"] | null;
+                /** @description Unix timestamp (in seconds) to filter conversations up to this start date. */
+                call_start_before_unix?: number | null;
+                /** @description Unix timestamp (in seconds) to filter conversations after to this start date. */
+                call_start_after_unix?: number | null;
+                /** @description Minimum call duration in seconds. */
+                call_duration_min_secs?: number | null;
+                /** @description Maximum call duration in seconds. */
+                call_duration_max_secs?: number | null;
+                /** @description Maximum overall rating (1-5). */
+                rating_max?: number | null;
+                /** @description Minimum overall rating (1-5). */
+                rating_min?: number | null;
+                /** @description Filter conversations with user feedback comments. */
+                has_feedback_comment?: boolean | null;
+                /** @description Filter conversations by the user ID who initiated them. */
+                user_id?: string | null;
+                /** @description Evaluation filters. Repeat param. Format: criteria_id:result. Example: eval=value_framing:success */
+                evaluation_params?: string[] | null;
+                /** @description Data collection filters. Repeat param. Format: id:op:value where op is one of eq|neq|gt|gte|lt|lte|in|exists|missing. For in, pipe-delimit values. */
+                data_collection_params?: string[] | null;
+                /** @description Filter conversations by tool names used during the call. */
+                tool_names?: string[] | null;
+                /** @description How many conversations to return at maximum. Can not exceed 100, defaults to 30. */
+                page_size?: number;
+                /** @description Whether to include transcript summaries in the response. */
+                summary_mode?: components["schemas"]["V1ConvaiConversationsGetParametersSummaryMode"];
+                /** @description Full-text or fuzzy search over transcript messages */
+                search?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["ConversationSignedUrlResponseModel"];
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationsPageResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
     };
-  };
-  getConversationToken: {
-    parameters: {
-      query: {
-        /** @description The id of the agent you're taking the action on. */
-        agent_id: string;
-        /** @description Optional custom participant name. If not provided, user ID will be used */
-        participant_name?: string | null;
-        /** @description The id of the agent branch to start the conversation on. */
-        branch_id?: string | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    getConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the conversation you're taking the action on. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the conversation you're taking the action on. */
+                conversation_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["TokenResponseModel"];
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
     };
-  };
-  listConversations: {
-    parameters: {
-      query?: {
-        /** @description Used for fetching next page. Cursor is returned in the response. */
-        cursor?: string | null;
-        /** @description The id of the agent you're taking the action on. */
-        agent_id?: string | null;
-        /** @description The result of the success evaluation */
-        call_successful?: components["schemas"]["EvaluationSuccessResult"] | null;
-        /** @description Unix timestamp (in seconds) to filter conversations up to this start date. */
-        call_start_before_unix?: number | null;
-        /** @description Unix timestamp (in seconds) to filter conversations after to this start date. */
-        call_start_after_unix?: number | null;
-        /** @description Minimum call duration in seconds. */
-        call_duration_min_secs?: number | null;
-        /** @description Maximum call duration in seconds. */
-        call_duration_max_secs?: number | null;
-        /** @description Maximum overall rating (1-5). */
-        rating_max?: number | null;
-        /** @description Minimum overall rating (1-5). */
-        rating_min?: number | null;
-        /** @description Filter conversations with user feedback comments. */
-        has_feedback_comment?: boolean | null;
-        /** @description Filter conversations by the user ID who initiated them. */
-        user_id?: string | null;
-        /** @description Evaluation filters. Repeat param. Format: criteria_id:result. Example: eval=value_framing:success */
-        evaluation_params?: string[] | null;
-        /** @description Data collection filters. Repeat param. Format: id:op:value where op is one of eq|neq|gt|gte|lt|lte|in|exists|missing. For in, pipe-delimit values. */
-        data_collection_params?: string[] | null;
-        /** @description Filter conversations by tool names used during the call. */
-        tool_names?: string[] | null;
-        /** @description How many conversations to return at maximum. Can not exceed 100, defaults to 30. */
-        page_size?: number;
-        /** @description Whether to include transcript summaries in the response. */
-        summary_mode?: components["schemas"]["V1ConvaiConversationsGetParametersSummaryMode"];
-        /** @description Full-text or fuzzy search over transcript messages */
-        search?: string | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    getConversationAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the conversation you're taking the action on. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": Blob;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    sendConversationFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the conversation you're taking the action on. */
+                conversation_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["GetConversationsPageResponseModel"];
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationFeedbackRequestModel"];
+            };
         };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
     };
-  };
-  getConversation: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The id of the conversation you're taking the action on. */
-        conversation_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["GetConversationResponseModel"];
-        };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
-    };
-  };
-  deleteConversation: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The id of the conversation you're taking the action on. */
-        conversation_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": unknown;
-        };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
-    };
-  };
-  getConversationAudio: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The id of the conversation you're taking the action on. */
-        conversation_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "audio/mpeg": Blob;
-        };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
-    };
-  };
-  sendConversationFeedback: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The id of the conversation you're taking the action on. */
-        conversation_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        "application/json": components["schemas"]["ConversationFeedbackRequestModel"];
-      };
-    };
-    responses: {
-      /** @description Successful Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": unknown;
-        };
-      };
-      /** @description Validation Error */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
-    };
-  };
 }
