@@ -54,8 +54,30 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Item, void, undefined> {
-    for await (const page of this.pages()) yield* this.#source.items(page);
+  /**
+   * Items one by one. Written as an iterator object rather than an async generator delegating to
+   * the page's items: that costs several promise hops per item, and lists run to thousands.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Item, undefined> {
+    const pages = this.pages();
+    const source = this.#source;
+    let current: readonly Item[] = [];
+    let i = 0;
+    return {
+      async next(): Promise<IteratorResult<Item, undefined>> {
+        while (i >= current.length) {
+          const page = await pages.next();
+          if (page.done) return { done: true, value: undefined };
+          current = source.items(page.value);
+          i = 0;
+        }
+        return { done: false, value: current[i++]! };
+      },
+      async return(): Promise<IteratorResult<Item, undefined>> {
+        await pages.return(undefined); // a `break`: no further page is fetched
+        return { done: true, value: undefined };
+      },
+    };
   }
 
   /**

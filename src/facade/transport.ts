@@ -145,24 +145,16 @@ function readsWithinAttempt(response: Response): boolean {
   return type === "" || type.includes("json") || type.startsWith("text/");
 }
 
-const decoder = new TextDecoder();
-
-interface Held {
-  bytes: Uint8Array;
-  text: string | undefined;
-}
-const held = new WeakMap<object, Held>();
-const heldOf = (response: object): Held => held.get(response)!;
-const textOf = (response: object): string => {
-  const h = heldOf(response);
-  return (h.text ??= decoder.decode(h.bytes));
-};
+/** Bodies read inside the attempt, by response. Only JSON and text bodies are read this way. */
+const held = new WeakMap<object, string>();
+const textOf = (response: object): string => held.get(response)!;
+const bytesOf = (response: object): Uint8Array => new TextEncoder().encode(textOf(response));
 
 /** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
 const FROM_MEMORY: PropertyDescriptorMap = {
   body: {
     get(this: Response) {
-      return new Response(heldOf(this).bytes).body;
+      return new Response(textOf(this)).body;
     },
   },
   bodyUsed: { value: false },
@@ -178,22 +170,22 @@ const FROM_MEMORY: PropertyDescriptorMap = {
   },
   arrayBuffer: {
     async value(this: Response) {
-      return heldOf(this).bytes.slice().buffer;
+      return bytesOf(this).buffer;
     },
   },
   bytes: {
     async value(this: Response) {
-      return heldOf(this).bytes.slice();
+      return bytesOf(this);
     },
   },
   blob: {
     async value(this: Response) {
-      return new Blob([heldOf(this).bytes], { type: this.headers.get("content-type") ?? "" });
+      return new Blob([textOf(this)], { type: this.headers.get("content-type") ?? "" });
     },
   },
   clone: {
     value(this: Response) {
-      return new Response(heldOf(this).bytes, this);
+      return new Response(textOf(this), this);
     },
   },
 };
@@ -202,11 +194,12 @@ const FROM_MEMORY: PropertyDescriptorMap = {
  * The response with its body read now, inside the attempt (so a timeout or a body cut short is
  * this attempt's failure, and retried), then served from memory to whoever reads it later. The
  * body methods are overridden on this one object rather than copied into a new Response, which
- * would build a second body stream per call for nothing.
+ * would build a second body stream per call for nothing. Read as text, as JSON is parsed from
+ * it: reading bytes and decoding them apart cost a copy of the whole body.
  */
 async function buffered(response: Response, url: string): Promise<Response> {
   if (NULL_BODY_STATUSES.has(response.status)) return response;
-  held.set(response, { bytes: new Uint8Array(await response.arrayBuffer()), text: undefined });
+  held.set(response, await response.text());
   Object.defineProperties(response, FROM_MEMORY);
   // Errors report the path; a custom fetch's Response may have no url of its own.
   if (!response.url) Object.defineProperty(response, "url", { value: url });

@@ -45,21 +45,28 @@ export function* toolResults(source: TranscriptSource): Generator<ToolResultEntr
   const transcript = transcriptOf(source);
   for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
     const turn = transcript[turnIndex]!;
-    for (const result of turn.tool_results ?? []) yield* withNested(result, turn, turnIndex, undefined);
+    const results = turn.tool_results;
+    if (results === undefined) continue;
+    for (const result of results) {
+      yield { result, turn, turnIndex, parent: undefined };
+      // Only workflow results hold more; a nested generator per result would cost more than the walk.
+      if (isToolResult("workflow", result)) yield* nestedIn(result, turn, turnIndex);
+    }
   }
 }
 
-function* withNested(
-  result: ToolResult,
+/** The results inside a workflow result's `nested_tools` steps, each followed by its own nested ones. */
+function* nestedIn(
+  parent: WorkflowToolResult,
   turn: TranscriptTurn,
   turnIndex: number,
-  parent: WorkflowToolResult | undefined,
 ): Generator<ToolResultEntry, void, undefined> {
-  yield { result, turn, turnIndex, parent };
-  if (!isToolResult("workflow", result)) return;
-  for (const step of result.result?.steps ?? []) {
+  for (const step of parent.result?.steps ?? []) {
     if (!isWorkflowStep("nested_tools", step)) continue;
-    for (const nested of step.results) yield* withNested(nested, turn, turnIndex, result);
+    for (const result of step.results) {
+      yield { result, turn, turnIndex, parent };
+      if (isToolResult("workflow", result)) yield* nestedIn(result, turn, turnIndex);
+    }
   }
 }
 
@@ -97,7 +104,8 @@ export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair
       yield { call, result: resultFor(call.request_id), turn, turnIndex, parent: undefined };
     }
     for (const top of turn.tool_results ?? []) {
-      for (const { result: parent } of withNested(top, turn, turnIndex, undefined)) {
+      if (!isToolResult("workflow", top)) continue;
+      for (const parent of [top, ...[...nestedIn(top, turn, turnIndex)].map((e) => e.result)]) {
         if (!isToolResult("workflow", parent)) continue;
         for (const step of parent.result?.steps ?? []) {
           if (!isWorkflowStep("nested_tools", step)) continue;
