@@ -157,26 +157,20 @@ function causeText(cause: unknown): string {
  * that nothing this package throws can print it.
  */
 export function redact<T>(value: T, secret: string | undefined): T {
-  if (!secret || secret.length < 4) return value;
+  if (!secret || secret.length < 4 || !mentions(value, secret)) return value;
   const scrub = (text: string) => text.split(secret).join("[redacted]");
   if (typeof value === "string") return scrub(value) as T;
   if (value instanceof Error) {
-    const text = `${value.message}\n${value.stack ?? ""}`;
-    const cause = (value as { cause?: unknown }).cause;
-    if (!text.includes(secret) && !(cause !== undefined && mentions(cause, secret))) return value;
-    const copy = new Error(scrub(value.message), cause === undefined ? undefined : { cause: redact(cause, secret) });
+    const copy = new Error(scrub(value.message), { cause: redact(value.cause, secret) });
     copy.name = value.name;
     copy.stack = scrub(value.stack ?? "");
     return copy as T;
   }
-  if (value !== null && typeof value === "object" && mentions(value, secret)) {
-    try {
-      return JSON.parse(scrub(JSON.stringify(value))) as T;
-    } catch {
-      return "[redacted]" as T;
-    }
+  try {
+    return JSON.parse(scrub(JSON.stringify(value))) as T;
+  } catch {
+    return "[redacted]" as T;
   }
-  return value;
 }
 
 function mentions(value: unknown, secret: string): boolean {

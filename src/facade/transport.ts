@@ -91,22 +91,15 @@ async function send(
     let stage = "connection failed";
     try {
       const init: RequestInit = { method, headers, body: body ?? null, signal, redirect: redirect ?? "follow" };
-      if (options.fetch === undefined) {
-        response = await fetch(url, init);
-        if (readsWithinAttempt(response)) {
-          stage = "the response body was cut short";
-          response = await buffered(response, url);
-          settle();
-        } else clearTimeout(timer); // A stream: the timeout covers the wait for headers; an abort still ends it.
-      } else {
-        // A custom fetch may ignore the signal: race it, so a timeout or an abort still ends the call.
-        response = await untilAborted(options.fetch(new Request(url, init)), signal);
-        if (readsWithinAttempt(response)) {
-          stage = "the response body was cut short";
-          response = await untilAborted(buffered(response, url), signal);
-          settle();
-        } else clearTimeout(timer);
-      }
+      // A custom fetch gets a full Request and may ignore its signal: it is raced against the
+      // signal, so that a timeout or an abort still ends the call.
+      const race = <T>(p: Promise<T>) => (options.fetch === undefined ? p : untilAborted(p, signal));
+      response = await race(options.fetch === undefined ? fetch(url, init) : options.fetch(new Request(url, init)));
+      if (readsWithinAttempt(response)) {
+        stage = "the response body was cut short";
+        response = await race(buffered(response, url));
+        settle();
+      } else clearTimeout(timer); // A stream: the timeout covers the wait for headers; an abort still ends it.
     } catch (error) {
       settle();
       if (caller?.aborted) throw caller.reason;
@@ -148,7 +141,6 @@ function readsWithinAttempt(response: Response): boolean {
 /** Bodies read inside the attempt, by response. Only JSON and text bodies are read this way. */
 const held = new WeakMap<object, string>();
 const textOf = (response: object): string => held.get(response)!;
-const bytesOf = (response: object): Uint8Array => new TextEncoder().encode(textOf(response));
 
 /** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
 const FROM_MEMORY: PropertyDescriptorMap = {
@@ -170,12 +162,7 @@ const FROM_MEMORY: PropertyDescriptorMap = {
   },
   arrayBuffer: {
     async value(this: Response) {
-      return bytesOf(this).buffer;
-    },
-  },
-  bytes: {
-    async value(this: Response) {
-      return bytesOf(this);
+      return new TextEncoder().encode(textOf(this)).buffer;
     },
   },
   blob: {
