@@ -1,0 +1,68 @@
+/**
+ * Figure 5: a recording streamed to /dev/null and saved to a file, 20 MB and 200 MB. Each
+ * download runs in a fresh process (bench/audio-child.mjs) so its peak RSS growth is its own; the
+ * emulator, which generates the bytes, runs in another.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT, type Row, interleave, jsonProcess, median, ratio, startEmulatorProcess } from "../lib.ts";
+
+const MB = 2 ** 20;
+
+export async function audio(quick: boolean): Promise<Row[]> {
+  const sizes = quick ? [20] : [20, 200];
+  const extra = Object.fromEntries(sizes.map((mb) => [`conv_audio${mb}`, { turns: 4, audioBytes: mb * MB }]));
+  const emulator = await startEmulatorProcess({ conversations: 5, extra });
+  const dir = await mkdtemp(path.join(tmpdir(), "convai-bench-audio-"));
+  const rows: Row[] = [];
+  try {
+    for (const mb of sizes) {
+      for (const sink of ["devnull", "file"] as const) {
+        const rss: Record<string, number[]> = { floor: [], ours: [], sdk: [] };
+        const download = (variant: "fetch" | "ours" | "sdk", key: string) => async () => {
+          const file = path.join(dir, `${variant}-${mb}.mp3`);
+          const args = [variant, sink, emulator.baseUrl, emulator.apiKey, `conv_audio${mb}`, file];
+          const result = await jsonProcess<{ ms: number; rssGrowthMB: number }>(
+            path.join(ROOT, "bench/audio-child.mjs"),
+            args,
+          );
+          rss[key]!.push(result.rssGrowthMB);
+          return (mb * MB) / 1e6 / (result.ms / 1000); // MB/s (decimal)
+        };
+        const s = await interleave(
+          { floor: download("fetch", "floor"), ours: download("ours", "ours"), sdk: download("sdk", "sdk") },
+          { rounds: quick ? 2 : mb >= 200 ? 5 : 7, warmup: 1 },
+        );
+        const what = sink === "devnull" ? "streamed to /dev/null" : "saved to a file";
+        const ours = median(s.ours);
+        const floor = median(s.floor);
+        rows.push({
+          figure: "5. audio",
+          metric: `${mb} MB recording ${what}: throughput`,
+          unit: "MB/s",
+          ours,
+          floor,
+          sdk: median(s.sdk),
+          target: "ours/floor ≥ 0.90",
+          met: ratio(ours, floor)! >= 0.9,
+        });
+        const growth = Math.max(...rss.ours!);
+        rows.push({
+          figure: "5. audio",
+          metric: `${mb} MB recording ${what}: peak RSS growth (worst of the rounds)`,
+          unit: "MB",
+          ours: growth,
+          floor: Math.max(...rss.floor!),
+          sdk: Math.max(...rss.sdk!),
+          target: "ours < 32 MB",
+          met: growth < 32,
+        });
+      }
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await emulator.close();
+  }
+}
