@@ -105,8 +105,7 @@ export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair
     }
     for (const top of turn.tool_results ?? []) {
       if (!isToolResult("workflow", top)) continue;
-      for (const parent of [top, ...[...nestedIn(top, turn, turnIndex)].map((e) => e.result)]) {
-        if (!isToolResult("workflow", parent)) continue;
+      for (const parent of workflowsIn(top)) {
         for (const step of parent.result?.steps ?? []) {
           if (!isWorkflowStep("nested_tools", step)) continue;
           for (const call of step.requests) {
@@ -115,6 +114,15 @@ export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair
         }
       }
     }
+  }
+}
+
+/** A workflow result and every workflow result nested in its steps, depth first. */
+function* workflowsIn(workflow: WorkflowToolResult): Generator<WorkflowToolResult, void, undefined> {
+  yield workflow;
+  for (const step of workflow.result?.steps ?? []) {
+    if (!isWorkflowStep("nested_tools", step)) continue;
+    for (const nested of step.results) if (isToolResult("workflow", nested)) yield* workflowsIn(nested);
   }
 }
 
