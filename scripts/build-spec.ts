@@ -9,8 +9,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { SpecError } from "./spec/json.ts";
-import { FRAGMENTS_DIR, ROOT, SPEC_FILE, buildFromRecord, readRecord, serializeSpec } from "./spec/io.ts";
+import { SpecError } from "./openapi/json.ts";
+import { FRAGMENTS_DIR, ROOT, SPEC_FILE, buildFromRecord, readRecord, serializeSpec } from "./openapi/io.ts";
 import { writeTypes } from "./generate.ts";
 
 /** Returns the stale file's message, or undefined when convai.yaml is current. */

@@ -7,8 +7,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type JsonObject, SpecError } from "./spec/json.ts";
-import { ROOT, SPEC_FILE, TYPES_FILE, generateTypes } from "./spec/io.ts";
+import { type JsonObject, SpecError } from "./openapi/json.ts";
+import { ROOT, SPEC_FILE, TYPES_FILE, generateTypes } from "./openapi/io.ts";
 
 /** Writes the types for `doc` (the document just built), or for openapi/convai.yaml as it is on disk. */
 export async function writeTypes(doc?: JsonObject): Promise<void> {

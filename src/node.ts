@@ -7,8 +7,8 @@ import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { ConvaiClient } from "./facade/client.ts";
-import { ConvaiConnectionError } from "./facade/errors.ts";
+import type { ConvaiClient } from "./client.ts";
+import { ConvaiConnectionError } from "./http/errors.ts";
 
 export interface SaveAudioProgress {
   /** Bytes written so far. */

@@ -14,7 +14,7 @@ it("npm start walks through the API against the emulator and exits 0", async () 
     delete env.ELEVENLABS_API_KEY;
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "scripts/demo.ts")],
+      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "examples/demo.ts")],
       { cwd, env, timeout: 60_000 },
     );
     expect(stdout).toContain("against the local emulator");

@@ -19,8 +19,8 @@ import {
   matchToolCall,
   matchToolResult,
   matchWorkflowStep,
-} from "../src/facade/narrowing.ts";
-import { type ToolCallPair, type ToolResultEntry, pairToolCalls, toolResults } from "../src/facade/walk.ts";
+} from "../src/transcript/narrowing.ts";
+import { type ToolCallPair, type ToolResultEntry, pairToolCalls, toolResults } from "../src/transcript/walk.ts";
 import type {
   Conversation,
   InitiationTrigger,

@@ -18,8 +18,8 @@ import {
   matchToolCall,
   matchToolResult,
   matchWorkflowStep,
-} from "../src/facade/narrowing.ts";
-import { pairToolCalls, toolResults } from "../src/facade/walk.ts";
+} from "../src/transcript/narrowing.ts";
+import { pairToolCalls, toolResults } from "../src/transcript/walk.ts";
 import type {
   Conversation,
   InitiationTrigger,

@@ -4,9 +4,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import { parse } from "yaml";
-import { type Fragment, type Patches, buildSpec, camelCase, parsePatches } from "../scripts/spec/build.ts";
-import { normalizeDialect } from "../scripts/spec/dialect.ts";
-import { type Json, type JsonObject, SpecError } from "../scripts/spec/json.ts";
+import { type Fragment, type Patches, buildSpec, camelCase, parsePatches } from "../scripts/openapi/build.ts";
+import { normalizeDialect } from "../scripts/openapi/dialect.ts";
+import { type Json, type JsonObject, SpecError } from "../scripts/openapi/json.ts";
 import {
   ROOT,
   SPEC_FILE,
@@ -15,7 +15,7 @@ import {
   parseDocument,
   readFragments,
   serializeSpec,
-} from "../scripts/spec/io.ts";
+} from "../scripts/openapi/io.ts";
 import { extractFragments, slug } from "../scripts/import-pages.ts";
 
 const OPERATIONS: Patches["operations"] = [

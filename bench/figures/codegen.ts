@@ -9,9 +9,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse } from "yaml";
-import { buildSpec } from "../../scripts/spec/build.ts";
-import { generateTypes, loadPatches, serializeSpec } from "../../scripts/spec/io.ts";
-import type { JsonObject } from "../../scripts/spec/json.ts";
+import { buildSpec } from "../../scripts/openapi/build.ts";
+import { generateTypes, loadPatches, serializeSpec } from "../../scripts/openapi/io.ts";
+import type { JsonObject } from "../../scripts/openapi/json.ts";
 import { ROOT, type Row, interleave, median, timed } from "../lib.ts";
 
 const TARGET_BYTES = 1.5e6;

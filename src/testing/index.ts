@@ -9,7 +9,7 @@
  * // point the client at emulator.baseUrl with emulator.apiKey
  * await emulator.close();
  */
-export { startEmulator, DEFAULT_API_KEY } from "./server.ts";
-export type { Emulator, EmulatorOptions, Fault, RecordedRequest } from "./server.ts";
-export { OPERATION_IDS, type OperationId } from "./api.ts";
-export { makeConversation, DEFAULT_NOW, type MakeConversationOptions } from "./data.ts";
+export { startEmulator, DEFAULT_API_KEY } from "./http/server.ts";
+export type { Emulator, EmulatorOptions, Fault, RecordedRequest } from "./http/server.ts";
+export { OPERATION_IDS, type OperationId } from "./state/operations.ts";
+export { makeConversation, DEFAULT_NOW, type MakeConversationOptions } from "./data/conversation.ts";

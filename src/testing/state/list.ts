@@ -2,9 +2,9 @@
  * `GET /v1/convai/conversations`: every filter of the published operation, keyset pagination
  * with opaque cursors, and FastAPI-style validation of the query.
  */
-import type { ConversationsPage } from "../types.ts";
+import type { ConversationsPage } from "../../types.ts";
 import type { ConversationIndex, Key, Snapshot } from "./store.ts";
-import { QueryReader, enumList, type Issue } from "./validation.ts";
+import { QueryReader, enumList, type Issue } from "../http/validation.ts";
 
 const OUTCOMES = ["success", "failure", "unknown"] as const;
 const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists", "missing"] as const;

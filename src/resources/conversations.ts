@@ -7,8 +7,8 @@ import type {
   ListConversationsQuery,
 } from "../types.ts";
 import { type ConversationAudio, getAudio } from "./audio.ts";
-import type { Context, RequestOptions } from "./context.ts";
-import { describe, requireId, requireIntegerIn } from "./input.ts";
+import type { Context, RequestOptions } from "../http/call.ts";
+import { describe, requireId, requireIntegerIn } from "../http/input.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
 import { type WaitForOptions, type WaitUntilDoneOptions, waitFor, waitUntilDone } from "./wait.ts";
 

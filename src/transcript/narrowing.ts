@@ -17,7 +17,7 @@ import type {
   ToolResult,
   WorkflowStep,
 } from "../types.ts";
-import { describe } from "./input.ts";
+import { describe } from "../http/input.ts";
 
 const CATCH_ALL = "_";
 const UNTYPED = "untyped";

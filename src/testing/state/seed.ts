@@ -3,9 +3,9 @@
  * `now`. The newest conversation is planned as a showcase holding every tool call and result
  * shape, so one transcript is enough to demonstrate (or test) all of them.
  */
-import type { ConversationStatus } from "../types.ts";
-import { defaultsFor, planConversation } from "./data.ts";
-import { createRandom, mixSeeds } from "./random.ts";
+import type { ConversationStatus } from "../../types.ts";
+import { defaultsFor, planConversation } from "../data/conversation.ts";
+import { createRandom, mixSeeds } from "../data/random.ts";
 import { Snapshot, StaticEntry, once } from "./store.ts";
 
 export interface Agent {

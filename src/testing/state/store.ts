@@ -3,8 +3,13 @@
  * the list is a keyset walk from the cursor's position, and a cursor stays valid however many
  * conversations are deleted or created between two pages.
  */
-import type { Conversation, ConversationSummary, FeedbackScore, TranscriptTurn } from "../types.ts";
-import { conversationHeader, conversationTranscript, planConversation, type ConversationPlan } from "./data.ts";
+import type { Conversation, ConversationSummary, FeedbackScore, TranscriptTurn } from "../../types.ts";
+import {
+  conversationHeader,
+  conversationTranscript,
+  planConversation,
+  type ConversationPlan,
+} from "../data/conversation.ts";
 
 /** The parts of a conversation, each computed on first use. */
 interface Parts {

@@ -4,10 +4,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Conversation } from "../types.ts";
-import { EmulatorApi, OPERATION_IDS, detail, json, type OperationId, type Reply } from "./api.ts";
-import { audioBytes } from "./audio.ts";
-import { DEFAULT_NOW } from "./data.ts";
+import type { Conversation } from "../../types.ts";
+import { EmulatorApi, OPERATION_IDS, detail, json, type OperationId, type Reply } from "../state/operations.ts";
+import { audioBytes } from "../data/audio.ts";
+import { DEFAULT_NOW } from "../data/conversation.ts";
 import { readBody, write } from "./respond.ts";
 
 export interface EmulatorOptions {

@@ -3,13 +3,13 @@
  * returns a reply for the server to write; none of them touch the socket.
  */
 import { randomBytes } from "node:crypto";
-import type { AgentLink, Conversation, FeedbackScore } from "../types.ts";
-import { mintConversationToken } from "./jwt.ts";
+import type { AgentLink, Conversation, FeedbackScore } from "../../types.ts";
+import { mintConversationToken } from "../data/jwt.ts";
 import { listPage, parseListQuery } from "./list.ts";
-import { createRandom, hashString, mixSeeds } from "./random.ts";
+import { createRandom, hashString, mixSeeds } from "../data/random.ts";
 import { seedData } from "./seed.ts";
 import { ConversationIndex, LiveEntry, Snapshot, StaticEntry, type Entry, type Lifecycle } from "./store.ts";
-import { QueryReader, type Issue } from "./validation.ts";
+import { QueryReader, type Issue } from "../http/validation.ts";
 
 /** The operationIds of the spec, which name operations in faults and request counts. */
 export const OPERATION_IDS = [

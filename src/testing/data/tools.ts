@@ -3,7 +3,7 @@
  * published schema allows, so that a data set walking the catalogue exercises every branch of
  * the tool unions a client has to handle.
  */
-import type { SystemToolOutcome, ToolCall, ToolResult, WorkflowStep } from "../types.ts";
+import type { SystemToolOutcome, ToolCall, ToolResult, WorkflowStep } from "../../types.ts";
 import type { Random } from "./random.ts";
 
 /** Every tool call/result shape the emulator produces, in the order a full catalogue uses them. */

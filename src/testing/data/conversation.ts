@@ -4,7 +4,7 @@
  * transcript are built from that plan on separate random streams, so the emulator can build
  * thousands of headers up front and each transcript only when someone asks for it.
  */
-import type { Conversation, ConversationStatus, TranscriptTurn } from "../types.ts";
+import type { Conversation, ConversationStatus, TranscriptTurn } from "../../types.ts";
 import { createRandom, mixSeeds, type Random } from "./random.ts";
 import {
   NESTED_TOOL_NAMES,

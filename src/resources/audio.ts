@@ -1,6 +1,6 @@
 /** Call recordings as streams: nothing is buffered, nothing is retried once bytes flow. */
-import type { Context, RequestOptions } from "./context.ts";
-import { requireId } from "./input.ts";
+import type { Context, RequestOptions } from "../http/call.ts";
+import { requireId } from "../http/input.ts";
 
 export interface ConversationAudio {
   /** The recording's bytes, unread. Read it to the end or cancel it to free the connection. */

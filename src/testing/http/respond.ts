@@ -3,8 +3,8 @@
  * backpressure, and bodies cut short on purpose for the truncate fault.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Reply } from "./api.ts";
-import { audioChunks } from "./audio.ts";
+import type { Reply } from "../state/operations.ts";
+import { audioChunks } from "../data/audio.ts";
 
 /**
  * The request body as text.

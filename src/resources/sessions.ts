@@ -3,8 +3,8 @@
  * they were minted for, known on the server before the browser connects.
  */
 import type { SignedUrlQuery, WebrtcTokenQuery } from "../types.ts";
-import type { Context, RequestOptions } from "./context.ts";
-import { describe, requireId } from "./input.ts";
+import type { Context, RequestOptions } from "../http/call.ts";
+import { describe, requireId } from "../http/input.ts";
 import { conversationIdFromToken, tokenExpiresAt } from "./token.ts";
 
 export interface WebrtcToken {

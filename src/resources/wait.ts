@@ -6,9 +6,9 @@
  */
 import type { Conversation, ConversationSummary } from "../types.ts";
 import type { Conversations } from "./conversations.ts";
-import { ConvaiTimeoutError } from "./errors.ts";
-import { describe, requireId, requireTimeout } from "./input.ts";
-import { sleep } from "./retry.ts";
+import { ConvaiTimeoutError } from "../http/errors.ts";
+import { describe, requireId, requireTimeout } from "../http/input.ts";
+import { sleep } from "../http/retry.ts";
 
 export interface WaitOptions {
   /** Give up after this many milliseconds. Default 60 000. */

@@ -3,13 +3,13 @@
  * auth, timeout and retry behaviour, and the facade methods for the eight operations.
  */
 import createClient, { type Client } from "openapi-fetch";
-import type { paths } from "../generated/schema.ts";
-import type { AgentLink } from "../types.ts";
-import { type Context, type RequestOptions, createContext } from "./context.ts";
-import { type Conversations, createConversations } from "./conversations.ts";
-import { describe, requireId, requireIntegerIn, requireTimeout } from "./input.ts";
-import { type Sessions, createSessions } from "./sessions.ts";
-import { PendingRequest, createTransport } from "./transport.ts";
+import type { paths } from "./generated/schema.ts";
+import type { AgentLink } from "./types.ts";
+import { type Context, type RequestOptions, createContext } from "./http/call.ts";
+import { type Conversations, createConversations } from "./resources/conversations.ts";
+import { describe, requireId, requireIntegerIn, requireTimeout } from "./http/input.ts";
+import { type Sessions, createSessions } from "./resources/sessions.ts";
+import { PendingRequest, createTransport } from "./http/transport.ts";
 
 /** The API's regional base URLs. */
 export const ENVIRONMENTS = {
