@@ -11,7 +11,6 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SPEC_FILE = "openapi/convai.yaml";
 export const PATCHES_FILE = "openapi/patches.yaml";
 export const FRAGMENTS_DIR = "openapi/source";
-export const TYPES_FILE = "src/generated/schema.ts";
 
 /** Where the checked-in document came from, recorded in it so `--check` can rebuild it. */
 export interface BuildRecord {

@@ -1,0 +1,59 @@
+/**
+ * What the pipeline writes and how it knows that what is checked in is current: the spec
+ * (openapi/convai.yaml) and the generated code (src/generated/), each rebuilt from its input and
+ * compared byte for byte by `--check`.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { type JsonObject } from "./json.ts";
+import { ROOT, SPEC_FILE, buildFromRecord, generateTypes, parseDocument, readRecord, serializeSpec } from "./io.ts";
+import { operationsModule } from "./operations.ts";
+
+export const TYPES_FILE = "src/generated/schema.ts";
+export const OPERATIONS_FILE = "src/generated/operations.ts";
+
+/** Every generated file for a spec (its YAML text, or already parsed), by path from the root. */
+export async function generatedFiles(spec: string | JsonObject): Promise<Map<string, string>> {
+  const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : spec;
+  return new Map([
+    [TYPES_FILE, await generateTypes(doc)],
+    [OPERATIONS_FILE, operationsModule(doc)],
+  ]);
+}
+
+/** Writes the generated files for `doc` (the document just built), or for openapi/convai.yaml as it is on disk. */
+export async function writeGenerated(doc?: JsonObject, root = ROOT): Promise<string[]> {
+  const files = await generatedFiles(doc ?? (await readFile(path.join(root, SPEC_FILE), "utf8")));
+  for (const [file, text] of files) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), text);
+  }
+  return [...files.keys()];
+}
+
+/** The spec as built from the source recorded in it; writes it and returns it. */
+export async function writeSpec(doc: JsonObject, root = ROOT): Promise<void> {
+  await writeFile(path.join(root, SPEC_FILE), serializeSpec(doc));
+}
+
+/** Returns the stale spec's message, or undefined when convai.yaml is what its recorded source builds. */
+export async function staleSpec(root = ROOT): Promise<string | undefined> {
+  const current = await readFile(path.join(root, SPEC_FILE), "utf8");
+  const expected = serializeSpec(await buildFromRecord(readRecord(current), root));
+  return current === expected
+    ? undefined
+    : `${SPEC_FILE} is stale: it differs from what its source builds; run npm run build:spec`;
+}
+
+/** One message per stale file: the spec against its source, each generated file against the spec. */
+export async function staleFiles(root = ROOT): Promise<string[]> {
+  const stale: string[] = [];
+  const spec = await staleSpec(root);
+  if (spec) stale.push(spec);
+  for (const [file, expected] of await generatedFiles(await readFile(path.join(root, SPEC_FILE), "utf8"))) {
+    const current = await readFile(path.join(root, file), "utf8").catch(() => "");
+    if (current !== expected)
+      stale.push(`${file} is stale: it differs from what ${SPEC_FILE} generates; run npm run generate`);
+  }
+  return stale;
+}
