@@ -200,7 +200,10 @@ async function sessionStep(convai: ConvaiClient, agent_id: string, live: boolean
   if (live || !session.conversationId) return;
   // In production the browser now connects with the token; the emulator plays that part.
   const startedAt = Date.now();
-  const done = await convai.conversations.waitUntilDone(session.conversationId, { pollMs: 200, timeoutMs: 10_000 });
+  const done = await convai.conversations.waitUntilDone(session.conversationId, {
+    pollMs: 200,
+    totalTimeoutMs: 10_000,
+  });
   console.log(
     `   after the call: ${done.conversation_id} is ${done.status} (${Date.now() - startedAt} ms later, ` +
       `${done.transcript.length} turns) — ${done.conversation_id === session.conversationId ? "the same id" : "a different id!"}`,

@@ -1,15 +1,16 @@
 /**
- * `createConvaiClient()`: the typed openapi-fetch client (`convai.api`) behind the transport's
- * auth, timeout and retry behaviour, and the facade methods for the eight operations.
+ * `createConvaiClient()`: resolves and checks the options once, then wires the HTTP layer (the
+ * openapi-fetch client behind the transport's auth, timeouts and retries, and the call seam) to
+ * the resources (`conversations`, `sessions`, `agents`).
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
-import type { AgentLink } from "./types.ts";
-import { type Context, type RequestOptions, createContext } from "./http/call.ts";
+import { createCall, requireHeaders } from "./http/call.ts";
+import { describe, requireIntegerIn, requireTimeout } from "./http/input.ts";
+import { type ClientConfig, PendingRequest, send } from "./http/transport.ts";
+import { type Agents, createAgents } from "./resources/agents.ts";
 import { type Conversations, createConversations } from "./resources/conversations.ts";
-import { describe, requireId, requireIntegerIn, requireTimeout } from "./http/input.ts";
 import { type Sessions, createSessions } from "./resources/sessions.ts";
-import { PendingRequest, createTransport } from "./http/transport.ts";
 
 /** The API's regional base URLs. */
 export const ENVIRONMENTS = {
@@ -23,21 +24,39 @@ export const ENVIRONMENTS = {
 export type ConvaiEnvironment = keyof typeof ENVIRONMENTS;
 
 export interface ConvaiClientOptions {
-  /** The `xi-api-key`. Defaults to `ELEVENLABS_API_KEY` where a process environment exists. */
+  /**
+   * The `xi-api-key`, sent with every request and kept out of every error.
+   * @default process.env.ELEVENLABS_API_KEY, where a process environment exists
+   */
   apiKey?: string;
-  /** One of the API's regions; `production` unless `baseUrl` is given. */
+  /**
+   * One of the API's regions. Not together with `baseUrl`.
+   * @default "production"
+   */
   environment?: ConvaiEnvironment;
-  /** Any other origin, such as the local emulator's `baseUrl`. */
+  /** Any other origin, such as the local emulator's `baseUrl`. Not together with `environment`. */
   baseUrl?: string;
-  /** A fetch implementation, called with a `Request` (its signal carries timeouts and aborts); the global `fetch` by default. */
+  /**
+   * A fetch implementation, called with a `Request` (its signal carries timeouts and aborts).
+   * @default globalThis.fetch
+   */
   fetch?: (input: Request) => Promise<Response>;
-  /** Extra headers sent with every request. */
+  /** Extra headers sent with every request. The API key cannot be set here. */
   headers?: Record<string, string>;
-  /** More attempts after a retryable failure (GET and DELETE only). Default 2. */
+  /**
+   * More attempts after a retryable failure (GET and DELETE; a POST only when it was never sent).
+   * @default 2
+   */
   maxRetries?: number;
-  /** Per-attempt timeout in milliseconds, until the whole JSON body (or an audio stream's headers) arrived. Default 60 000. */
+  /**
+   * Per-attempt timeout in milliseconds, until the whole JSON body (or a stream's headers) arrived.
+   * @default 60000
+   */
   timeoutMs?: number;
-  /** Allows an API key in a browser, where every user of the page could read it. */
+  /**
+   * Allows an API key in a browser or a web worker, where every user of the page could read it.
+   * @default false
+   */
   dangerouslyAllowBrowser?: boolean;
 }
 
@@ -46,10 +65,7 @@ export interface ConvaiClient {
   readonly api: Client<paths>;
   readonly conversations: Conversations;
   readonly sessions: Sessions;
-  readonly agents: {
-    /** The agent's shareable link and its token. */
-    link(agentId: string, options?: RequestOptions): Promise<AgentLink>;
-  };
+  readonly agents: Agents;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -63,7 +79,36 @@ const DEFAULT_MAX_RETRIES = 2;
  * for await (const c of convai.conversations.list({ agent_id: "agent_123" })) console.log(c.conversation_id);
  */
 export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiClient {
+  const config = resolveOptions(options);
+  const api = createClient<paths>({
+    baseUrl: baseUrlOf(options),
+    // Calls made through convai.api directly: the client's timeout and retries, the body read by its type.
+    fetch: ((request: Request) =>
+      send(request, config, {
+        operation: undefined,
+        timeoutMs: config.timeoutMs,
+        maxRetries: config.maxRetries,
+        stream: undefined,
+      })) as (input: Request) => Promise<Response>,
+    // openapi-fetch builds one of these per call; the transport builds the real request.
+    Request: PendingRequest as unknown as typeof Request,
+    headers: { ...options.headers, "xi-api-key": config.apiKey },
+  });
+  const call = createCall(api, config);
+  return {
+    api,
+    conversations: createConversations(call),
+    sessions: createSessions(call),
+    agents: createAgents(call),
+  };
+}
+
+/** Checks every option before anything else happens, and fills in the defaults. */
+function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   const where = "createConvaiClient";
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  }
   const apiKey = options.apiKey ?? envApiKey();
   if (typeof apiKey !== "string" || apiKey.trim() === "") {
     throw new TypeError(`${where}: apiKey is required: pass { apiKey } or set ELEVENLABS_API_KEY`);
@@ -81,32 +126,8 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
   if (options.fetch !== undefined && typeof options.fetch !== "function") {
     throw new TypeError(`${where}: fetch must be a function`);
   }
-
-  const transport = { fetch: options.fetch, maxRetries, timeoutMs, apiKey };
-  const api = createClient<paths>({
-    baseUrl: baseUrlOf(options),
-    fetch: createTransport(transport) as (input: Request) => Promise<Response>,
-    // openapi-fetch builds one of these per call; the transport builds the real request.
-    Request: PendingRequest as unknown as typeof Request,
-    headers: { ...options.headers, "xi-api-key": apiKey },
-  });
-  const ctx = createContext(api, transport);
-  return {
-    api,
-    conversations: createConversations(ctx),
-    sessions: createSessions(ctx),
-    agents: { link: (agentId, opts) => getAgentLink(ctx, agentId, opts) },
-  };
-}
-
-async function getAgentLink(ctx: Context, agentId: string, options?: RequestOptions): Promise<AgentLink> {
-  const where = "agents.link";
-  const agent_id = requireId(where, "agentId", agentId);
-  const result = await ctx.api.GET("/v1/convai/agents/{agent_id}/link", {
-    params: { path: { agent_id } },
-    ...ctx.init(where, options),
-  });
-  return ctx.unwrap("GET", result);
+  if (options.headers !== undefined) requireHeaders(where, "headers", options.headers);
+  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey };
 }
 
 function baseUrlOf(options: ConvaiClientOptions): string {

@@ -1,26 +1,33 @@
 /**
  * elevenlabs-convai: a typed client for the ElevenLabs Conversational AI conversations API.
- * This entry runs wherever fetch runs; it imports nothing from `node:`.
+ * This entry runs wherever fetch runs; it imports nothing from `node:`. Every export is named
+ * here, on purpose: nothing else is public.
  */
 export { createConvaiClient, ENVIRONMENTS } from "./client.ts";
 export type { ConvaiClient, ConvaiClientOptions, ConvaiEnvironment } from "./client.ts";
 export type { RequestOptions } from "./http/call.ts";
-export type { Conversations } from "./resources/conversations.ts";
-export type { ConversationAudio } from "./resources/audio.ts";
+export type { Agents } from "./resources/agents.ts";
+export type { ConversationAudio, Conversations } from "./resources/conversations.ts";
 export type { Sessions, SignedUrl, WebrtcToken } from "./resources/sessions.ts";
-export type { WaitForOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
+export type { WaitForOptions, WaitOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
 export {
+  ConvaiBaseError,
   ConvaiConnectionError,
   ConvaiError,
   ConvaiTimeoutError,
   ConvaiValidationError,
+  PaginationError,
+  UnknownVariantError,
   type ValidationIssue,
 } from "./http/errors.ts";
-export { PaginationError, Paginator } from "./resources/pagination.ts";
-export { conversationIdFromToken, decodeJwtPayload, tokenExpiresAt } from "./resources/token.ts";
+// The generic cursor walker behind `conversations.list`, public for the other cursor lists of a
+// spec regenerated with `--all` (called through `convai.api`).
+export { Paginator, type CursorSource } from "./resources/pagination.ts";
+export { conversationIdFromToken, tokenExpiresAt } from "./resources/token.ts";
 export type * from "./types.ts";
+// The generic matcher and guard, public with their types for users' own unions; the pairs below
+// are made by them.
 export {
-  UnknownVariantError,
   isBy,
   isInitiationTrigger,
   isPhoneCall,
@@ -42,7 +49,9 @@ export {
 } from "./transcript/narrowing.ts";
 export {
   pairToolCalls,
+  toolCalls,
   toolResults,
+  type ToolCallEntry,
   type ToolCallPair,
   type ToolResultEntry,
   type TranscriptSource,

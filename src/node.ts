@@ -8,6 +8,7 @@ import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { ConvaiClient } from "./client.ts";
+import type { RequestOptions } from "./http/call.ts";
 import { ConvaiConnectionError } from "./http/errors.ts";
 
 export interface SaveAudioProgress {
@@ -17,13 +18,10 @@ export interface SaveAudioProgress {
   total: number | undefined;
 }
 
-export interface SaveAudioOptions {
+/** The call's options (`signal` also aborts the download, leaving no file), and a progress callback. */
+export interface SaveAudioOptions extends RequestOptions {
   /** Called after each chunk is written. */
   onProgress?: (progress: SaveAudioProgress) => void;
-  /** Aborts the download; the call rejects with the signal's reason and leaves no file. */
-  signal?: AbortSignal;
-  /** Per-attempt timeout until the recording's headers arrive. */
-  timeoutMs?: number;
 }
 
 export interface SavedAudio {
@@ -51,11 +49,9 @@ export async function saveConversationAudio(
   if (typeof file !== "string" || file.trim() === "") {
     throw new TypeError("saveConversationAudio: file must be a non-empty path");
   }
-  const { signal, onProgress } = options;
-  const audio = await convai.conversations.audio(conversationId, {
-    ...(signal ? { signal } : {}),
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  const { onProgress, ...callOptions } = options;
+  const { signal } = options;
+  const audio = await convai.conversations.audio(conversationId, callOptions);
   const target = path.resolve(file);
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.part`);
   const total = audio.contentLength;
@@ -96,6 +92,7 @@ export async function saveConversationAudio(
     if (signal?.aborted) throw signal.reason;
     if (!cutShort) throw error;
     throw new ConvaiConnectionError({
+      operation: "saveConversationAudio",
       method: "GET",
       path: `/v1/convai/conversations/${encodeURIComponent(conversationId)}/audio`,
       cause: error,

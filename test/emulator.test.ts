@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeConversation, startEmulator, type Emulator, type EmulatorOptions } from "../src/testing/index.ts";
+import { toolCalls } from "../src/index.ts";
 import type {
   Conversation,
   ConversationSummary,
@@ -1242,5 +1243,39 @@ describe("makeConversation", () => {
     const names = [...toolNames(added)];
     const byTool = await listAll(call, `tool_names=${names[0]}`);
     expect(byTool.map((c) => c.conversation_id)).toContain("conv_custom1");
+  });
+
+  it("finds a tool called inside a workflow nested in a workflow, as the client's walker does", async () => {
+    const [e, call] = await startWith({ conversations: 3 }, started);
+    const added = makeConversation({
+      seed: 8,
+      turns: 40,
+      conversation_id: "conv_deep1",
+      start_time_unix_secs: 1_800_000_000,
+    });
+    const [template] = Array.from(toolCalls(added), (entry) => entry.call);
+    const deepCall = { ...template!, tool_name: "deep_tool", request_id: "req_deep" };
+    const step = (requests: unknown[], results: unknown[]) => ({
+      type: "nested_tools",
+      step_latency_secs: 0.1,
+      node_id: "n",
+      requests,
+      results,
+      is_successful: true,
+    });
+    const base = {
+      request_id: "wf",
+      tool_name: "outer",
+      result_value: "",
+      is_error: false,
+      tool_has_been_called: true,
+    };
+    const inner = { ...base, request_id: "wf_inner", type: "workflow", result: { steps: [step([deepCall], [])] } };
+    const outer = { ...base, type: "workflow", result: { steps: [step([], [inner])] } };
+    added.transcript[2]!.tool_results = [...(added.transcript[2]!.tool_results ?? []), outer as never];
+    expect(Array.from(toolCalls(added), (entry) => entry.call.tool_name)).toContain("deep_tool");
+    e.addConversation(added);
+    const found = await listAll(call, "tool_names=deep_tool");
+    expect(found.map((c) => c.conversation_id)).toEqual(["conv_deep1"]);
   });
 });

@@ -1,7 +1,7 @@
 /** Run-time behaviour of the discriminant matchers and guards, and of the conversation walkers. */
 import { describe, expect, it } from "vitest";
+import { UnknownVariantError } from "../src/http/errors.ts";
 import {
-  UnknownVariantError,
   type Untyped,
   type Variant,
   isBy,

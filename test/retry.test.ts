@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConvaiConnectionError, ConvaiError, ConvaiTimeoutError } from "../src/index.ts";
-import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay, sleep } from "../src/http/retry.ts";
+import { sleep } from "../src/http/abort.ts";
+import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay } from "../src/http/retry.ts";
 import { clientWith, json, rejectionOf } from "./helpers.ts";
 
 const ok = { conversation_id: "c", agent_id: "a", status: "done", transcript: [] };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { conversationIdFromToken, decodeJwtPayload, tokenExpiresAt } from "../src/index.ts";
+import { conversationIdFromToken, tokenExpiresAt } from "../src/index.ts";
+import { decodeJwtPayload } from "../src/resources/token.ts";
 import { clientWith, json } from "./helpers.ts";
 
 const b64url = (value: string) => Buffer.from(value).toString("base64url");

@@ -21,7 +21,7 @@ describe("the id of a session, on the server", () => {
     });
     const { token, conversationId } = await convai.sessions.webrtcToken({ agent_id });
     expect(conversationId).toBe(conversationIdFromToken(token));
-    const done = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, timeoutMs: 5_000 });
+    const done = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, totalTimeoutMs: 5_000 });
     expect(done).toMatchObject({ conversation_id: conversationId, agent_id, status: "done" });
   });
 
@@ -35,7 +35,7 @@ describe("the id of a session, on the server", () => {
   it("reads the id from a signed URL when include_conversation_id is set", async () => {
     const { convai, agent_id } = await start();
     const { conversationId } = await convai.sessions.signedUrl({ agent_id, include_conversation_id: true });
-    const done = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 50, timeoutMs: 5_000 });
+    const done = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 50, totalTimeoutMs: 5_000 });
     expect(done.conversation_id).toBe(conversationId);
   });
 });
@@ -46,7 +46,7 @@ describe("conversations.waitFor", () => {
     const startedAfter = new Date();
     const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
     emulator.resetRequests();
-    const found = await convai.conversations.waitFor({ agent_id, startedAfter, pollMs: 100, timeoutMs: 5_000 });
+    const found = await convai.conversations.waitFor({ agent_id, startedAfter, pollMs: 100, totalTimeoutMs: 5_000 });
     expect(found.conversation_id).toBe(conversationId);
     expect(emulator.requestCount("listConversations")).toBeGreaterThanOrEqual(3);
     for (const r of emulator.requests) expect(r.query).toContain(`agent_id=${agent_id}&call_start_after_unix=`);
@@ -70,7 +70,7 @@ describe("conversations.waitFor", () => {
   it("ignores conversations that started before the moment", async () => {
     const { convai, agent_id } = await start();
     const error = await rejectionOf(
-      convai.conversations.waitFor({ agent_id, startedAfter: new Date(), pollMs: 30, timeoutMs: 200 }),
+      convai.conversations.waitFor({ agent_id, startedAfter: new Date(), pollMs: 30, totalTimeoutMs: 200 }),
     );
     expect(error).toBeInstanceOf(ConvaiTimeoutError);
     expect((error as Error).message).toMatch(/conversations\.waitFor: no conversation of .* within 200 ms/);
@@ -80,7 +80,7 @@ describe("conversations.waitFor", () => {
     const { emulator, convai, agent_id } = await start();
     emulator.resetRequests();
     await rejectionOf(
-      convai.conversations.waitFor({ agent_id, startedAfter: new Date(), pollMs: 100, timeoutMs: 1_000 }),
+      convai.conversations.waitFor({ agent_id, startedAfter: new Date(), pollMs: 100, totalTimeoutMs: 1_000 }),
     );
     // 100, 150, 225, 337, 506 ms pauses: about 5 polls in a second, not 10.
     expect(emulator.requestCount("listConversations")).toBeLessThanOrEqual(6);
@@ -108,7 +108,7 @@ describe("conversations.waitUntilDone", () => {
       lifecycle: { processingAfterMs: 20, doneAfterMs: 60, outcome: "failed" },
     });
     const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-    const failed = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, timeoutMs: 5_000 });
+    const failed = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, totalTimeoutMs: 5_000 });
     expect(failed.status).toBe("failed");
   });
 
@@ -117,7 +117,7 @@ describe("conversations.waitUntilDone", () => {
     const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
     const started = Date.now();
     const error = await rejectionOf(
-      convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, timeoutMs: 150 }),
+      convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, totalTimeoutMs: 150 }),
     );
     expect(error).toBeInstanceOf(ConvaiTimeoutError);
     expect((error as Error).message).toContain("did not finish processing within 150 ms");

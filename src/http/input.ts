@@ -1,4 +1,5 @@
 /** Checks of caller input, run before any request so that bad input never reaches the wire. */
+import { MAX_TIMER_MS } from "./abort.ts";
 
 /**
  * An id that goes into a URL path. openapi-fetch percent-encodes it, so `/`, `?` and `#` stay
@@ -22,10 +23,16 @@ export function requireIntegerIn(where: string, name: string, value: unknown, mi
   }
 }
 
-export function requireTimeout(where: string, name: string, value: unknown): void {
+/** A positive number of milliseconds, at most `max` (by default the longest delay a timer can wait). */
+export function requireTimeout(where: string, name: string, value: unknown, max = MAX_TIMER_MS): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(`${where}: ${name} must be a positive number of milliseconds, got ${describe(value)}`);
+  }
+  if (value > max) {
+    throw new RangeError(
+      `${where}: ${name} must be at most ${max} ms (about ${Math.floor(max / 86_400_000)} days), got ${value}`,
+    );
   }
 }
 

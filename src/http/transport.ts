@@ -4,19 +4,31 @@
  * (a timeout or a body cut short is then retried like any other failure); other bodies (audio)
  * are handed over unread once the headers arrive, and are never retried mid-stream.
  */
+import { onAbort, raceAbort, setTimer, sleep } from "./abort.ts";
 import { ConvaiConnectionError, ConvaiTimeoutError, redact } from "./errors.ts";
-import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay, sleep } from "./retry.ts";
+import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay } from "./retry.ts";
 
 /** A fetch implementation supplied by the caller; it receives a full `Request`. */
-export type CustomFetch = (input: Request) => Promise<Response>;
+type CustomFetch = (input: Request) => Promise<Response>;
 
-export interface TransportOptions {
+/** What the client resolved once, in `createConvaiClient`. */
+export interface ClientConfig {
   /** Undefined: the global fetch. */
   fetch: CustomFetch | undefined;
   maxRetries: number;
   timeoutMs: number;
   /** Only used to keep the key out of errors. */
-  apiKey: string | undefined;
+  apiKey: string;
+}
+
+/** What one call resolved: its name for errors, its timeout and retries, and how its body is read. */
+export interface CallConfig {
+  /** The facade method, e.g. `"conversations.get"`; undefined for `convai.api`. */
+  operation: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  /** True: hand the body over unread; false: read it inside the attempt; undefined: decide by its type. */
+  stream: boolean | undefined;
 }
 
 /**
@@ -56,23 +68,21 @@ export class PendingRequest {
   }
 }
 
-/** openapi-fetch calls it as `fetch(request)`, with a `PendingRequest` (or a `Request` from middleware). */
-export type TransportFetch = (request: Request | PendingRequest) => Promise<Response>;
-
 const TIMEOUT = Symbol("convai.timeout");
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-export function createTransport(options: TransportOptions, timeoutMs = options.timeoutMs): TransportFetch {
-  return (request) => send(request, options, timeoutMs);
-}
-
-async function send(
+/**
+ * Sends a request (as openapi-fetch built it, or as middleware replaced it) with the call's
+ * timeout per attempt, retries and the caller's abort.
+ */
+export async function send(
   request: Request | PendingRequest,
-  options: TransportOptions,
-  timeoutMs: number,
+  client: ClientConfig,
+  call: CallConfig,
 ): Promise<Response> {
   const { method, url, headers, redirect } = request;
   const caller = request.signal;
+  const { timeoutMs, maxRetries, operation } = call;
   // A body is sent on every attempt, so a stream (a Request from middleware) is read once here.
   const body = request instanceof Request ? request.body && (await request.arrayBuffer()) : request.body;
   const retryable = IDEMPOTENT_METHODS.has(method);
@@ -80,12 +90,11 @@ async function send(
     if (caller?.aborted) throw caller.reason;
     const controller = new AbortController();
     const signal = controller.signal;
-    const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs);
-    const onAbort = () => controller.abort(caller!.reason);
-    caller?.addEventListener("abort", onAbort, { once: true });
+    const clearTimer = setTimer(timeoutMs, () => controller.abort(TIMEOUT));
+    const unlisten = onAbort(caller ?? undefined, (reason) => controller.abort(reason));
     const settle = () => {
-      clearTimeout(timer);
-      caller?.removeEventListener("abort", onAbort);
+      clearTimer();
+      unlisten();
     };
     let response: Response;
     let stage = "connection failed";
@@ -93,43 +102,31 @@ async function send(
       const init: RequestInit = { method, headers, body: body ?? null, signal, redirect: redirect ?? "follow" };
       // A custom fetch gets a full Request and may ignore its signal: it is raced against the
       // signal, so that a timeout or an abort still ends the call.
-      const race = <T>(p: Promise<T>) => (options.fetch === undefined ? p : untilAborted(p, signal));
-      response = await race(options.fetch === undefined ? fetch(url, init) : options.fetch(new Request(url, init)));
-      if (readsWithinAttempt(response)) {
+      const race = <T>(p: Promise<T>) => (client.fetch === undefined ? p : raceAbort(p, signal));
+      response = await race(client.fetch === undefined ? fetch(url, init) : client.fetch(new Request(url, init)));
+      if (call.stream === false || (call.stream === undefined && readsWithinAttempt(response)) || !response.ok) {
         stage = "the response body was cut short";
         response = await race(buffered(response, url));
         settle();
-      } else clearTimeout(timer); // A stream: the timeout covers the wait for headers; an abort still ends it.
+      } else clearTimer(); // A stream: the timeout covers the wait for headers; an abort still ends it.
     } catch (error) {
       settle();
       if (caller?.aborted) throw caller.reason;
       const path = new URL(url).pathname;
       const failure =
         signal.reason === TIMEOUT
-          ? new ConvaiTimeoutError({ timeoutMs, method, path })
-          : new ConvaiConnectionError({ method, path, cause: redact(error, options.apiKey), reason: stage });
-      if (attempt >= options.maxRetries || !(retryable || neverSent(error))) throw failure;
-      await sleep(retryDelay(attempt), caller);
+          ? new ConvaiTimeoutError({ timeoutMs, method, path, operation })
+          : new ConvaiConnectionError({ method, path, operation, cause: redact(error, client.apiKey), reason: stage });
+      if (attempt >= maxRetries || !(retryable || neverSent(error))) throw failure;
+      await sleep(retryDelay(attempt), caller ?? undefined);
       continue;
     }
-    if (retryable && attempt < options.maxRetries && RETRY_STATUSES.has(response.status)) {
-      await sleep(retryDelay(attempt, response.headers), caller);
+    if (retryable && attempt < maxRetries && RETRY_STATUSES.has(response.status)) {
+      await sleep(retryDelay(attempt, response.headers), caller ?? undefined);
       continue;
     }
     return response;
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (error: unknown) => (signal.removeEventListener("abort", onAbort), reject(error)),
-    );
-  });
 }
 
 function readsWithinAttempt(response: Response): boolean {

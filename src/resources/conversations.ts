@@ -1,4 +1,6 @@
-/** `convai.conversations`: list (paginated), get, delete, feedback, audio, and waiting for one. */
+/** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
+import type { Call, RequestOptions } from "../http/call.ts";
+import { describe, requireId, requireIntegerIn } from "../http/input.ts";
 import type {
   Conversation,
   ConversationSummary,
@@ -6,11 +8,17 @@ import type {
   FeedbackScore,
   ListConversationsQuery,
 } from "../types.ts";
-import { type ConversationAudio, getAudio } from "./audio.ts";
-import type { Context, RequestOptions } from "../http/call.ts";
-import { describe, requireId, requireIntegerIn } from "../http/input.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
 import { type WaitForOptions, type WaitUntilDoneOptions, waitFor, waitUntilDone } from "./wait.ts";
+
+export interface ConversationAudio {
+  /** The recording's bytes, unread. Read it to the end or cancel it to free the connection. */
+  body: ReadableStream<Uint8Array>;
+  /** `audio/mpeg` for the API's recordings; `application/octet-stream` when the response names none. */
+  contentType: string;
+  /** Length in bytes from `Content-Length`, when the API sends it. */
+  contentLength: number | undefined;
+}
 
 export interface Conversations {
   /**
@@ -29,7 +37,14 @@ export interface Conversations {
   delete(conversationId: string, options?: RequestOptions): Promise<void>;
   /** Sets the conversation's feedback: `"like"`, `"dislike"`, or `null` to clear it. Never retried. */
   sendFeedback(conversationId: string, feedback: FeedbackScore | null, options?: RequestOptions): Promise<void>;
-  /** The recording as a stream, with its type and length, without reading it. */
+  /**
+   * The recording as a stream, with its type and length, without reading it. Resolves once the
+   * headers are in; a non-2xx status throws before any body is handed over.
+   *
+   * @example
+   * const { body, contentLength } = await convai.conversations.audio(id);
+   * await body.pipeTo(Writable.toWeb(createWriteStream("call.mp3")));
+   */
   audio(conversationId: string, options?: RequestOptions): Promise<ConversationAudio>;
   /** Polls the list until a conversation of the agent that started after `startedAfter` appears. */
   waitFor(options: WaitForOptions): Promise<ConversationSummary>;
@@ -46,77 +61,75 @@ const INTEGER_FILTERS = [
   "rating_max",
 ] as const;
 
-export function createConversations(ctx: Context): Conversations {
-  const self: Conversations = {
-    list(query = {}, options) {
-      const where = "conversations.list";
-      if (query === null || typeof query !== "object" || Array.isArray(query)) {
-        throw new TypeError(`${where}: query must be an object, got ${describe(query)}`);
-      }
-      requireIntegerIn(where, "page_size", query.page_size, 1, 100);
-      for (const name of INTEGER_FILTERS) {
-        const value = query[name];
-        if (value !== undefined && value !== null) requireIntegerIn(where, name, value, -(2 ** 53), 2 ** 53);
-      }
-      const { cursor, ...filters } = query;
-      if (cursor !== undefined && cursor !== null && (typeof cursor !== "string" || cursor === "")) {
-        throw new TypeError(`${where}: cursor must be a non-empty string, got ${describe(cursor)}`);
-      }
-      const init = ctx.init(where, options);
-      return new Paginator<ConversationsPage, ConversationSummary>(
-        {
-          label: where,
-          async fetchPage(next) {
-            const result = await ctx.api.GET("/v1/convai/conversations", {
-              params: { query: next === undefined ? filters : { ...filters, cursor: next } },
-              ...init,
-            });
-            return ctx.unwrap("GET", result);
-          },
-          items: (page) => page.conversations,
-          next: (page) => nextCursorOf(where, page),
-        },
-        cursor ?? undefined,
-      );
-    },
+export function createConversations(call: Call): Conversations {
+  /** The path of an operation on one conversation, its id checked first. */
+  const one = (where: string, conversationId: string) => ({
+    params: { path: { conversation_id: requireId(where, "conversationId", conversationId) } },
+  });
 
-    async get(conversationId, options) {
-      const where = "conversations.get";
-      const conversation_id = requireId(where, "conversationId", conversationId);
-      const result = await ctx.api.GET("/v1/convai/conversations/{conversation_id}", {
-        params: { path: { conversation_id } },
-        ...ctx.init(where, options),
-      });
-      return ctx.unwrap("GET", result);
-    },
+  const list: Conversations["list"] = (query = {}, options) => {
+    const where = "conversations.list";
+    if (query === null || typeof query !== "object" || Array.isArray(query)) {
+      throw new TypeError(`${where}: query must be an object, got ${describe(query)}`);
+    }
+    requireIntegerIn(where, "page_size", query.page_size, 1, 100);
+    for (const name of INTEGER_FILTERS) {
+      const value = query[name];
+      if (value !== undefined && value !== null) requireIntegerIn(where, name, value, -(2 ** 53), 2 ** 53);
+    }
+    const { cursor, ...filters } = query;
+    if (cursor !== undefined && cursor !== null && (typeof cursor !== "string" || cursor === "")) {
+      throw new TypeError(`${where}: cursor must be a non-empty string, got ${describe(cursor)}`);
+    }
+    return new Paginator<ConversationsPage, ConversationSummary>(
+      {
+        label: where,
+        fetchPage: (next) =>
+          call(
+            "listConversations",
+            { params: { query: next === undefined ? filters : { ...filters, cursor: next } } },
+            options,
+            where,
+          ),
+        items: (page) => page.conversations,
+        next: (page) => nextCursorOf(where, page),
+      },
+      cursor ?? undefined,
+    );
+  };
+
+  const get: Conversations["get"] = async (conversationId, options) =>
+    call("getConversation", one("conversations.get", conversationId), options, "conversations.get");
+
+  return {
+    list,
+    get,
 
     async delete(conversationId, options) {
-      const where = "conversations.delete";
-      const conversation_id = requireId(where, "conversationId", conversationId);
-      const result = await ctx.api.DELETE("/v1/convai/conversations/{conversation_id}", {
-        params: { path: { conversation_id } },
-        ...ctx.init(where, options),
-      });
-      ctx.unwrap("DELETE", result);
+      await call("deleteConversation", one("conversations.delete", conversationId), options, "conversations.delete");
     },
 
     async sendFeedback(conversationId, feedback, options) {
       const where = "conversations.sendFeedback";
-      const conversation_id = requireId(where, "conversationId", conversationId);
+      const init = one(where, conversationId);
       if (feedback !== null && feedback !== "like" && feedback !== "dislike") {
         throw new TypeError(`${where}: feedback must be "like", "dislike" or null, got ${describe(feedback)}`);
       }
-      const result = await ctx.api.POST("/v1/convai/conversations/{conversation_id}/feedback", {
-        params: { path: { conversation_id } },
-        body: { feedback },
-        ...ctx.init(where, options),
-      });
-      ctx.unwrap("POST", result);
+      await call("sendConversationFeedback", { ...init, body: { feedback } }, options, where);
     },
 
-    audio: (conversationId, options) => getAudio(ctx, conversationId, options),
-    waitFor: (options) => waitFor(self, options),
-    waitUntilDone: (conversationId, options) => waitUntilDone(self, conversationId, options),
+    async audio(conversationId, options) {
+      const where = "conversations.audio";
+      const response = await call("getConversationAudio", one(where, conversationId), options, where);
+      const length = Number(response.headers.get("content-length") ?? NaN);
+      return {
+        body: response.body ?? new ReadableStream({ start: (c) => c.close() }),
+        contentType: response.headers.get("content-type") ?? "application/octet-stream",
+        contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+      };
+    },
+
+    waitFor: (options) => waitFor(list, options),
+    waitUntilDone: (conversationId, options) => waitUntilDone(get, conversationId, options),
   };
-  return self;
 }

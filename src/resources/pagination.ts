@@ -3,6 +3,7 @@
  * the ones already fetched, so a `break` stops fetching. Guarded: a cursor the API already gave,
  * or `has_more` without a cursor, ends in an error instead of a loop.
  */
+import { PaginationError } from "../http/errors.ts";
 
 export interface CursorSource<Page, Item> {
   /** Fetches the page after `cursor` (the first page when `cursor` is undefined). */
@@ -12,10 +13,6 @@ export interface CursorSource<Page, Item> {
   next(page: Page): string | undefined;
   /** Names the list in error messages. */
   label: string;
-}
-
-export class PaginationError extends Error {
-  override name = "PaginationError";
 }
 
 /**
@@ -47,7 +44,9 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
       const next = source.next(page);
       if (next === undefined) return;
       if (seen.has(next) || next === this.#start) {
-        throw new PaginationError(`${source.label}: the API returned cursor ${JSON.stringify(next)} twice; stopping`);
+        throw new PaginationError(`${source.label}: the API returned cursor ${JSON.stringify(next)} twice; stopping`, {
+          operation: source.label,
+        });
       }
       seen.add(next);
       cursor = next;
@@ -108,7 +107,9 @@ export function nextCursorOf(
 ): string | undefined {
   if (!page.has_more) return undefined;
   if (typeof page.next_cursor !== "string" || page.next_cursor === "") {
-    throw new PaginationError(`${label}: the API said has_more but sent no next_cursor; stopping`);
+    throw new PaginationError(`${label}: the API said has_more but sent no next_cursor; stopping`, {
+      operation: label,
+    });
   }
   return page.next_cursor;
 }

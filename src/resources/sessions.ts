@@ -2,9 +2,9 @@
  * `convai.sessions`: credentials a browser uses to start a conversation, and the conversation id
  * they were minted for, known on the server before the browser connects.
  */
-import type { SignedUrlQuery, WebrtcTokenQuery } from "../types.ts";
-import type { Context, RequestOptions } from "../http/call.ts";
+import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../http/input.ts";
+import type { SignedUrlQuery, WebrtcTokenQuery } from "../types.ts";
 import { conversationIdFromToken, tokenExpiresAt } from "./token.ts";
 
 export interface WebrtcToken {
@@ -52,16 +52,12 @@ export interface Sessions {
   signedUrl(query: SignedUrlQuery, options?: RequestOptions): Promise<SignedUrl>;
 }
 
-export function createSessions(ctx: Context): Sessions {
+export function createSessions(call: Call): Sessions {
   return {
     async webrtcToken(query, options) {
       const where = "sessions.webrtcToken";
       requireAgent(where, query);
-      const result = await ctx.api.GET("/v1/convai/conversation/token", {
-        params: { query },
-        ...ctx.init(where, options),
-      });
-      const body = ctx.unwrap("GET", result);
+      const body = await call("getConversationToken", { params: { query } }, options, where);
       const token = body.token;
       const fromResponse = body.conversation_id || undefined;
       const fromToken = fromResponse === undefined ? conversationIdFromToken(token) : undefined;
@@ -76,11 +72,7 @@ export function createSessions(ctx: Context): Sessions {
     async signedUrl(query, options) {
       const where = "sessions.signedUrl";
       requireAgent(where, query);
-      const result = await ctx.api.GET("/v1/convai/conversation/get-signed-url", {
-        params: { query },
-        ...ctx.init(where, options),
-      });
-      const body = ctx.unwrap("GET", result);
+      const body = await call("getSignedUrl", { params: { query } }, options, where);
       const fromUrl = conversationIdFromUrl(body.signed_url);
       const fromResponse = fromUrl === undefined ? stringField(body, "conversation_id") : undefined;
       return {

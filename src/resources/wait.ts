@@ -1,21 +1,26 @@
 /**
  * Waiting on the server for a conversation: to appear in the list after a session starts, and
  * to finish processing (transcript, analysis and audio arrive after the call ends). Both are
- * bounded by `timeoutMs`, end at once on abort, and poll gently: `pollMs`, growing by half each
- * time up to 10 s.
+ * bounded by `totalTimeoutMs`, end at once on abort, and poll gently: `pollMs`, growing by half
+ * each time up to 10 s. Each poll is an ordinary call, with the call options given.
  */
-import type { Conversation, ConversationSummary } from "../types.ts";
-import type { Conversations } from "./conversations.ts";
+import { MAX_TIMER_MS, linkSignals, setTimer, sleep } from "../http/abort.ts";
+import type { RequestOptions } from "../http/call.ts";
 import { ConvaiTimeoutError } from "../http/errors.ts";
 import { describe, requireId, requireTimeout } from "../http/input.ts";
-import { sleep } from "../http/retry.ts";
+import type { Conversation, ConversationSummary, ListConversationsQuery } from "../types.ts";
 
-export interface WaitOptions {
-  /** Give up after this many milliseconds. Default 60 000. */
-  timeoutMs?: number;
-  /** First pause between polls; later pauses grow by half up to 10 s. Default 1 000. */
+export interface WaitOptions extends RequestOptions {
+  /**
+   * Give up after this many milliseconds in all, whatever the polls are doing.
+   * @default 60000
+   */
+  totalTimeoutMs?: number;
+  /**
+   * First pause between polls; later pauses grow by half up to 10 s.
+   * @default 1000
+   */
   pollMs?: number;
-  signal?: AbortSignal;
 }
 
 export interface WaitForOptions extends WaitOptions {
@@ -28,15 +33,21 @@ export interface WaitForOptions extends WaitOptions {
 
 export type WaitUntilDoneOptions = WaitOptions;
 
+/** What the waits poll with: the list and get of `convai.conversations`. */
+type List = (query: ListConversationsQuery, options: RequestOptions) => AsyncIterable<ConversationSummary>;
+type Get = (conversationId: string, options: RequestOptions) => Promise<Conversation>;
+
 const MAX_POLL_MS = 10_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+const DEFAULT_POLL_MS = 1_000;
 
 /**
  * @example
  * const startedAfter = new Date();
  * const { token } = await convai.sessions.webrtcToken({ agent_id }); // browser connects with it
- * const summary = await convai.conversations.waitFor({ agent_id, startedAfter, timeoutMs: 120_000 });
+ * const summary = await convai.conversations.waitFor({ agent_id, startedAfter, totalTimeoutMs: 120_000 });
  */
-export async function waitFor(conversations: Conversations, options: WaitForOptions): Promise<ConversationSummary> {
+export async function waitFor(list: List, options: WaitForOptions): Promise<ConversationSummary> {
   const where = "conversations.waitFor";
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
   const agent_id = requireId(where, "agent_id", options.agent_id);
@@ -49,10 +60,9 @@ export async function waitFor(conversations: Conversations, options: WaitForOpti
     where,
     options,
     `no conversation of ${agent_id} started after ${new Date(since * 1000).toISOString()}`,
-    async (signal) => {
+    async (callOptions) => {
       // The filter's bound may be exclusive; ask from a second earlier and compare here.
-      const list = conversations.list({ agent_id, call_start_after_unix: since - 1 }, { signal });
-      for await (const summary of list) {
+      for await (const summary of list({ agent_id, call_start_after_unix: since - 1 }, callOptions)) {
         if (summary.start_time_unix_secs >= since && match(summary)) return summary;
       }
       return undefined;
@@ -62,18 +72,18 @@ export async function waitFor(conversations: Conversations, options: WaitForOpti
 
 /**
  * @example
- * const conversation = await convai.conversations.waitUntilDone(conversationId, { timeoutMs: 300_000 });
+ * const conversation = await convai.conversations.waitUntilDone(conversationId, { totalTimeoutMs: 300_000 });
  * if (conversation.status === "done") console.log(conversation.analysis?.transcript_summary);
  */
 export async function waitUntilDone(
-  conversations: Conversations,
+  get: Get,
   conversationId: string,
   options: WaitUntilDoneOptions = {},
 ): Promise<Conversation> {
   const where = "conversations.waitUntilDone";
   const id = requireId(where, "conversationId", conversationId);
-  return poll(where, options, `${id} did not finish processing`, async (signal) => {
-    const conversation = await conversations.get(id, { signal });
+  return poll(where, options, `${id} did not finish processing`, async (callOptions) => {
+    const conversation = await get(id, callOptions);
     return conversation.status === "done" || conversation.status === "failed" ? conversation : undefined;
   });
 }
@@ -82,34 +92,36 @@ async function poll<T>(
   where: string,
   options: WaitOptions,
   what: string,
-  attempt: (signal: AbortSignal) => Promise<T | undefined>,
+  attempt: (callOptions: RequestOptions) => Promise<T | undefined>,
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const pollMs = options.pollMs ?? 1_000;
-  requireTimeout(where, "timeoutMs", timeoutMs);
-  requireTimeout(where, "pollMs", pollMs);
+  const { totalTimeoutMs = DEFAULT_TOTAL_TIMEOUT_MS, pollMs = DEFAULT_POLL_MS, signal: caller, ...call } = options;
+  requireTimeout(where, "totalTimeoutMs", totalTimeoutMs, MAX_TIMER_MS);
+  requireTimeout(where, "pollMs", pollMs, MAX_TIMER_MS);
+  if (caller !== undefined && !(caller instanceof AbortSignal)) {
+    throw new TypeError(`${where}: signal must be an AbortSignal, got ${describe(caller)}`);
+  }
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), timeoutMs);
-  const signal = options.signal ? anySignal([options.signal, deadline.signal]) : deadline.signal;
+  const clearTimer = setTimer(totalTimeoutMs, () => deadline.abort());
+  const { signal, dispose } = linkSignals([caller, deadline.signal]);
   try {
     for (let pause = pollMs; ; pause = Math.min(pause * 1.5, MAX_POLL_MS)) {
-      const found = await attempt(signal);
+      const found = await attempt({ ...call, signal });
       if (found !== undefined) return found;
       await sleep(pause, signal);
     }
   } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
+    if (caller?.aborted) throw caller.reason;
     if (deadline.signal.aborted) {
       throw new ConvaiTimeoutError({
-        timeoutMs,
-        method: "GET",
-        path: where,
-        message: `${where}: ${what} within ${timeoutMs} ms`,
+        timeoutMs: totalTimeoutMs,
+        operation: where,
+        message: `${where}: ${what} within ${totalTimeoutMs} ms`,
       });
     }
     throw error;
   } finally {
-    clearTimeout(timer);
+    clearTimer();
+    dispose();
   }
 }
 
@@ -119,14 +131,4 @@ function unixSeconds(where: string, value: unknown): number {
     throw new TypeError(`${where}: startedAfter must be a Date or unix seconds, got ${describe(value)}`);
   }
   return Math.floor(ms / 1000);
-}
-
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  if (typeof AbortSignal.any === "function") return AbortSignal.any(signals);
-  const controller = new AbortController();
-  for (const s of signals) {
-    if (s.aborted) return AbortSignal.abort(s.reason);
-    s.addEventListener("abort", () => controller.abort(s.reason), { once: true });
-  }
-  return controller.signal;
 }

@@ -10,6 +10,8 @@
  * await emulator.close();
  */
 export { startEmulator, DEFAULT_API_KEY } from "./http/server.ts";
-export type { Emulator, EmulatorOptions, Fault, RecordedRequest } from "./http/server.ts";
+export type { Emulator, EmulatorOptions } from "./http/server.ts";
+export type { Fault } from "./http/faults.ts";
+export type { RecordedRequest } from "./http/log.ts";
 export { OPERATION_IDS, type OperationId } from "./state/operations.ts";
 export { makeConversation, DEFAULT_NOW, type MakeConversationOptions } from "./data/conversation.ts";

@@ -17,7 +17,7 @@ import type {
   ToolResult,
   WorkflowStep,
 } from "../types.ts";
-import { describe } from "../http/input.ts";
+import { UnknownVariantError } from "../http/errors.ts";
 
 const CATCH_ALL = "_";
 const UNTYPED = "untyped";
@@ -111,35 +111,6 @@ export type Match<T, K extends PropertyKey> = <Keys extends HandlerKey<T, K>, H 
 export interface Guard<T, K extends PropertyKey> {
   <V extends Tag<T, K>>(tag: V | readonly V[]): (value: T) => value is Variant<T, K, V>;
   <V extends Tag<T, K>>(tag: V | readonly V[], value: T): value is Variant<T, K, V>;
-}
-
-/**
- * A discriminant value no handler (and no `_`) was given for: in practice a variant the API added
- * after these types were generated. Carries the key, the value and the whole input.
- *
- * @example
- * try {
- *   return matchPhoneCall(phone, { twilio: (p) => p.stream_sid, sip_trunking: (p) => p.call_sid });
- * } catch (err) {
- *   if (err instanceof UnknownVariantError) return undefined; // err.key "type", err.value e.g. "vonage"
- *   throw err;
- * }
- */
-export class UnknownVariantError extends Error {
-  override name = "UnknownVariantError";
-  /** The discriminant key, e.g. `"type"` or `"result_type"`. */
-  readonly key: string;
-  /** The discriminant value that matched no handler. */
-  readonly value: unknown;
-  /** The object that carried it. */
-  readonly input: unknown;
-
-  constructor(key: string, value: unknown, input: unknown) {
-    super(`No handler for ${key} ${describe(value)}, and no "_" catch-all`);
-    this.key = key;
-    this.value = value;
-    this.input = input;
-  }
 }
 
 type AnyHandler = ((value: unknown) => unknown) | undefined;

@@ -20,16 +20,20 @@ export interface ToolResultEntry {
   readonly parent: WorkflowToolResult | undefined;
 }
 
-/** A tool call with its result, matched by `request_id`. */
-export interface ToolCallPair {
+/** A tool call with where it was made. */
+export interface ToolCallEntry {
   readonly call: ToolCall;
-  /** The result with the call's `request_id`, found anywhere in the conversation; undefined when there is none. */
-  readonly result: ToolResult | undefined;
   /** The transcript turn that holds the call (for a nested call, the turn of its workflow result). */
   readonly turn: TranscriptTurn;
   readonly turnIndex: number;
   /** The workflow result whose `nested_tools` step made this call; undefined for a call of the turn itself. */
   readonly parent: WorkflowToolResult | undefined;
+}
+
+/** A tool call with its result, matched by `request_id`. */
+export interface ToolCallPair extends ToolCallEntry {
+  /** The result with the call's `request_id`, found anywhere in the conversation; undefined when there is none. */
+  readonly result: ToolResult | undefined;
 }
 
 /**
@@ -71,9 +75,33 @@ function* nestedIn(
 }
 
 /**
- * Every tool call of a conversation, in transcript order (the calls of a turn, then the calls
- * made inside its workflow results), each with its result by `request_id`, or `undefined` when
- * the conversation has none (the call failed to run, or the conversation is still going).
+ * Every tool call of a conversation, in transcript order: the calls of a turn, then the calls made
+ * inside its workflow results (to any depth).
+ *
+ * @example
+ * const names = new Set([...toolCalls(conversation)].map(({ call }) => call.tool_name));
+ */
+export function* toolCalls(source: TranscriptSource): Generator<ToolCallEntry, void, undefined> {
+  const transcript = transcriptOf(source);
+  for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
+    const turn = transcript[turnIndex]!;
+    for (const call of turn.tool_calls ?? []) yield { call, turn, turnIndex, parent: undefined };
+    for (const top of turn.tool_results ?? []) {
+      if (!isToolResult("workflow", top)) continue;
+      for (const parent of workflowsIn(top)) {
+        for (const step of parent.result?.steps ?? []) {
+          if (!isWorkflowStep("nested_tools", step)) continue;
+          for (const call of step.requests) yield { call, turn, turnIndex, parent };
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Every tool call of a conversation, in the order of {@link toolCalls}, each with its result by
+ * `request_id`, or `undefined` when the conversation has none (the call failed to run, or the
+ * conversation is still going).
  *
  * @example
  * for (const { call, result } of pairToolCalls(conversation)) {
@@ -97,24 +125,7 @@ export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair
       if (!byRequestId.has(result.request_id)) byRequestId.set(result.request_id, result);
     }
   };
-
-  for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
-    const turn = transcript[turnIndex]!;
-    for (const call of turn.tool_calls ?? []) {
-      yield { call, result: resultFor(call.request_id), turn, turnIndex, parent: undefined };
-    }
-    for (const top of turn.tool_results ?? []) {
-      if (!isToolResult("workflow", top)) continue;
-      for (const parent of workflowsIn(top)) {
-        for (const step of parent.result?.steps ?? []) {
-          if (!isWorkflowStep("nested_tools", step)) continue;
-          for (const call of step.requests) {
-            yield { call, result: resultFor(call.request_id), turn, turnIndex, parent };
-          }
-        }
-      }
-    }
-  }
+  for (const entry of toolCalls(transcript)) yield { ...entry, result: resultFor(entry.call.request_id) };
 }
 
 /** A workflow result and every workflow result nested in its steps, depth first. */

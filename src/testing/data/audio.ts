@@ -9,7 +9,7 @@ import { hashString } from "./random.ts";
 const ID3_HEADER = Uint8Array.of(0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 
 /** Chunk size of the stream: large enough to be cheap, small enough to respect backpressure. */
-export const AUDIO_CHUNK_BYTES = 64 * 1024;
+const AUDIO_CHUNK_BYTES = 64 * 1024;
 
 /**
  * The recording of `id`, `size` bytes long, in chunks of at most `chunkBytes`. Each chunk is a

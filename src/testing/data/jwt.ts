@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 
-export interface ConversationTokenClaims {
+interface ConversationTokenClaims {
   /** The LiveKit API key that issued the token. */
   issuer: string;
   /** The participant identity (`sub`). */
@@ -19,7 +19,7 @@ export interface ConversationTokenClaims {
 }
 
 /** How long a conversation token is valid, as the API's are. */
-export const TOKEN_TTL_SECS = 600;
+const TOKEN_TTL_SECS = 600;
 
 /**
  * Mints a conversation token signed with `secret`.
@@ -51,7 +51,7 @@ export function mintConversationToken(claims: ConversationTokenClaims, secret: s
  * @example
  * signJwt({ sub: "x" }, "secret"); // "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4In0.…"
  */
-export function signJwt(payload: object, secret: string): string {
+function signJwt(payload: object, secret: string): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const unsigned = `${encode({ alg: "HS256", typ: "JWT" })}.${encode(payload)}`;
   const signature = createHmac("sha256", secret).update(unsigned).digest("base64url");

@@ -32,7 +32,7 @@ export const TOOL_KINDS = [
 export type ToolKind = (typeof TOOL_KINDS)[number];
 
 /** How a client, webhook or mcp result carries its `type`: the schema allows all three. */
-export type ResultTypeMode = "set" | "null" | "absent";
+type ResultTypeMode = "set" | "null" | "absent";
 /** Every result `type` mode, in catalogue order. */
 export const RESULT_TYPE_MODES: readonly ResultTypeMode[] = ["set", "null", "absent"];
 
@@ -90,7 +90,7 @@ export function toolNameFor(kind: ToolKind, rng: Random): string {
 }
 
 /** The agents a transfer names; the ids need not exist. */
-export interface ToolContext {
+interface ToolContext {
   agentId: string;
   otherAgentId: string;
 }

@@ -1,13 +1,17 @@
 /**
- * The emulator's HTTP side: routing, the API-key check, request recording, scripted faults, and
- * writing replies (JSON, or recordings streamed with backpressure).
+ * The emulator's HTTP side: routing, the API-key check, and the request's way through the request
+ * log (log.ts), the scripted faults (faults.ts) and the operations (../state/operations.ts) to the
+ * reply's writer (respond.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Conversation } from "../../types.ts";
+import { OPERATIONS } from "../../generated/operations.ts";
 import { EmulatorApi, OPERATION_IDS, detail, json, type OperationId, type Reply } from "../state/operations.ts";
 import { audioBytes } from "../data/audio.ts";
 import { DEFAULT_NOW } from "../data/conversation.ts";
+import { type Fault, FaultQueue } from "./faults.ts";
+import { type RecordedRequest, RequestLog } from "./log.ts";
 import { readBody, write } from "./respond.ts";
 
 export interface EmulatorOptions {
@@ -42,24 +46,6 @@ export interface EmulatorOptions {
   tokenResponseIncludesConversationId?: boolean;
 }
 
-/** One request the emulator received. `status` is 0 while unanswered and for reset connections. */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** The raw query string, without "?". */
-  query: string;
-  operationId: string | undefined;
-  status: number;
-}
-
-/** A scripted failure for the next `times` (default 1) matching requests. */
-export type Fault = { times?: number } & (
-  | { kind: "status"; status: number; retryAfter?: number | string; body?: unknown }
-  | { kind: "delay"; ms: number }
-  | { kind: "reset" }
-  | { kind: "truncate"; bytes?: number }
-);
-
 export interface Emulator {
   /** Where the API is served, e.g. "http://127.0.0.1:43211". */
   baseUrl: string;
@@ -92,18 +78,29 @@ interface Route {
   methods: Partial<Record<string, OperationId>>;
 }
 
-const ROUTES: readonly Route[] = [
-  { pattern: /^\/v1\/convai\/agents\/([^/]+)\/link$/, methods: { GET: "getAgentLink" } },
-  { pattern: /^\/v1\/convai\/conversation\/get-signed-url$/, methods: { GET: "getSignedUrl" } },
-  { pattern: /^\/v1\/convai\/conversation\/token$/, methods: { GET: "getConversationToken" } },
-  { pattern: /^\/v1\/convai\/conversations$/, methods: { GET: "listConversations" } },
-  {
-    pattern: /^\/v1\/convai\/conversations\/([^/]+)$/,
-    methods: { GET: "getConversation", DELETE: "deleteConversation" },
-  },
-  { pattern: /^\/v1\/convai\/conversations\/([^/]+)\/audio$/, methods: { GET: "getConversationAudio" } },
-  { pattern: /^\/v1\/convai\/conversations\/([^/]+)\/feedback$/, methods: { POST: "sendConversationFeedback" } },
-];
+/** A route per path of the spec: its template's `{name}`s match one segment each. */
+const ROUTES: readonly Route[] = (() => {
+  const byPath = new Map<string, Route>();
+  for (const id of OPERATION_IDS) {
+    const { method, path } = OPERATIONS[id];
+    const route = byPath.get(path) ?? {
+      pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\\?\}/g, "([^/]+)")}$`),
+      methods: {},
+    };
+    route.methods[method] = id;
+    byPath.set(path, route);
+  }
+  return [...byPath.values()];
+})();
+
+const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
+
+/** The `Allow` header of a route: its methods in the usual order. */
+function allowed(methods: Route["methods"]): string {
+  return Object.keys(methods)
+    .sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b))
+    .join(", ");
+}
 
 type Matched = { operation: OperationId; params: string[] } | { reply: Reply };
 
@@ -113,7 +110,7 @@ function route(method: string, path: string): Matched {
     if (!match) continue;
     const operation = methods[method];
     if (!operation) {
-      return { reply: json(405, { detail: "Method Not Allowed" }, { allow: Object.keys(methods).join(", ") }) };
+      return { reply: json(405, { detail: "Method Not Allowed" }, { allow: allowed(methods) }) };
     }
     try {
       return { operation, params: match.slice(1).map((p) => decodeURIComponent(p)) };
@@ -158,22 +155,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     () => authority,
   );
 
-  const requests: RecordedRequest[] = [];
-  const faults = new Map<string, { fault: Fault; left: number }[]>();
+  const log = new RequestLog();
+  const faults = new FaultQueue(OPERATION_IDS);
   const sockets = new Set<Socket>();
   const sleepers = new Set<() => void>();
   let served = 0;
-
-  const takeFault = (operation: OperationId | undefined): Fault | undefined => {
-    for (const key of operation ? [operation, "*"] : ["*"]) {
-      const queue = faults.get(key);
-      const head = queue?.[0];
-      if (!queue || !head) continue;
-      if (--head.left === 0) queue.shift();
-      return head.fault;
-    }
-    return undefined;
-  };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -191,17 +177,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const method = req.method ?? "GET";
     const matched = route(method, url.pathname);
     const operation = "operation" in matched ? matched.operation : undefined;
-    const record: RecordedRequest = {
+    const record = log.add({
       method,
       path: url.pathname,
       query: url.search.slice(1),
       operationId: operation,
       status: 0,
-    };
-    requests.push(record);
+    });
     const requestId = `req_${String(++served).padStart(6, "0")}`;
 
-    const fault = takeFault(operation);
+    const fault = faults.take(operation);
     if (fault?.kind === "reset") {
       req.socket.destroy();
       return;
@@ -268,25 +253,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return closing;
     },
     get requests() {
-      return requests;
+      return log.records;
     },
-    requestCount(operationId) {
-      return operationId === undefined ? requests.length : requests.filter((r) => r.operationId === operationId).length;
-    },
-    resetRequests() {
-      requests.length = 0;
-    },
-    fault(operationId, fault) {
-      if (operationId !== "*" && !(OPERATION_IDS as readonly string[]).includes(operationId)) {
-        throw new TypeError(
-          `fault: unknown operationId ${JSON.stringify(operationId)}; use one of ${OPERATION_IDS.join(", ")} or "*"`,
-        );
-      }
-      checkFault(fault);
-      const queue = faults.get(operationId) ?? [];
-      queue.push({ fault: { ...fault }, left: fault.times ?? 1 });
-      faults.set(operationId, queue);
-    },
+    requestCount: (operationId) => log.count(operationId),
+    resetRequests: () => log.clear(),
+    fault: (operationId, fault) => faults.add(operationId, fault),
     clearFaults() {
       faults.clear();
     },
@@ -310,28 +281,4 @@ function count(name: string, value: number): number {
     throw new RangeError(`startEmulator: ${name} must be a non-negative integer, got ${value}`);
   }
   return value;
-}
-
-function checkFault(fault: Fault): void {
-  const times = fault.times ?? 1;
-  if (!Number.isSafeInteger(times) || times < 1) throw new RangeError(`fault: times must be a positive integer`);
-  switch (fault.kind) {
-    case "status":
-      if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
-        throw new RangeError(`fault: status must be an HTTP status, got ${fault.status}`);
-      }
-      return;
-    case "delay":
-      if (!(fault.ms >= 0)) throw new RangeError(`fault: delay ms must be non-negative, got ${fault.ms}`);
-      return;
-    case "truncate":
-      if (fault.bytes !== undefined && !(Number.isSafeInteger(fault.bytes) && fault.bytes >= 0)) {
-        throw new RangeError(`fault: truncate bytes must be a non-negative integer, got ${fault.bytes}`);
-      }
-      return;
-    case "reset":
-      return;
-    default:
-      throw new TypeError(`fault: unknown kind ${JSON.stringify((fault as { kind: unknown }).kind)}`);
-  }
 }

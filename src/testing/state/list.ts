@@ -11,7 +11,7 @@ const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists", "missi
 type Operator = (typeof OPERATORS)[number];
 
 /** The list's query, validated. */
-export interface ListQuery {
+interface ListQuery {
   cursor: Key | undefined;
   pageSize: number;
   includeSummary: boolean;
@@ -146,7 +146,7 @@ function holds({ op, value: wanted }: DataCondition, value: unknown): boolean {
  * @example
  * encodeCursor({ start: 1_763_699_940, id: "conv_abc" }); // "WzE3NjM2OTk5NDAsImNvbnZfYWJjIl0"
  */
-export function encodeCursor(key: Key): string {
+function encodeCursor(key: Key): string {
   return Buffer.from(JSON.stringify([key.start, key.id])).toString("base64url");
 }
 
@@ -156,7 +156,7 @@ export function encodeCursor(key: Key): string {
  * @example
  * decodeCursor("WzE3NjM2OTk5NDAsImNvbnZfYWJjIl0"); // { start: 1763699940, id: "conv_abc" }
  */
-export function decodeCursor(cursor: string): Key | null {
+function decodeCursor(cursor: string): Key | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && typeof value[1] === "string") {

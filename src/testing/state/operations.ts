@@ -3,6 +3,7 @@
  * returns a reply for the server to write; none of them touch the socket.
  */
 import { randomBytes } from "node:crypto";
+import { OPERATIONS, type OperationId } from "../../generated/operations.ts";
 import type { AgentLink, Conversation, FeedbackScore } from "../../types.ts";
 import { mintConversationToken } from "../data/jwt.ts";
 import { listPage, parseListQuery } from "./list.ts";
@@ -12,24 +13,15 @@ import { ConversationIndex, LiveEntry, Snapshot, StaticEntry, type Entry, type L
 import { QueryReader, type Issue } from "../http/validation.ts";
 
 /** The operationIds of the spec, which name operations in faults and request counts. */
-export const OPERATION_IDS = [
-  "getConversationToken",
-  "getSignedUrl",
-  "listConversations",
-  "getConversation",
-  "deleteConversation",
-  "getConversationAudio",
-  "sendConversationFeedback",
-  "getAgentLink",
-] as const;
+export const OPERATION_IDS = Object.keys(OPERATIONS) as readonly OperationId[];
 
-export type OperationId = (typeof OPERATION_IDS)[number];
+export type { OperationId };
 
 /** What to send: a JSON body (already serialized), or a recording to stream. */
 export type Reply = JsonReply | { status: 200; audio: { id: string; size: number } };
-export type JsonReply = { status: number; json: string; headers?: Record<string, string> };
+type JsonReply = { status: number; json: string; headers?: Record<string, string> };
 
-export interface ApiOptions {
+interface ApiOptions {
   seed: number;
   conversations: number;
   agents: number;

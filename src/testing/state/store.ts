@@ -3,6 +3,7 @@
  * the list is a keyset walk from the cursor's position, and a cursor stays valid however many
  * conversations are deleted or created between two pages.
  */
+import { toolCalls } from "../../transcript/walk.ts";
 import type { Conversation, ConversationSummary, FeedbackScore, TranscriptTurn } from "../../types.ts";
 import {
   conversationHeader,
@@ -133,24 +134,9 @@ export class Snapshot {
   }
 }
 
-/**
- * Tool names a transcript calls, nested workflow calls included.
- *
- * @example
- * toolNamesOf(conversation.transcript); // ["lookup_order", "end_call"]
- */
-export function toolNamesOf(transcript: readonly TranscriptTurn[]): string[] {
-  const names = new Set<string>();
-  for (const turn of transcript) {
-    for (const call of turn.tool_calls ?? []) names.add(call.tool_name);
-    for (const result of turn.tool_results ?? []) {
-      if (result.type !== "workflow") continue;
-      for (const step of result.result?.steps ?? []) {
-        if (step.type === "nested_tools") for (const call of step.requests) names.add(call.tool_name);
-      }
-    }
-  }
-  return [...names];
+/** Tool names a transcript calls, nested workflow calls included (to any depth, as the client walks them). */
+function toolNamesOf(transcript: readonly TranscriptTurn[]): string[] {
+  return [...new Set(Array.from(toolCalls(transcript), ({ call }) => call.tool_name))];
 }
 
 /** One stored conversation. */
@@ -318,7 +304,7 @@ export interface Key {
  * @example
  * entries.sort(compareKeys); // list order
  */
-export function compareKeys(a: Key, b: Key): number {
+function compareKeys(a: Key, b: Key): number {
   return b.start - a.start || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 

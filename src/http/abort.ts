@@ -1,0 +1,78 @@
+/**
+ * Aborts and timers, in one place: every wait in the package (a retry's backoff, a poll's pause,
+ * a custom fetch that ignores its signal, a stream the caller stops reading) ends through
+ * `onAbort`, and every timer goes through `setTimer`, which refuses a delay Node would clamp.
+ */
+
+/** The longest delay `setTimeout` honours (2³¹ − 1 ms, about 24.8 days); Node turns a longer one into 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Calls `listener` once when `signal` aborts (at once if it already has), and returns the function
+ * that removes it. The one place a listener is added to a caller's signal, so it is always removed.
+ */
+export function onAbort(signal: AbortSignal | undefined, listener: (reason: unknown) => void): () => void {
+  if (signal === undefined) return noop;
+  if (signal.aborted) {
+    listener(signal.reason);
+    return noop;
+  }
+  const handler = () => listener(signal.reason);
+  signal.addEventListener("abort", handler, { once: true });
+  return () => signal.removeEventListener("abort", handler);
+}
+
+/** A timer whose delay is capped at {@link MAX_TIMER_MS}; returns the function that clears it. */
+export function setTimer(ms: number, fire: () => void): () => void {
+  const timer = setTimeout(fire, Math.min(ms, MAX_TIMER_MS));
+  return () => clearTimeout(timer);
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let clear = noop;
+    const unlisten = onAbort(signal, (reason) => {
+      clear();
+      reject(reason);
+    });
+    if (signal?.aborted) return;
+    clear = setTimer(ms, () => {
+      unlisten();
+      resolve();
+    });
+  });
+}
+
+/** `promise`, or a rejection with the signal's reason if the signal aborts first. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const unlisten = onAbort(signal, reject);
+    promise.then(
+      (value) => (unlisten(), resolve(value)),
+      (error: unknown) => (unlisten(), reject(error)),
+    );
+  });
+}
+
+/** A signal that aborts when any of `signals` does, with that signal's reason; `dispose` unlinks it. */
+export function linkSignals(signals: readonly (AbortSignal | undefined)[]): {
+  signal: AbortSignal;
+  dispose: () => void;
+} {
+  const controller = new AbortController();
+  const unlinks: (() => void)[] = [];
+  const dispose = () => unlinks.splice(0).forEach((unlink) => unlink());
+  for (const signal of signals) {
+    unlinks.push(
+      onAbort(signal, (reason) => {
+        dispose();
+        controller.abort(reason);
+      }),
+    );
+    if (controller.signal.aborted) break;
+  }
+  return { signal: controller.signal, dispose };
+}
+
+function noop(): void {}

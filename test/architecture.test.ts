@@ -1,0 +1,233 @@
+/**
+ * The architecture's promises: no import cycle and layers that import only downwards, one error
+ * family under one base, one call seam that takes the verb and path from the generated table, and
+ * the per-call options every method takes.
+ */
+import { describe, expect, it } from "vitest";
+import { OPERATIONS } from "../src/generated/operations.ts";
+import * as main from "../src/index.ts";
+import {
+  ConvaiBaseError,
+  ConvaiConnectionError,
+  ConvaiError,
+  ConvaiTimeoutError,
+  ConvaiValidationError,
+  PaginationError,
+  UnknownVariantError,
+  matchPhoneCall,
+} from "../src/index.ts";
+import { startEmulator } from "../src/testing/index.ts";
+import { cycles, importGraph, violations } from "../scripts/check-imports.ts";
+import { KEY, clientWith, json, rejectionOf } from "./helpers.ts";
+
+const conversation = { conversation_id: "c", agent_id: "a", status: "done", transcript: [] };
+
+describe("the import graph", () => {
+  it("has no cycle and no layer importing upwards", () => {
+    const graph = importGraph();
+    expect(graph.size).toBeGreaterThan(40);
+    expect(cycles(graph)).toEqual([]);
+    expect(violations(graph)).toEqual([]);
+  });
+
+  it("reports a cycle, a CLI importing a CLI, and an upward import", () => {
+    const graph = new Map([
+      ["src/resources/a.ts", ["src/resources/b.ts"]],
+      ["src/resources/b.ts", ["src/resources/a.ts"]],
+      ["src/http/transport.ts", ["src/resources/a.ts"]],
+      ["scripts/generate.ts", ["scripts/build-spec.ts"]],
+      ["scripts/build-spec.ts", []],
+    ]);
+    expect(cycles(graph)).toEqual([["src/resources/a.ts", "src/resources/b.ts", "src/resources/a.ts"]]);
+    expect(violations(graph)).toEqual([
+      "src/http/transport.ts imports src/resources/a.ts: http/ may import only http/, generated/, types.ts",
+      "scripts/generate.ts imports scripts/build-spec.ts: the CLIs in scripts/ stay independent",
+    ]);
+  });
+});
+
+describe("one error family", () => {
+  it("every error class the main entry exports extends ConvaiBaseError", () => {
+    const classes = Object.entries(main).filter(([name, value]) => typeof value === "function" && /Error$/.test(name));
+    expect(classes.map(([name]) => name).sort()).toEqual([
+      "ConvaiBaseError",
+      "ConvaiConnectionError",
+      "ConvaiError",
+      "ConvaiTimeoutError",
+      "ConvaiValidationError",
+      "PaginationError",
+      "UnknownVariantError",
+    ]);
+    for (const [name, value] of classes) {
+      const Class = value as unknown as new (...args: never[]) => Error;
+      expect(Class.prototype instanceof ConvaiBaseError || Class === ConvaiBaseError, name).toBe(true);
+      expect(new Class(...([{}] as never[])).name, name).toBe(name);
+    }
+    expect(ConvaiTimeoutError.prototype).toBeInstanceOf(ConvaiConnectionError);
+    expect(ConvaiValidationError.prototype).toBeInstanceOf(ConvaiError);
+  });
+
+  it("what each failure throws is a ConvaiBaseError naming the facade method", async () => {
+    const hang = () => new Promise<Response>(() => {});
+    const cases: [unknown, Function][] = [
+      [await rejectionOf(clientWith(() => json({}, { status: 404 })).convai.conversations.get("c")), ConvaiError],
+      [
+        await rejectionOf(clientWith(() => json({ detail: [] }, { status: 422 })).convai.agents.link("a")),
+        ConvaiValidationError,
+      ],
+      [
+        await rejectionOf(
+          clientWith(() => Promise.reject(new TypeError("fetch failed")), {
+            maxRetries: 0,
+          }).convai.conversations.delete("c"),
+        ),
+        ConvaiConnectionError,
+      ],
+      [
+        await rejectionOf(
+          clientWith(hang, { maxRetries: 0, timeoutMs: 20 }).convai.sessions.webrtcToken({ agent_id: "a" }),
+        ),
+        ConvaiTimeoutError,
+      ],
+      [
+        await rejectionOf(
+          clientWith(() => json({ conversations: [], has_more: true, next_cursor: null }))
+            .convai.conversations.list()
+            .toArray({
+              max: 5,
+            }),
+        ),
+        PaginationError,
+      ],
+    ];
+    const operations = [
+      "conversations.get",
+      "agents.link",
+      "conversations.delete",
+      "sessions.webrtcToken",
+      "conversations.list",
+    ];
+    cases.forEach(([error, kind], i) => {
+      expect(error).toBeInstanceOf(kind);
+      expect(error).toBeInstanceOf(ConvaiBaseError);
+      expect((error as ConvaiBaseError).operation).toBe(operations[i]);
+    });
+    const unknown = (() => {
+      try {
+        return matchPhoneCall({ type: "vonage" } as never, { twilio: () => 1, sip_trunking: () => 2 });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(unknown).toBeInstanceOf(UnknownVariantError);
+    expect(unknown).toBeInstanceOf(ConvaiBaseError);
+  });
+
+  it("a wait helper's deadline names the helper in `operation`, not in `path`", async () => {
+    const emulator = await startEmulator({ lifecycle: { processingAfterMs: 60_000, doneAfterMs: 60_000 } });
+    try {
+      const convai = main.createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
+      const agent_id = (await convai.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
+      const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
+      const error = await rejectionOf(
+        convai.conversations.waitUntilDone(conversationId!, { pollMs: 10, totalTimeoutMs: 80 }),
+      );
+      expect(error).toBeInstanceOf(ConvaiTimeoutError);
+      expect(error).toMatchObject({
+        operation: "conversations.waitUntilDone",
+        timeoutMs: 80,
+        method: undefined,
+        path: undefined,
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("one call seam", () => {
+  it("every facade method sends its operation's verb and path from the generated table", async () => {
+    const { convai, calls } = clientWith((request) =>
+      request.url.endsWith("/audio")
+        ? new Response("ID3", { headers: { "content-type": "audio/mpeg" } })
+        : request.url.includes("/conversation/token")
+          ? json({ token: "t.e.st" })
+          : request.url.includes("get-signed-url")
+            ? json({ signed_url: "wss://x/y" })
+            : request.url.endsWith("/conversations") || request.url.includes("/conversations?")
+              ? json({ conversations: [], has_more: false })
+              : json(conversation),
+    );
+    await convai.conversations.list().toArray({ max: 1 });
+    await convai.conversations.get("c");
+    await convai.conversations.delete("c");
+    await convai.conversations.sendFeedback("c", "like");
+    await (await convai.conversations.audio("c")).body.cancel();
+    await convai.sessions.webrtcToken({ agent_id: "a" }).catch(() => undefined); // "t.e.st" is no JWT
+    await convai.sessions.signedUrl({ agent_id: "a" });
+    await convai.agents.link("a");
+    const sent = calls.map((c) => `${c.method} ${c.url.pathname.replace(/\/(c|a)(?=\/|$)/g, "/{id}")}`);
+    const table = Object.values(OPERATIONS).map((o) => `${o.method} ${o.path.replace(/\{[^}]+\}/g, "{id}")}`);
+    expect(new Set(sent)).toEqual(new Set(table));
+  });
+});
+
+describe("per-call options", () => {
+  const hang = () => new Promise<Response>(() => {});
+  const busy = () => json({ detail: "busy" }, { status: 503, headers: { "retry-after": "0" } });
+
+  it("maxRetries overrides the client's for one call", async () => {
+    const none = clientWith(busy, { maxRetries: 2 });
+    await rejectionOf(none.convai.conversations.get("c", { maxRetries: 0 }));
+    expect(none.calls).toHaveLength(1);
+    const more = clientWith(busy, { maxRetries: 0 });
+    await rejectionOf(more.convai.conversations.get("c", { maxRetries: 3 }));
+    expect(more.calls).toHaveLength(4);
+    const list = clientWith(busy, { maxRetries: 2 });
+    await rejectionOf(list.convai.conversations.list({}, { maxRetries: 1 }).toArray({ max: 1 }));
+    expect(list.calls).toHaveLength(2);
+  });
+
+  it("headers are sent with that call only, over the client's", async () => {
+    const { convai, calls } = clientWith(() => json(conversation), { headers: { "x-team": "support", "x-a": "1" } });
+    await convai.conversations.get("c", { headers: { "x-trace": "t-1", "x-a": "2" } });
+    await convai.conversations.get("c");
+    expect(calls[0]!.headers.get("x-trace")).toBe("t-1");
+    expect(calls[0]!.headers.get("x-a")).toBe("2");
+    expect(calls[0]!.headers.get("x-team")).toBe("support");
+    expect(calls[0]!.headers.get("xi-api-key")).toBe(KEY);
+    expect(calls[1]!.headers.get("x-trace")).toBeNull();
+    expect(calls[1]!.headers.get("x-a")).toBe("1");
+  });
+
+  it("reach every poll of a wait helper", async () => {
+    const { convai, calls } = clientWith(() => json({ ...conversation, status: "processing" }), { maxRetries: 0 });
+    await rejectionOf(
+      convai.conversations.waitUntilDone("c", { headers: { "x-trace": "w" }, pollMs: 5, totalTimeoutMs: 60 }),
+    );
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.every((c) => c.headers.get("x-trace") === "w")).toBe(true);
+  });
+
+  it("are checked before any request, naming the argument", async () => {
+    const { convai, calls } = clientWith(hang);
+    const bad: [Parameters<typeof convai.conversations.get>[1], RegExp][] = [
+      [{ maxRetries: -1 }, /conversations\.get: maxRetries must be an integer from 0 to 10, got -1/],
+      [{ maxRetries: 1.5 }, /maxRetries/],
+      [{ headers: { "xi-api-key": "other" } }, /headers may not set xi-api-key/],
+      [{ headers: { "x-a": 1 as never } }, /headers\["x-a"\] must be a valid header name with a string value/],
+      [{ headers: { "x-a": "a\r\nx-b: 1" } }, /headers\["x-a"\]/],
+      [{ headers: { "bad name": "1" } }, /headers\["bad name"\]/],
+      [{ headers: "x" as never }, /headers must be an object/],
+      [{ signal: {} as never }, /signal must be an AbortSignal/],
+      ["fast" as never, /options must be an object/],
+    ];
+    for (const [options, message] of bad) {
+      expect(String(await rejectionOf(convai.conversations.get("c", options)))).toMatch(message);
+    }
+    expect(() => main.createConvaiClient({ apiKey: KEY, headers: { "XI-API-KEY": "x" } })).toThrow(
+      /createConvaiClient: headers may not set xi-api-key/,
+    );
+    expect(calls).toHaveLength(0);
+  });
+});
