@@ -5,9 +5,9 @@
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
-import { createCall, requireHeaders } from "./http/call.ts";
+import { bodyModeOf, createCall, requireHeaders } from "./http/call.ts";
 import { describe, requireIntegerIn, requireTimeout } from "./http/input.ts";
-import { type ClientConfig, PendingRequest, send } from "./http/transport.ts";
+import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
 import { type Conversations, createConversations } from "./resources/conversations.ts";
 import { type Sessions, createSessions } from "./resources/sessions.ts";
@@ -80,21 +80,31 @@ const DEFAULT_MAX_RETRIES = 2;
  */
 export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiClient {
   const config = resolveOptions(options);
+  const registered: unknown[] = [];
   const api = createClient<paths>({
-    baseUrl: baseUrlOf(options),
-    // Calls made through convai.api directly: the client's timeout and retries, the body read by its type.
+    baseUrl: config.baseUrl,
+    // Calls made through convai.api directly: the client's timeout and retries, the body read as
+    // the spec says the operation answers (a recording as a stream, whatever its headers claim).
     fetch: ((request: Request) =>
       send(request, config, {
         operation: undefined,
         timeoutMs: config.timeoutMs,
         maxRetries: config.maxRetries,
-        stream: undefined,
+        body: bodyModeOf(request.method, request.url),
       })) as (input: Request) => Promise<Response>,
-    // openapi-fetch builds one of these per call; the transport builds the real request.
-    Request: PendingRequest as unknown as typeof Request,
     headers: { ...options.headers, "xi-api-key": config.apiKey },
   });
-  const call = createCall(api, config);
+  // Middleware is promised a real Request; while none is registered, the facade's calls skip building one.
+  const { use, eject } = api;
+  api.use = (...middleware) => {
+    use(...middleware);
+    registered.push(...middleware.filter(Boolean));
+  };
+  api.eject = (...middleware) => {
+    eject(...middleware);
+    for (const m of middleware) if (registered.includes(m)) registered.splice(registered.indexOf(m), 1);
+  };
+  const call = createCall(api, config, () => registered.length > 0);
   return {
     api,
     conversations: createConversations(call),
@@ -104,7 +114,7 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
 }
 
 /** Checks every option before anything else happens, and fills in the defaults. */
-function resolveOptions(options: ConvaiClientOptions): ClientConfig {
+function resolveOptions(options: ConvaiClientOptions): ClientConfig & { baseUrl: string } {
   const where = "createConvaiClient";
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
@@ -112,6 +122,13 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   const apiKey = options.apiKey ?? envApiKey();
   if (typeof apiKey !== "string" || apiKey.trim() === "") {
     throw new TypeError(`${where}: apiKey is required: pass { apiKey } or set ELEVENLABS_API_KEY`);
+  }
+  // Never shown: a key that reached a message would be one more place it can leak from.
+  if (!/^[\x21-\x7e]+$/.test(apiKey) || apiKey.length < MIN_KEY_LENGTH) {
+    throw new TypeError(
+      `${where}: apiKey must be at least ${MIN_KEY_LENGTH} characters of printable ASCII, without spaces, ` +
+        "line breaks or NUL (it is sent as a header); check where it was read from",
+    );
   }
   if (isBrowser() && !options.dangerouslyAllowBrowser) {
     throw new Error(
@@ -127,25 +144,43 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig {
     throw new TypeError(`${where}: fetch must be a function`);
   }
   if (options.headers !== undefined) requireHeaders(where, "headers", options.headers);
-  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey };
+  const base = baseUrlOf(options);
+  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, baseUrl: base.href, origin: base.origin };
 }
 
-function baseUrlOf(options: ConvaiClientOptions): string {
+/** The API key's shortest accepted length: shorter, redacting it from messages would mangle them. */
+const MIN_KEY_LENGTH = 8;
+
+/**
+ * The base URL, which must mean one thing: http(s), no credentials (they would be sent, and
+ * shown, with every request), no query or fragment (paths are appended to it). Never echoed: it
+ * may hold a password.
+ */
+function baseUrlOf(options: ConvaiClientOptions): { href: string; origin: string } {
   const where = "createConvaiClient";
   if (options.baseUrl !== undefined && options.environment !== undefined) {
     throw new TypeError(`${where}: pass environment or baseUrl, not both`);
   }
   if (options.baseUrl !== undefined) {
+    const raw: unknown = options.baseUrl;
     let url: URL | undefined;
     try {
-      url = new URL(options.baseUrl);
+      url = typeof raw === "string" ? new URL(raw) : undefined;
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
-      throw new TypeError(`${where}: baseUrl must be an http(s) URL, got ${describe(options.baseUrl)}`);
-    }
-    return options.baseUrl.replace(/\/+$/, "");
+    const problem =
+      url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")
+        ? `must be an http(s) URL, got ${typeof raw === "string" ? "a string that is not one" : describe(raw)}`
+        : url.username !== "" || url.password !== ""
+          ? "must not contain credentials (user:password@); the key goes in apiKey"
+          : (raw as string).includes("?")
+            ? "must not have a query (?…); paths are appended to it"
+            : (raw as string).includes("#")
+              ? "must not have a fragment (#…); paths are appended to it"
+              : undefined;
+    if (problem !== undefined) throw new TypeError(`${where}: baseUrl ${problem}`);
+    return { href: `${url!.origin}${url!.pathname.replace(/\/+$/, "")}`, origin: url!.origin };
   }
   const environment = options.environment ?? "production";
   if (!Object.hasOwn(ENVIRONMENTS, environment)) {
@@ -153,7 +188,7 @@ function baseUrlOf(options: ConvaiClientOptions): string {
       `${where}: environment must be one of ${Object.keys(ENVIRONMENTS).join(", ")}, got ${describe(environment)}`,
     );
   }
-  return ENVIRONMENTS[environment];
+  return { href: ENVIRONMENTS[environment], origin: ENVIRONMENTS[environment] };
 }
 
 function envApiKey(): string | undefined {

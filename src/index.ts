@@ -14,6 +14,7 @@ export {
   ConvaiBaseError,
   ConvaiConnectionError,
   ConvaiError,
+  ConvaiResponseError,
   ConvaiTimeoutError,
   ConvaiValidationError,
   PaginationError,

@@ -3,12 +3,15 @@
  * with each one's method, path and the kind of its success body. The client calls operations by
  * id through it, so the verb and the path of an operation are written once, by this generator.
  */
-import { type JsonObject, isObject } from "./json.ts";
+import { type Json, type JsonObject, isObject, resolveLocalRef } from "./json.ts";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-/** How a success body is read: parsed as JSON, handed over as a stream, or nothing to read. */
-export type ResponseKind = "json" | "stream" | "empty";
+/**
+ * How a success body is read: `object`, JSON the spec documents as an object (an empty or other
+ * body is an error); `json`, any JSON or none; `stream`, handed over unread; `empty`, nothing to read.
+ */
+export type ResponseKind = "object" | "json" | "stream" | "empty";
 
 export interface OperationRow {
   operationId: string;
@@ -25,21 +28,31 @@ export function operationRows(doc: JsonObject): OperationRow[] {
     for (const method of METHODS) {
       const op = item[method];
       if (!isObject(op) || typeof op.operationId !== "string") continue;
-      rows.push({ operationId: op.operationId, method: method.toUpperCase(), path, response: responseKind(op) });
+      rows.push({ operationId: op.operationId, method: method.toUpperCase(), path, response: responseKind(doc, op) });
     }
   }
   return rows.sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
 }
 
-function responseKind(op: JsonObject): ResponseKind {
+function responseKind(doc: JsonObject, op: JsonObject): ResponseKind {
   const responses = isObject(op.responses) ? op.responses : {};
   const success = Object.keys(responses)
     .filter((code) => /^2\d\d$/.test(code))
     .sort()[0];
-  const response = success === undefined ? undefined : responses[success];
-  const content = isObject(response) && isObject(response.content) ? Object.keys(response.content) : [];
-  if (content.length === 0) return "empty";
-  return content.some((type) => /[/+]json\b/.test(type)) ? "json" : "stream";
+  const response = success === undefined ? undefined : deref(doc, responses[success]);
+  const content = isObject(response) && isObject(response.content) ? response.content : {};
+  const json = Object.keys(content).find((type) => /[/+]json\b/.test(type));
+  if (json === undefined) return Object.keys(content).length === 0 ? "empty" : "stream";
+  const media = content[json];
+  const schema = isObject(media) ? deref(doc, media.schema) : undefined;
+  const object = isObject(schema) && (schema.type === "object" || isObject(schema.properties));
+  return object ? "object" : "json";
+}
+
+/** A node, or what its local `$ref` points at (followed a few times). */
+function deref(doc: JsonObject, node: Json | undefined): Json | undefined {
+  for (let i = 0; i < 8 && isObject(node) && typeof node.$ref === "string"; i++) node = resolveLocalRef(doc, node.$ref);
+  return node;
 }
 
 /** The TypeScript module written to src/generated/operations.ts. */

@@ -5,12 +5,12 @@
 
 export const OPERATIONS = {
   deleteConversation: { method: "DELETE", path: "/v1/convai/conversations/{conversation_id}", response: "json" },
-  getAgentLink: { method: "GET", path: "/v1/convai/agents/{agent_id}/link", response: "json" },
-  getConversation: { method: "GET", path: "/v1/convai/conversations/{conversation_id}", response: "json" },
+  getAgentLink: { method: "GET", path: "/v1/convai/agents/{agent_id}/link", response: "object" },
+  getConversation: { method: "GET", path: "/v1/convai/conversations/{conversation_id}", response: "object" },
   getConversationAudio: { method: "GET", path: "/v1/convai/conversations/{conversation_id}/audio", response: "stream" },
-  getConversationToken: { method: "GET", path: "/v1/convai/conversation/token", response: "json" },
-  getSignedUrl: { method: "GET", path: "/v1/convai/conversation/get-signed-url", response: "json" },
-  listConversations: { method: "GET", path: "/v1/convai/conversations", response: "json" },
+  getConversationToken: { method: "GET", path: "/v1/convai/conversation/token", response: "object" },
+  getSignedUrl: { method: "GET", path: "/v1/convai/conversation/get-signed-url", response: "object" },
+  listConversations: { method: "GET", path: "/v1/convai/conversations", response: "object" },
   sendConversationFeedback: { method: "POST", path: "/v1/convai/conversations/{conversation_id}/feedback", response: "json" },
 } as const;
 

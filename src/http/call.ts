@@ -2,15 +2,16 @@
  * The call seam: every facade method reaches the API through `call(operationId, init, options)`.
  * The operation's verb and path come from the generated table (src/generated/operations.ts), so
  * a method cannot send the wrong verb; the per-call options are checked and resolved here once;
- * a non-2xx answer becomes a `ConvaiError` here, for every operation alike.
+ * the body is parsed here, once, and a 2xx that is not what the spec documents, like any non-2xx,
+ * becomes one of the package's errors here, for every operation alike.
  */
 import type { Client } from "openapi-fetch";
 import { OPERATIONS, type OperationId } from "../generated/operations.ts";
 import type { operations, paths } from "../generated/schema.ts";
 import type { OkBody } from "../types.ts";
-import { errorFromResponse, redact } from "./errors.ts";
+import { errorFromResponse, redactText } from "./errors.ts";
 import { describe, requireIntegerIn, requireTimeout } from "./input.ts";
-import { type CallConfig, type ClientConfig, send } from "./transport.ts";
+import { type BodyMode, type CallConfig, type ClientConfig, PendingRequest, responseError, send } from "./transport.ts";
 
 /** Options every facade method takes as its last argument. */
 export interface RequestOptions {
@@ -43,35 +44,84 @@ export type CallResult<Id extends OperationId> = (typeof OPERATIONS)[Id]["respon
   ? Response
   : OkBody<operations[Id]>;
 
-export type Call = <Id extends OperationId>(
-  operationId: Id,
-  init: CallInit<Id>,
-  options: RequestOptions | undefined,
-  /** The facade method, e.g. `"conversations.get"`: names it in errors. */
-  where: string,
-) => Promise<CallResult<Id>>;
+/** Fields the facade reads from a body, with the type each must have. */
+export type Expected = Record<string, "string" | "boolean" | "array">;
 
-/** The `call` function of one client. */
-export function createCall(api: Client<paths>, config: ClientConfig): Call {
-  return async function call(operationId, init, options, where) {
+export interface Call {
+  <Id extends OperationId>(
+    operationId: Id,
+    init: CallInit<Id>,
+    options: RequestOptions | undefined,
+    /** The facade method, e.g. `"conversations.get"`: names it in errors. */
+    where: string,
+    /** Fields the caller reads: a body without them is a `ConvaiResponseError`, not a TypeError later. */
+    expected?: Expected,
+  ): Promise<CallResult<Id>>;
+  /** Keeps the key out of a string a resource puts into an error (a cursor). */
+  redact(text: string): string;
+}
+
+/**
+ * The `call` function of one client. `middleware()` tells whether middleware is registered on
+ * `convai.api`: while none is, openapi-fetch gets the light `PendingRequest` instead of a `Request`.
+ */
+export function createCall(api: Client<paths>, config: ClientConfig, middleware: () => boolean): Call {
+  async function call(
+    operationId: OperationId,
+    init: object,
+    options: RequestOptions | undefined,
+    where: string,
+    expected?: Expected,
+  ): Promise<unknown> {
     const { method, path, response: kind } = OPERATIONS[operationId];
-    const stream = kind === "stream";
-    const attempt = callConfig(where, options, config, stream);
-    const result = await api.request(
+    const body: BodyMode = kind === "stream" ? "stream" : "text";
+    const attempt = callConfig(where, options, config, body);
+    const result = (await api.request(
       method as never,
       path as never,
       {
-        ...(init as object),
+        ...init,
         ...(options?.signal ? { signal: options.signal } : {}),
         ...(options?.headers ? { headers: options.headers } : {}),
-        ...(stream ? { parseAs: "stream" } : {}),
+        // Read as text, parsed below once: openapi-fetch would parse without saying what came instead.
+        parseAs: body === "stream" ? "stream" : "text",
+        ...(middleware() ? {} : { Request: PendingRequest }),
         fetch: (request: Request) => send(request, config, attempt),
       } as never,
-    );
-    const { data, error, response } = result as { data?: unknown; error?: unknown; response: Response };
-    if (!response.ok) throw errorFromResponse(response, redact(error, config.apiKey), method, where);
-    return (stream ? response : data) as never;
-  } as Call;
+    )) as { data?: unknown; error?: unknown; response: Response };
+    const { response } = result;
+    if (!response.ok) throw errorFromResponse(response, result.error, method, where, config.apiKey);
+    if (body === "stream") return response;
+    const text = (result.data as string | undefined) ?? "";
+    let data: unknown;
+    try {
+      data = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw responseError(response, attempt, config, text, "a body that is not JSON", method);
+    }
+    const problem =
+      kind !== "object"
+        ? undefined
+        : data === undefined
+          ? "an empty body where the spec documents one"
+          : data === null || typeof data !== "object" || Array.isArray(data)
+            ? "a body that is not the JSON object the spec documents"
+            : missing(data as Record<string, unknown>, expected);
+    if (problem !== undefined) throw responseError(response, attempt, config, text, problem, method);
+    return data;
+  }
+  call.redact = (text: string) => redactText(text, config.apiKey);
+  return call as Call;
+}
+
+function missing(data: Record<string, unknown>, expected: Expected | undefined): string | undefined {
+  for (const [field, type] of Object.entries(expected ?? {})) {
+    const value = data[field];
+    if (type === "array" ? !Array.isArray(value) : typeof value !== type) {
+      return `a body whose ${field} is not ${type === "array" ? "an array" : `a ${type}`}`;
+    }
+  }
+  return undefined;
 }
 
 /** Checks a call's options (before any request) and resolves them against the client's. */
@@ -79,10 +129,10 @@ function callConfig(
   where: string,
   options: RequestOptions | undefined,
   client: ClientConfig,
-  stream: boolean,
+  body: BodyMode,
 ): CallConfig {
   if (options === undefined)
-    return { operation: where, timeoutMs: client.timeoutMs, maxRetries: client.maxRetries, stream };
+    return { operation: where, timeoutMs: client.timeoutMs, maxRetries: client.maxRetries, body };
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
@@ -93,10 +143,10 @@ function callConfig(
   requireTimeout(where, "timeoutMs", timeoutMs);
   requireIntegerIn(where, "maxRetries", maxRetries, 0, 10);
   if (headers !== undefined) requireHeaders(where, "headers", headers);
-  return { operation: where, timeoutMs, maxRetries, stream };
+  return { operation: where, timeoutMs, maxRetries, body };
 }
 
-/** Extra headers: string values, no line breaks, and not the API key's header. */
+/** Extra headers: string values, no line breaks, and not the API key's header. Messages never show a value. */
 export function requireHeaders(where: string, name: string, headers: unknown): void {
   if (headers === null || typeof headers !== "object" || Array.isArray(headers)) {
     throw new TypeError(
@@ -109,8 +159,22 @@ export function requireHeaders(where: string, name: string, headers: unknown): v
     }
     if (typeof value !== "string" || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
       throw new TypeError(
-        `${where}: ${name}[${JSON.stringify(key)}] must be a valid header name with a string value without line breaks`,
+        `${where}: ${name}[${JSON.stringify(key.slice(0, 100))}] must be a valid header name with a string value without line breaks`,
       );
     }
   }
 }
+
+/** How `convai.api` reads a body: streams for the operations the spec says stream, JSON otherwise. */
+export function bodyModeOf(method: string, url: string): BodyMode {
+  for (const route of STREAM_ROUTES) if (route.method === method && route.pattern.test(url)) return "stream";
+  return "json";
+}
+
+const STREAM_ROUTES = Object.values(OPERATIONS)
+  .filter((o) => o.response === "stream")
+  .map((o) => ({
+    method: o.method as string,
+    // The path template, matched at the end of the URL's path (the base URL may carry a prefix).
+    pattern: new RegExp(`${o.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/?#]+")}(?:[?#]|$)`),
+  }));

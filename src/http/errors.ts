@@ -4,16 +4,20 @@
  *
  *   ConvaiBaseError
  *   ├─ ConvaiError                the API answered with a non-2xx status
- *   │  └─ ConvaiValidationError   …422: the request's parameters were refused
+ *   │  ├─ ConvaiValidationError   …422: the request's parameters were refused
+ *   │  └─ ConvaiResponseError     …or a 2xx whose body is not what the spec says (not JSON, empty)
  *   ├─ ConvaiConnectionError      no (complete) answer: refused, reset, DNS, a body cut short
  *   │  └─ ConvaiTimeoutError      …no answer within the time allowed
  *   ├─ PaginationError            a list's cursors went wrong (repeated, or missing with has_more)
  *   └─ UnknownVariantError        a union member no handler was given for
  *
  * A caller's own abort rejects with the signal's reason, untouched; bad arguments throw a
- * `TypeError` or `RangeError` naming the argument, before any request. None of these errors
- * carries the API key: no request headers are kept, and text that would hold the key is redacted
- * before it is stored.
+ * `TypeError` or `RangeError` naming the argument, before any request.
+ *
+ * None of these errors carries the API key: no request headers are kept; every string they hold
+ * (message, path, request id, body, cursor) is redacted before it is stored; and an error from a
+ * custom fetch is never kept as it is: its cause is a `SanitizedCause`, a new Error holding only
+ * its name, code, message and stack, redacted (and the same of its own causes).
  */
 import type { components } from "../generated/schema.ts";
 import { describe } from "./input.ts";
@@ -38,6 +42,12 @@ export class ConvaiBaseError extends Error {
   override name = "ConvaiBaseError";
   /** The facade method that failed, e.g. `"conversations.get"`; undefined for calls made through `convai.api`. */
   readonly operation: string | undefined;
+  /**
+   * Set when the error ended a walk through a paginated list (`list()`, `.pages()`, `.toArray()`):
+   * the cursor of the page that failed (undefined: the first page). Resume without losing or
+   * repeating an item with `list({ ...query, cursor: err.cursor })`.
+   */
+  readonly cursor?: string | undefined;
 
   constructor(message: string, init: { operation?: string | undefined; cause?: unknown } = {}) {
     super(message, "cause" in init ? { cause: init.cause } : undefined);
@@ -104,6 +114,46 @@ export class ConvaiValidationError extends ConvaiError {
     this.detail = Array.isArray(detail) ? (detail as ValidationIssue[]) : [];
   }
 }
+
+/**
+ * The API answered 2xx with a body that is not what the spec says: not JSON, empty where a body is
+ * documented, or without a field the client reads. Not retried: the answer was complete.
+ *
+ * @example
+ * if (err instanceof ConvaiResponseError) console.error(err.status, err.contentType, err.excerpt);
+ */
+export class ConvaiResponseError extends ConvaiError {
+  override name = "ConvaiResponseError";
+  /** The response's `Content-Type`, or `""` when it had none. */
+  readonly contentType: string;
+  /** The body's first 200 characters, redacted (also in `body`). */
+  readonly excerpt: string;
+
+  constructor(
+    init: RequestFacts & {
+      status: number;
+      requestId?: string | undefined;
+      contentType: string;
+      text: string;
+      problem: string;
+    },
+  ) {
+    const text = init.text ?? "";
+    const excerpt = text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
+    super({
+      ...init,
+      body: excerpt,
+      message:
+        `${init.method} ${init.path} answered ${init.status} with ${init.problem}` +
+        ` (content-type ${init.contentType ? JSON.stringify(init.contentType) : "none"})` +
+        (excerpt ? `: ${JSON.stringify(excerpt)}` : ""),
+    });
+    this.contentType = init.contentType;
+    this.excerpt = excerpt;
+  }
+}
+
+const EXCERPT = 200;
 
 /**
  * The request got no (complete) response: refused, reset, a body cut short, DNS. `cause` is the
@@ -184,22 +234,34 @@ export class UnknownVariantError extends ConvaiBaseError {
   }
 }
 
-/** Builds the error for a non-2xx response whose body has been parsed. */
+/** Builds the error for a non-2xx response whose body has been parsed; everything it keeps is redacted. */
 export function errorFromResponse(
   response: Response,
   body: unknown,
   method: string,
   operation: string | undefined,
+  secret: string,
 ): ConvaiError {
-  const init = {
+  const init = { ...responseFacts(response, method, operation, secret), body: redactValue(body, secret) };
+  return response.status === 422 ? new ConvaiValidationError(init) : new ConvaiError(init);
+}
+
+/** What an error says about a response, redacted: its status, request id, method, path. */
+export function responseFacts(response: Response, method: string, operation: string | undefined, secret: string) {
+  let path: string;
+  try {
+    path = new URL(response.url).pathname;
+  } catch {
+    path = "";
+  }
+  const requestId = requestIdOf(response.headers);
+  return {
     status: response.status,
-    body,
     method,
-    path: new URL(response.url || "http://invalid/").pathname,
-    requestId: requestIdOf(response.headers),
+    path: redactText(path, secret),
+    requestId: requestId === undefined ? undefined : redactText(requestId, secret).slice(0, 200),
     operation,
   };
-  return response.status === 422 ? new ConvaiValidationError(init) : new ConvaiError(init);
 }
 
 function requestIdOf(headers: Headers): string | undefined {
@@ -231,35 +293,79 @@ function causeText(cause: unknown): string {
   const c = cause as { message?: unknown; code?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
   const code = c?.cause?.code ?? c?.code;
   const message = c?.cause?.message ?? c?.message;
-  return code ? ` (${String(code)})` : message ? ` (${String(message)})` : "";
+  return code ? ` (${safeString(code)})` : message ? ` (${safeString(message)})` : "";
+}
+
+/** The forms a secret can take in text it leaked into: as it is, and percent-encoded. */
+function forms(secret: string): string[] {
+  const encoded = encodeURIComponent(secret);
+  return encoded === secret ? [secret] : [secret, encoded];
+}
+
+/** `text` with every occurrence of `secret` replaced by `[redacted]`. */
+export function redactText(text: string, secret: string): string {
+  for (const form of forms(secret)) if (text.includes(form)) text = text.split(form).join("[redacted]");
+  return text;
 }
 
 /**
- * Replaces the key wherever it appears in an error a custom fetch (or a server) produced, so
- * that nothing this package throws can print it.
+ * A value to keep in an error (a parsed body): itself when it holds no trace of `secret`,
+ * otherwise a copy with the secret redacted in every string (through JSON; what JSON cannot
+ * carry is dropped). A value that cannot be serialized at all is replaced.
  */
-export function redact<T>(value: T, secret: string | undefined): T {
-  if (!secret || secret.length < 4 || !mentions(value, secret)) return value;
-  const scrub = (text: string) => text.split(secret).join("[redacted]");
-  if (typeof value === "string") return scrub(value) as T;
-  if (value instanceof Error) {
-    const copy = new Error(scrub(value.message), { cause: redact(value.cause, secret) });
-    copy.name = value.name;
-    copy.stack = scrub(value.stack ?? "");
-    return copy as T;
-  }
+export function redactValue<T>(value: T, secret: string): T {
+  if (typeof value === "string") return redactText(value, secret) as T;
+  if (value === null || typeof value !== "object") return value;
+  let json: string | undefined;
   try {
-    return JSON.parse(scrub(JSON.stringify(value))) as T;
+    json = JSON.stringify(value);
   } catch {
-    return "[redacted]" as T;
+    return "[unserializable]" as T;
   }
+  if (json === undefined || !forms(secret).some((form) => json.includes(form))) return value;
+  return JSON.parse(redactText(json, secret)) as T;
 }
 
-function mentions(value: unknown, secret: string): boolean {
-  if (value instanceof Error) return `${value.message}${value.stack}`.includes(secret) || mentions(value.cause, secret);
+/** What a foreign error becomes when it is kept as a cause: only these fields, each redacted. */
+export interface SanitizedCause extends Error {
+  /** The foreign error's `code`, as a string, when it had one (`ECONNRESET`, `UND_ERR_SOCKET`, …). */
+  code?: string;
+  /** The sanitized members of an `AggregateError`. */
+  errors?: SanitizedCause[];
+}
+
+const MAX_CAUSE_DEPTH = 4;
+
+/**
+ * A new Error standing for `value` (an error a custom fetch or the runtime threw): its name,
+ * code, message and stack, redacted, and its own cause and `errors` sanitized the same way.
+ * Nothing else of the foreign object is kept: not its request, its config, its headers.
+ */
+export function sanitizeCause(value: unknown, secret: string, depth = 0): SanitizedCause {
+  const foreign = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const text = (field: unknown, fallback = ""): string =>
+    redactText(
+      typeof field === "string" ? field : field === undefined || field === null ? fallback : safeString(field),
+      secret,
+    );
+  const message = typeof value === "object" && value !== null ? text(foreign.message) : text(value);
+  const cause: SanitizedCause = new Error(message);
+  cause.name = text(foreign.name, "Error");
+  cause.stack = typeof foreign.stack === "string" ? text(foreign.stack) : `${cause.name}: ${message}`;
+  if (foreign.code !== undefined && foreign.code !== null) cause.code = text(foreign.code);
+  if (depth < MAX_CAUSE_DEPTH) {
+    if (foreign.cause !== undefined) cause.cause = sanitizeCause(foreign.cause, secret, depth + 1);
+    if (Array.isArray(foreign.errors)) {
+      cause.errors = foreign.errors.slice(0, 10).map((e: unknown) => sanitizeCause(e, secret, depth + 1));
+    }
+  }
+  return cause;
+}
+
+function safeString(value: unknown): string {
   try {
-    return typeof value === "string" ? value.includes(secret) : (JSON.stringify(value) ?? "").includes(secret);
+    return String(value);
   } catch {
-    return false;
+    return "[unprintable]";
   }
 }

@@ -2,16 +2,28 @@
 import { MAX_TIMER_MS } from "./abort.ts";
 
 /**
- * An id that goes into a URL path. openapi-fetch percent-encodes it, so `/`, `?` and `#` stay
- * inside the segment; `.` and `..` are refused because URL parsers resolve them (even encoded)
- * to another path.
+ * The longest id accepted. The API's ids are about 30 characters; a URL much longer than a few
+ * kilobytes is refused by servers (431) with an error that would carry it back.
+ */
+export const MAX_ID_LENGTH = 512;
+
+/**
+ * An id that goes into a URL (a path segment or a query value). openapi-fetch percent-encodes
+ * it, so `/`, `?` and `#` stay inside the segment; `.` and `..` are refused because URL parsers
+ * resolve them (even encoded) to another path; a lone surrogate cannot be encoded at all.
  */
 export function requireId(where: string, name: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new TypeError(`${where}: ${name} must be a non-empty string, got ${describe(value)}`);
   }
+  if (value.length > MAX_ID_LENGTH) {
+    throw new RangeError(`${where}: ${name} is ${value.length} characters long; an id is at most ${MAX_ID_LENGTH}`);
+  }
   if (/^(\.|%2e){1,2}$/i.test(value)) {
     throw new TypeError(`${where}: ${name} ${JSON.stringify(value)} is not a valid id`);
+  }
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) {
+    throw new TypeError(`${where}: ${name} has a lone surrogate (broken UTF-16) and cannot be sent`);
   }
   return value;
 }
@@ -36,8 +48,9 @@ export function requireTimeout(where: string, name: string, value: unknown, max 
   }
 }
 
+/** A value for a message: strings quoted and cut to 100 characters, objects by their kind. */
 export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
   if (value === null || value === undefined || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
 }

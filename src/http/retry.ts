@@ -41,11 +41,30 @@ export function retryDelay(attempt: number, headers?: Headers, random: () => num
 }
 
 export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const ms = headers?.get("retry-after-ms");
-  if (ms && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms);
+  const ms = headers?.get("retry-after-ms")?.trim();
+  if (ms && SECONDS.test(ms)) return Number(ms);
   const value = headers?.get("retry-after")?.trim();
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
+  if (SECONDS.test(value)) return Number(value) * 1000;
+  // Only the three date forms HTTP defines: Date.parse alone also reads "-1", "Jan 5" or "abc 2"
+  // as dates (long past ones), which would turn a garbled header into an immediate retry.
+  const form = HTTP_DATES.findIndex((date) => date.test(value));
+  if (form < 0) return undefined;
+  const date = Date.parse(form === ASCTIME ? `${value} GMT` : value); // asctime names no zone: it is GMT
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/** A non-negative number of seconds (or milliseconds, for retry-after-ms). */
+const SECONDS = /^\d+(\.\d+)?$/;
+
+const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+/** IMF-fixdate, RFC 850 and asctime, as RFC 9110 §5.6.7 lists them. */
+const ASCTIME = 2;
+const HTTP_DATES = [
+  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`),
+  new RegExp(
+    `^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT$`,
+  ),
+  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`),
+];

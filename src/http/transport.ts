@@ -1,25 +1,39 @@
 /**
  * The `fetch` that openapi-fetch calls: per-attempt timeout, retries and the caller's abort, so
- * `convai.api` and the facade behave the same. JSON and error bodies are read inside the attempt
- * (a timeout or a body cut short is then retried like any other failure); other bodies (audio)
- * are handed over unread once the headers arrive, and are never retried mid-stream.
+ * `convai.api` and the facade behave the same. Redirects are followed here, by hand, so the key
+ * never leaves the configured origin. JSON and error bodies are read inside the attempt (a
+ * timeout or a body cut short is then retried like any other failure); a stream (audio) is handed
+ * over unread once the headers arrive, whatever they claim, and is never retried mid-stream.
  */
 import { onAbort, raceAbort, setTimer, sleep } from "./abort.ts";
-import { ConvaiConnectionError, ConvaiTimeoutError, redact } from "./errors.ts";
+import {
+  ConvaiConnectionError,
+  ConvaiResponseError,
+  ConvaiTimeoutError,
+  redactText,
+  responseFacts,
+  sanitizeCause,
+} from "./errors.ts";
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay } from "./retry.ts";
-
-/** A fetch implementation supplied by the caller; it receives a full `Request`. */
-type CustomFetch = (input: Request) => Promise<Response>;
 
 /** What the client resolved once, in `createConvaiClient`. */
 export interface ClientConfig {
-  /** Undefined: the global fetch. */
-  fetch: CustomFetch | undefined;
+  /** A fetch implementation given by the caller; undefined: the global fetch. */
+  fetch: ((input: Request) => Promise<Response>) | undefined;
   maxRetries: number;
   timeoutMs: number;
+  /** The origin of the base URL: redirects within it keep the key, others lose it. */
+  origin: string;
   /** Only used to keep the key out of errors. */
   apiKey: string;
 }
+
+/**
+ * How a success body is read: `"stream"`, handed over unread; `"text"`, read inside the attempt
+ * (the call seam parses it); `"json"`, read inside the attempt and checked to be JSON (calls
+ * through `convai.api`, which openapi-fetch parses).
+ */
+export type BodyMode = "stream" | "text" | "json";
 
 /** What one call resolved: its name for errors, its timeout and retries, and how its body is read. */
 export interface CallConfig {
@@ -27,15 +41,15 @@ export interface CallConfig {
   operation: string | undefined;
   timeoutMs: number;
   maxRetries: number;
-  /** True: hand the body over unread; false: read it inside the attempt; undefined: decide by its type. */
-  stream: boolean | undefined;
+  body: BodyMode;
 }
 
 /**
- * What openapi-fetch builds for each call (its `Request` option) instead of a full `Request`:
- * the URL and init as given. A `Request` costs a URL parse, a header copy and a signal; the
- * global fetch builds its own from the URL and init anyway, so building one here as well would
- * do that work twice on every call.
+ * What openapi-fetch builds for each call (its `Request` option) while no middleware is
+ * registered, instead of a full `Request`: the URL and init as given. A `Request` costs a URL
+ * parse, a header copy and a signal; the global fetch builds its own from the URL and init anyway,
+ * so building one here as well would do that work twice on every call. With middleware, the
+ * client gives openapi-fetch the real `Request`, which middleware is promised.
  */
 export class PendingRequest {
   readonly url: string;
@@ -43,7 +57,6 @@ export class PendingRequest {
   readonly headers: Headers;
   readonly body: RequestInit["body"];
   readonly signal: AbortSignal | undefined;
-  readonly redirect: RequestInit["redirect"];
 
   constructor(url: string, init: RequestInit = {}) {
     this.url = url;
@@ -51,25 +64,14 @@ export class PendingRequest {
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
     this.body = init.body;
     this.signal = init.signal ?? undefined;
-    this.redirect = init.redirect;
-  }
-
-  /** A full Request, for middleware that wants one. */
-  clone(): Request {
-    return new Request(this.url, this);
-  }
-
-  /**
-   * openapi-fetch accepts what middleware returns when it is `instanceof` its Request class, which
-   * is this one: a full Request must pass too.
-   */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof Request || Object.prototype.isPrototypeOf.call(PendingRequest.prototype, value as object);
   }
 }
 
 const TIMEOUT = Symbol("convai.timeout");
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** As many hops as a browser's fetch allows. */
+const MAX_REDIRECTS = 20;
 
 /**
  * Sends a request (as openapi-fetch built it, or as middleware replaced it) with the call's
@@ -80,18 +82,18 @@ export async function send(
   client: ClientConfig,
   call: CallConfig,
 ): Promise<Response> {
-  const { method, url, headers, redirect } = request;
-  const caller = request.signal;
+  const { method, url, headers } = request;
+  const caller = request.signal ?? undefined;
   const { timeoutMs, maxRetries, operation } = call;
   // A body is sent on every attempt, so a stream (a Request from middleware) is read once here.
-  const body = request instanceof Request ? request.body && (await request.arrayBuffer()) : request.body;
+  const body = request instanceof PendingRequest ? request.body : request.body && (await request.arrayBuffer());
   const retryable = IDEMPOTENT_METHODS.has(method);
   for (let attempt = 0; ; attempt++) {
     if (caller?.aborted) throw caller.reason;
     const controller = new AbortController();
     const signal = controller.signal;
     const clearTimer = setTimer(timeoutMs, () => controller.abort(TIMEOUT));
-    const unlisten = onAbort(caller ?? undefined, (reason) => controller.abort(reason));
+    const unlisten = onAbort(caller, (reason) => controller.abort(reason));
     const settle = () => {
       clearTimer();
       unlisten();
@@ -99,77 +101,203 @@ export async function send(
     let response: Response;
     let stage = "connection failed";
     try {
-      const init: RequestInit = { method, headers, body: body ?? null, signal, redirect: redirect ?? "follow" };
-      // A custom fetch gets a full Request and may ignore its signal: it is raced against the
-      // signal, so that a timeout or an abort still ends the call.
-      const race = <T>(p: Promise<T>) => (client.fetch === undefined ? p : raceAbort(p, signal));
-      response = await race(client.fetch === undefined ? fetch(url, init) : client.fetch(new Request(url, init)));
-      if (call.stream === false || (call.stream === undefined && readsWithinAttempt(response)) || !response.ok) {
+      response = await follow(client, { method, url, headers, body: body ?? null }, signal);
+      if (call.body !== "stream" || !response.ok || response.body === null) {
         stage = "the response body was cut short";
-        response = await race(buffered(response, url));
+        response = await race(client, buffered(response, call, client, method), signal);
         settle();
-      } else clearTimer(); // A stream: the timeout covers the wait for headers; an abort still ends it.
+      } else {
+        // A stream: the timeout covers the wait for headers; an abort still ends it, and the
+        // listener on the caller's signal goes when the stream ends, fails or is cancelled.
+        clearTimer();
+        response = releasing(response, unlisten, (error) => {
+          if (caller?.aborted) return caller.reason;
+          return new ConvaiConnectionError({
+            method,
+            path: redactText(pathOf(url), client.apiKey),
+            operation,
+            cause: sanitizeCause(error, client.apiKey),
+            reason: "the response body was cut short",
+          });
+        });
+      }
     } catch (error) {
       settle();
       if (caller?.aborted) throw caller.reason;
-      const path = new URL(url).pathname;
+      if (error instanceof ConvaiResponseError || error instanceof ConvaiConnectionError) throw error;
+      const path = redactText(pathOf(url), client.apiKey);
       const failure =
         signal.reason === TIMEOUT
           ? new ConvaiTimeoutError({ timeoutMs, method, path, operation })
-          : new ConvaiConnectionError({ method, path, operation, cause: redact(error, client.apiKey), reason: stage });
+          : new ConvaiConnectionError({
+              method,
+              path,
+              operation,
+              cause: sanitizeCause(error, client.apiKey),
+              reason: stage,
+            });
       if (attempt >= maxRetries || !(retryable || neverSent(error))) throw failure;
-      await sleep(retryDelay(attempt), caller ?? undefined);
+      await sleep(retryDelay(attempt), caller);
       continue;
     }
     if (retryable && attempt < maxRetries && RETRY_STATUSES.has(response.status)) {
-      await sleep(retryDelay(attempt, response.headers), caller ?? undefined);
+      await sleep(retryDelay(attempt, response.headers), caller);
       continue;
     }
     return response;
   }
 }
 
-function readsWithinAttempt(response: Response): boolean {
-  if (!response.ok || response.body === null) return true;
-  const type = response.headers.get("content-type") ?? "";
-  return type === "" || type.includes("json") || type.startsWith("text/");
+/** A custom fetch gets a full Request and may ignore its signal: it is raced against the signal. */
+function race<T>(client: ClientConfig, promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return client.fetch === undefined ? promise : raceAbort(promise, signal);
 }
 
-/** Bodies read inside the attempt, by response. Only JSON and text bodies are read this way. */
-const held = new WeakMap<object, string>();
-const textOf = (response: object): string => held.get(response)!;
+interface Hop {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: RequestInit["body"];
+}
+
+/**
+ * Sends one attempt, following redirects by hand: within the configured origin as fetch would;
+ * to another origin without any of the request's headers (the key among them), so a recording
+ * behind a storage URL still arrives and the key stays home. A 303, or a 301/302 answering a
+ * POST, continues as a GET without a body, as fetch does.
+ */
+async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Promise<Response> {
+  for (let hops = 0; ; hops++) {
+    const init: RequestInit = { method: hop.method, headers: hop.headers, body: hop.body, signal, redirect: "manual" };
+    const response = await race(
+      client,
+      client.fetch === undefined ? fetch(hop.url, init) : client.fetch(new Request(hop.url, init)),
+      signal,
+    );
+    if (response.type === "opaqueredirect") {
+      throw new ConvaiConnectionError({
+        method: hop.method,
+        path: redactText(pathOf(hop.url), client.apiKey),
+        reason:
+          "the API answered with a redirect whose target this runtime hides; not followed, as it could take the key elsewhere",
+      });
+    }
+    const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;
+    if (location === null) {
+      // Not a redirect, or one without a target: the answer as it is. Errors report its path; a
+      // custom fetch's Response may have no url of its own.
+      if (!response.url) Object.defineProperty(response, "url", { value: hop.url });
+      return response;
+    }
+    await response.body?.cancel().catch(() => {});
+    let next: URL;
+    try {
+      next = new URL(location, hop.url);
+    } catch {
+      next = new URL("invalid:");
+    }
+    if ((next.protocol !== "https:" && next.protocol !== "http:") || hops >= MAX_REDIRECTS) {
+      throw new ConvaiConnectionError({
+        method: hop.method,
+        path: redactText(pathOf(hop.url), client.apiKey),
+        reason:
+          hops >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} redirects` : "a redirect to a URL that is not http(s)",
+      });
+    }
+    const toGet =
+      response.status === 303 || ((response.status === 301 || response.status === 302) && hop.method === "POST");
+    const headers = next.origin === client.origin ? new Headers(hop.headers) : new Headers();
+    if (toGet) headers.delete("content-type");
+    hop = {
+      method: toGet && hop.method !== "HEAD" ? "GET" : hop.method,
+      url: next.href,
+      headers,
+      body: toGet ? null : hop.body,
+    };
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The response with its body wrapped so that `release` runs once when the body ends, fails or is
+ * cancelled, and a failure to read it surfaces as `failure(error)` says. Pull-based with no queue
+ * of its own: nothing is buffered on the way.
+ */
+function releasing(response: Response, release: () => void, failure: (error: unknown) => unknown): Response {
+  const reader = response.body!.getReader();
+  let released = false;
+  const done = () => {
+    if (!released) ((released = true), release());
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const next = await reader.read();
+          if (next.done) {
+            done();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (error) {
+          done();
+          controller.error(failure(error));
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const wrapped = new Response(body, response);
+  Object.defineProperty(wrapped, "url", { value: response.url });
+  return wrapped;
+}
+
+/** Bodies read inside the attempt, by response: the text, and its JSON once parsed. */
+const held = new WeakMap<object, { text: string; json?: unknown }>();
+const heldOf = (response: object) => held.get(response)!;
 
 /** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
 const FROM_MEMORY: PropertyDescriptorMap = {
   body: {
     get(this: Response) {
-      return new Response(textOf(this)).body;
+      return new Response(heldOf(this).text).body;
     },
   },
   bodyUsed: { value: false },
   text: {
     async value(this: Response) {
-      return textOf(this);
+      return heldOf(this).text;
     },
   },
   json: {
     async value(this: Response) {
-      return JSON.parse(textOf(this)) as unknown;
+      const body = heldOf(this);
+      return "json" in body ? body.json : JSON.parse(body.text);
     },
   },
   arrayBuffer: {
     async value(this: Response) {
-      return new TextEncoder().encode(textOf(this)).buffer;
+      return new TextEncoder().encode(heldOf(this).text).buffer;
     },
   },
   blob: {
     async value(this: Response) {
-      return new Blob([textOf(this)], { type: this.headers.get("content-type") ?? "" });
+      return new Blob([heldOf(this).text], { type: this.headers.get("content-type") ?? "" });
     },
   },
   clone: {
     value(this: Response) {
-      return new Response(textOf(this), this);
+      return new Response(heldOf(this).text, this);
     },
   },
 };
@@ -178,14 +306,37 @@ const FROM_MEMORY: PropertyDescriptorMap = {
  * The response with its body read now, inside the attempt (so a timeout or a body cut short is
  * this attempt's failure, and retried), then served from memory to whoever reads it later. The
  * body methods are overridden on this one object rather than copied into a new Response, which
- * would build a second body stream per call for nothing. Read as text, as JSON is parsed from
- * it: reading bytes and decoding them apart cost a copy of the whole body.
+ * would build a second body stream per call for nothing. In `"json"` mode a 2xx body must parse
+ * (an empty one may stand for no body), else a `ConvaiResponseError` says what came instead.
  */
-async function buffered(response: Response, url: string): Promise<Response> {
+async function buffered(response: Response, call: CallConfig, client: ClientConfig, method: string): Promise<Response> {
   if (NULL_BODY_STATUSES.has(response.status)) return response;
-  held.set(response, await response.text());
+  const body: { text: string; json?: unknown } = { text: await response.text() };
+  if (call.body === "json" && response.ok && body.text !== "") {
+    try {
+      body.json = JSON.parse(body.text);
+    } catch {
+      throw responseError(response, call, client, body.text, "a body that is not JSON", method);
+    }
+  }
+  held.set(response, body);
   Object.defineProperties(response, FROM_MEMORY);
-  // Errors report the path; a custom fetch's Response may have no url of its own.
-  if (!response.url) Object.defineProperty(response, "url", { value: url });
   return response;
+}
+
+/** The error for a 2xx whose body is not what the spec documents. */
+export function responseError(
+  response: Response,
+  call: Pick<CallConfig, "operation">,
+  client: Pick<ClientConfig, "apiKey">,
+  text: string,
+  problem: string,
+  method = "GET",
+): ConvaiResponseError {
+  return new ConvaiResponseError({
+    ...responseFacts(response, method, call.operation, client.apiKey),
+    contentType: redactText(response.headers.get("content-type") ?? "", client.apiKey).slice(0, 100),
+    text: redactText(text.slice(0, 400), client.apiKey),
+    problem,
+  });
 }
