@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { lstat, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { ConvaiClient } from "./client.ts";
@@ -46,13 +46,18 @@ export async function saveConversationAudio(
   file: string,
   options: SaveAudioOptions = {},
 ): Promise<SavedAudio> {
+  const where = "saveConversationAudio";
   if (typeof file !== "string" || file.trim() === "") {
-    throw new TypeError("saveConversationAudio: file must be a non-empty path");
+    throw new TypeError(`${where}: file must be a non-empty path`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+    throw new TypeError(`${where}: onProgress must be a function`);
   }
   const { onProgress, ...callOptions } = options;
   const { signal } = options;
-  const audio = await convai.conversations.audio(conversationId, callOptions);
   const target = path.resolve(file);
+  await requireRegularFile(where, target); // before the request: nothing is downloaded to be refused
+  const audio = await convai.conversations.audio(conversationId, callOptions);
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.part`);
   const total = audio.contentLength;
   let bytes = 0;
@@ -85,6 +90,7 @@ export async function saveConversationAudio(
       cutShort = true;
       throw new RangeError(`Content-Length was ${total}, the body had ${bytes} bytes`);
     }
+    await requireRegularFile(where, target); // again: the target may have been replaced meanwhile
     await rename(temporary, target);
     return { path: target, bytes, contentType: audio.contentType };
   } catch (error) {
@@ -98,5 +104,32 @@ export async function saveConversationAudio(
       cause: error,
       reason: `the recording was cut short: ${bytes} of ${total ?? "an unknown number of"} bytes arrived; nothing was saved`,
     });
+  }
+}
+
+/**
+ * A target that exists must be a regular file: renaming over a symlink, a FIFO or a device would
+ * replace it with the recording (or, for a symlink, silently not write where it points).
+ */
+async function requireRegularFile(where: string, target: string): Promise<void> {
+  const stats = await lstat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (stats !== undefined && !stats.isFile()) {
+    const kind = stats.isSymbolicLink()
+      ? "a symbolic link"
+      : stats.isDirectory()
+        ? "a directory"
+        : stats.isFIFO()
+          ? "a FIFO"
+          : stats.isCharacterDevice() || stats.isBlockDevice()
+            ? "a device"
+            : stats.isSocket()
+              ? "a socket"
+              : "not a regular file";
+    throw new TypeError(
+      `${where}: file ${JSON.stringify(target)} exists and is ${kind}; only a regular file is replaced`,
+    );
   }
 }

@@ -52,6 +52,9 @@ export interface Conversations {
   waitUntilDone(conversationId: string, options?: WaitUntilDoneOptions): Promise<Conversation>;
 }
 
+/** What the list's iterator reads from a page. */
+const PAGE = { conversations: "array", has_more: "boolean" } as const;
+
 const INTEGER_FILTERS = [
   "call_start_before_unix",
   "call_start_after_unix",
@@ -90,9 +93,11 @@ export function createConversations(call: Call): Conversations {
             { params: { query: next === undefined ? filters : { ...filters, cursor: next } } },
             options,
             where,
+            PAGE,
           ),
         items: (page) => page.conversations,
         next: (page) => nextCursorOf(where, page),
+        redact: call.redact,
       },
       cursor ?? undefined,
     );

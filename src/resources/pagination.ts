@@ -1,9 +1,11 @@
 /**
  * One generic cursor walker. Lazy: a page is fetched only when the loop asks for an item past
  * the ones already fetched, so a `break` stops fetching. Guarded: a cursor the API already gave,
- * or `has_more` without a cursor, ends in an error instead of a loop.
+ * or `has_more` without a cursor, ends in an error instead of a loop. Resumable: an error that
+ * ends a walk carries the cursor of the page that failed, and a walk started from it goes on
+ * without losing or repeating an item.
  */
-import { PaginationError } from "../http/errors.ts";
+import { ConvaiBaseError, PaginationError } from "../http/errors.ts";
 
 export interface CursorSource<Page, Item> {
   /** Fetches the page after `cursor` (the first page when `cursor` is undefined). */
@@ -13,6 +15,8 @@ export interface CursorSource<Page, Item> {
   next(page: Page): string | undefined;
   /** Names the list in error messages. */
   label: string;
+  /** Removes secrets from a cursor before an error carries it (a server could echo anything into one). */
+  redact?(cursor: string): string;
 }
 
 /**
@@ -33,21 +37,35 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
     this.#start = startCursor;
   }
 
-  /** Yields whole pages, fetching each only when asked for. */
+  /**
+   * Yields whole pages, fetching each only when asked for. An error of the package that ends the
+   * walk carries `cursor`: the cursor of the page that could not be fetched (for a
+   * `PaginationError`, of the page whose next cursor was wrong, so resuming repeats that page).
+   */
   async *pages(): AsyncGenerator<Page, void, undefined> {
     const source = this.#source;
     const seen = new Set<string>();
     let cursor = this.#start;
     for (;;) {
-      const page = await source.fetchPage(cursor);
-      yield page;
-      const next = source.next(page);
-      if (next === undefined) return;
-      if (seen.has(next) || next === this.#start) {
-        throw new PaginationError(`${source.label}: the API returned cursor ${JSON.stringify(next)} twice; stopping`, {
-          operation: source.label,
-        });
+      let page: Page;
+      let next: string | undefined;
+      try {
+        page = await source.fetchPage(cursor);
+        next = source.next(page);
+        if (next !== undefined && (seen.has(next) || next === this.#start)) {
+          throw new PaginationError(`${source.label}: the API returned a cursor it had already given; stopping`, {
+            operation: source.label,
+          });
+        }
+      } catch (error) {
+        if (error instanceof ConvaiBaseError) {
+          const at = cursor === undefined || source.redact === undefined ? cursor : source.redact(cursor);
+          Object.defineProperty(error, "cursor", { value: at, enumerable: true, configurable: true });
+        }
+        throw error;
       }
+      yield page;
+      if (next === undefined) return;
       seen.add(next);
       cursor = next;
     }

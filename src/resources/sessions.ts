@@ -5,7 +5,7 @@
 import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../http/input.ts";
 import type { SignedUrlQuery, WebrtcTokenQuery } from "../types.ts";
-import { conversationIdFromToken, tokenExpiresAt } from "./token.ts";
+import { readToken } from "./token.ts";
 
 export interface WebrtcToken {
   /** The LiveKit token to hand to the browser. */
@@ -57,22 +57,24 @@ export function createSessions(call: Call): Sessions {
     async webrtcToken(query, options) {
       const where = "sessions.webrtcToken";
       requireAgent(where, query);
-      const body = await call("getConversationToken", { params: { query } }, options, where);
-      const token = body.token;
-      const fromResponse = body.conversation_id || undefined;
-      const fromToken = fromResponse === undefined ? conversationIdFromToken(token) : undefined;
+      const body = await call("getConversationToken", { params: { query } }, options, where, { token: "string" });
+      const { token } = body;
+      // The token is the API's to shape: whatever it holds, it is returned; what cannot be read from it is undefined.
+      const fromResponse = stringField(body, "conversation_id");
+      const read = readToken(token);
+      const fromToken = fromResponse === undefined ? read.conversationId : undefined;
       return {
         token,
         conversationId: fromResponse ?? fromToken,
         conversationIdSource: fromResponse !== undefined ? "response" : fromToken !== undefined ? "token" : undefined,
-        expiresAt: tokenExpiresAt(token),
+        expiresAt: read.expiresAt,
       };
     },
 
     async signedUrl(query, options) {
       const where = "sessions.signedUrl";
       requireAgent(where, query);
-      const body = await call("getSignedUrl", { params: { query } }, options, where);
+      const body = await call("getSignedUrl", { params: { query } }, options, where, { signed_url: "string" });
       const fromUrl = conversationIdFromUrl(body.signed_url);
       const fromResponse = fromUrl === undefined ? stringField(body, "conversation_id") : undefined;
       return {

@@ -7,9 +7,18 @@
 
 const CONVERSATION_ID = /conv_[a-zA-Z0-9]+/g;
 
+/**
+ * The longest token decoded. A conversation token is well under a kilobyte; decoding a string of
+ * many megabytes would cost many times its size in memory (a 140 MB one runs the process out of it).
+ */
+export const MAX_TOKEN_LENGTH = 65_536;
+
 /** The decoded payload of a JWT. Throws a TypeError naming what is wrong when `token` is not one. */
 export function decodeJwtPayload(token: string): Record<string, unknown> {
   if (typeof token !== "string") throw new TypeError(`expected a JWT string, got ${typeof token}`);
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new RangeError(`not a conversation token: ${token.length} characters, more than ${MAX_TOKEN_LENGTH}`);
+  }
   const parts = token.split(".");
   if (parts.length !== 3) throw new TypeError(`not a JWT: expected 3 dot-separated parts, found ${parts.length}`);
   const encoded = parts[1]!;
@@ -43,9 +52,7 @@ export function decodeJwtPayload(token: string): Record<string, unknown> {
  * conversationIdFromToken(token); // "conv_01jz…"
  */
 export function conversationIdFromToken(token: string): string | undefined {
-  const payload = decodeJwtPayload(token);
-  const video = payload.video as { room?: unknown } | undefined;
-  return lastConversationId(video?.room) ?? lastConversationId(payload.sub);
+  return conversationIdIn(decodeJwtPayload(token));
 }
 
 /**
@@ -55,8 +62,31 @@ export function conversationIdFromToken(token: string): string | undefined {
  * const msLeft = tokenExpiresAt(token)!.getTime() - Date.now();
  */
 export function tokenExpiresAt(token: string): Date | undefined {
-  const exp = decodeJwtPayload(token).exp;
-  return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : undefined;
+  return expiryIn(decodeJwtPayload(token));
+}
+
+/** What the server wants from a freshly minted token, read once, never throwing: its conversation id and expiry. */
+export function readToken(token: string): { conversationId: string | undefined; expiresAt: Date | undefined } {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwtPayload(token);
+  } catch {
+    return { conversationId: undefined, expiresAt: undefined };
+  }
+  return { conversationId: conversationIdIn(payload), expiresAt: expiryIn(payload) };
+}
+
+function conversationIdIn(payload: Record<string, unknown>): string | undefined {
+  const video = payload.video as { room?: unknown } | null | undefined;
+  return lastConversationId(video?.room) ?? lastConversationId(payload.sub);
+}
+
+/** `exp` as a Date, when it is a number a Date can hold (a Date reaches ±8.64e15 ms). */
+function expiryIn(payload: Record<string, unknown>): Date | undefined {
+  const exp = payload.exp;
+  if (typeof exp !== "number") return undefined;
+  const date = new Date(exp * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** The last `conv_…` in a string: the room name puts the agent first and the conversation last. */

@@ -5,9 +5,9 @@
  * each time up to 10 s. Each poll is an ordinary call, with the call options given.
  */
 import { MAX_TIMER_MS, linkSignals, setTimer, sleep } from "../http/abort.ts";
-import type { RequestOptions } from "../http/call.ts";
+import { type RequestOptions, requireHeaders } from "../http/call.ts";
 import { ConvaiTimeoutError } from "../http/errors.ts";
-import { describe, requireId, requireTimeout } from "../http/input.ts";
+import { describe, requireId, requireIntegerIn, requireTimeout } from "../http/input.ts";
 import type { Conversation, ConversationSummary, ListConversationsQuery } from "../types.ts";
 
 export interface WaitOptions extends RequestOptions {
@@ -100,6 +100,10 @@ async function poll<T>(
   if (caller !== undefined && !(caller instanceof AbortSignal)) {
     throw new TypeError(`${where}: signal must be an AbortSignal, got ${describe(caller)}`);
   }
+  // The options of each poll, checked now under this helper's name rather than at the first poll.
+  requireTimeout(where, "timeoutMs", call.timeoutMs);
+  requireIntegerIn(where, "maxRetries", call.maxRetries, 0, 10);
+  if (call.headers !== undefined) requireHeaders(where, "headers", call.headers);
   const deadline = new AbortController();
   const clearTimer = setTimer(totalTimeoutMs, () => deadline.abort());
   const { signal, dispose } = linkSignals([caller, deadline.signal]);

@@ -18,6 +18,7 @@ import type {
   WorkflowStep,
 } from "../types.ts";
 import { UnknownVariantError } from "../http/errors.ts";
+import { describe } from "../http/input.ts";
 
 const CATCH_ALL = "_";
 const UNTYPED = "untyped";
@@ -123,10 +124,19 @@ type AnyHandler = ((value: unknown) => unknown) | undefined;
  * type Shape = { kind: "circle"; r: number } | { kind: "square"; side: number };
  * const matchShape = matchBy<Shape, "kind">("kind");
  * const area = matchShape(shape, { circle: (c) => Math.PI * c.r ** 2, square: (s) => s.side ** 2 });
+ *
+ * @param key The discriminant.
+ * @param name Names the matcher in the `TypeError` thrown when it is given something that is not an object.
  */
-export function matchBy<T, K extends keyof T & string>(key: K): Match<T, K> {
-  // This runs per transcript item: one property read and one own-property lookup, nothing else.
+export function matchBy<T, K extends keyof T & string>(key: K, name = `matchBy("${key}")`): Match<T, K> {
+  // This runs per transcript item: two type checks, one property read and one own-property lookup.
   function match(value: Record<string, unknown>, handlers: Record<string, AnyHandler>): unknown {
+    if (typeof value !== "object" || value === null) {
+      throw new TypeError(`${name}: value must be an object with a ${key}, got ${describe(value)}`);
+    }
+    if (typeof handlers !== "object" || handlers === null) {
+      throw new TypeError(`${name}: handlers must be an object of functions, got ${describe(handlers)}`);
+    }
     const tag = value[key];
     let handler: AnyHandler;
     if (typeof tag === "string") {
@@ -157,12 +167,13 @@ export function isBy<T, K extends keyof T & string>(key: K): Guard<T, K> {
   // allocates nothing: it runs per transcript item.
   function is(tag: string | readonly string[], value?: Record<string, unknown>): unknown {
     if (arguments.length >= 2) {
-      const found = value![key];
+      if (typeof value !== "object" || value === null) return false;
+      const found = value[key];
       return typeof tag === "string" ? found === tag : tag.includes(found as string);
     }
-    if (typeof tag === "string") return (item: Record<string, unknown>) => item[key] === tag;
+    if (typeof tag === "string") return (item: Record<string, unknown> | null) => item?.[key] === tag;
     const tags: readonly unknown[] = [...tag]; // a copy: the caller may reuse and change its array
-    return (item: Record<string, unknown>) => tags.includes(item[key]);
+    return (item: Record<string, unknown> | null) => item != null && tags.includes(item[key]);
   }
   return is as unknown as Guard<T, K>;
 }
@@ -178,7 +189,7 @@ export function isBy<T, K extends keyof T & string>(key: K): Guard<T, K> {
  *   _: (r) => `${r.tool_name}: ${r.result_value}`,
  * });
  */
-export const matchToolResult = matchBy<ToolResult, "type">("type");
+export const matchToolResult = /* @__PURE__ */ matchBy<ToolResult, "type">("type", "matchToolResult");
 
 /**
  * Whether a tool result has the given `type` (or one of them).
@@ -186,7 +197,7 @@ export const matchToolResult = matchBy<ToolResult, "type">("type");
  * @example
  * const systemResults = turn.tool_results?.filter(isToolResult("system")) ?? []; // SystemToolResult[]
  */
-export const isToolResult = isBy<ToolResult, "type">("type");
+export const isToolResult = /* @__PURE__ */ isBy<ToolResult, "type">("type");
 
 /**
  * Matches what a system tool did (a system result's `result`) by `result_type`.
@@ -200,7 +211,10 @@ export const isToolResult = isBy<ToolResult, "type">("type");
  *   });
  * }
  */
-export const matchSystemResult = matchBy<SystemToolOutcome, "result_type">("result_type");
+export const matchSystemResult = /* @__PURE__ */ matchBy<SystemToolOutcome, "result_type">(
+  "result_type",
+  "matchSystemResult",
+);
 
 /**
  * Whether a system tool outcome has the given `result_type` (or one of them).
@@ -208,7 +222,7 @@ export const matchSystemResult = matchBy<SystemToolOutcome, "result_type">("resu
  * @example
  * const failed = isSystemResult(["transfer_to_agent_error", "transfer_to_number_error", "play_dtmf_error"], outcome);
  */
-export const isSystemResult = isBy<SystemToolOutcome, "result_type">("result_type");
+export const isSystemResult = /* @__PURE__ */ isBy<SystemToolOutcome, "result_type">("result_type");
 
 /**
  * Matches a workflow step by `type`: `edge`, `nested_tools`, `max_iterations_exceeded`.
@@ -222,7 +236,7 @@ export const isSystemResult = isBy<SystemToolOutcome, "result_type">("result_typ
  *   });
  * }
  */
-export const matchWorkflowStep = matchBy<WorkflowStep, "type">("type");
+export const matchWorkflowStep = /* @__PURE__ */ matchBy<WorkflowStep, "type">("type", "matchWorkflowStep");
 
 /**
  * Whether a workflow step has the given `type` (or one of them).
@@ -230,7 +244,7 @@ export const matchWorkflowStep = matchBy<WorkflowStep, "type">("type");
  * @example
  * const nested = steps.filter(isWorkflowStep("nested_tools")).flatMap((s) => s.results);
  */
-export const isWorkflowStep = isBy<WorkflowStep, "type">("type");
+export const isWorkflowStep = /* @__PURE__ */ isBy<WorkflowStep, "type">("type");
 
 /**
  * Matches a tool call's `tool_details` by `type`: `webhook`, `client`, `mcp`, `api_integration_webhook`.
@@ -245,7 +259,7 @@ export const isWorkflowStep = isBy<WorkflowStep, "type">("type");
  *     })
  *   : "unknown";
  */
-export const matchToolCall = matchBy<ToolCallDetails, "type">("type");
+export const matchToolCall = /* @__PURE__ */ matchBy<ToolCallDetails, "type">("type", "matchToolCall");
 
 /**
  * Whether a tool call's details have the given `type` (or one of them).
@@ -253,7 +267,7 @@ export const matchToolCall = matchBy<ToolCallDetails, "type">("type");
  * @example
  * if (call.tool_details && isToolCall("webhook", call.tool_details)) console.log(call.tool_details.url);
  */
-export const isToolCall = isBy<ToolCallDetails, "type">("type");
+export const isToolCall = /* @__PURE__ */ isBy<ToolCallDetails, "type">("type");
 
 /**
  * Matches the phone leg of a conversation by `type`: `twilio`, `sip_trunking`.
@@ -262,7 +276,7 @@ export const isToolCall = isBy<ToolCallDetails, "type">("type");
  * const phone = conversation.metadata.phone_call;
  * const sid = phone ? matchPhoneCall(phone, { twilio: (p) => p.stream_sid, sip_trunking: (p) => p.call_sid }) : undefined;
  */
-export const matchPhoneCall = matchBy<PhoneCall, "type">("type");
+export const matchPhoneCall = /* @__PURE__ */ matchBy<PhoneCall, "type">("type", "matchPhoneCall");
 
 /**
  * Whether a phone call has the given `type` (or one of them).
@@ -271,7 +285,7 @@ export const matchPhoneCall = matchBy<PhoneCall, "type">("type");
  * const phone = conversation.metadata.phone_call;
  * if (phone && isPhoneCall("twilio", phone)) console.log(phone.stream_sid);
  */
-export const isPhoneCall = isBy<PhoneCall, "type">("type");
+export const isPhoneCall = /* @__PURE__ */ isBy<PhoneCall, "type">("type");
 
 /**
  * Matches what started a conversation by `trigger_type`: `default`, `zendesk`.
@@ -280,7 +294,10 @@ export const isPhoneCall = isBy<PhoneCall, "type">("type");
  * const trigger = conversation.metadata.initiation_trigger;
  * const ticket = trigger && matchInitiationTrigger(trigger, { zendesk: (t) => t.ticket_id, default: () => undefined });
  */
-export const matchInitiationTrigger = matchBy<InitiationTrigger, "trigger_type">("trigger_type");
+export const matchInitiationTrigger = /* @__PURE__ */ matchBy<InitiationTrigger, "trigger_type">(
+  "trigger_type",
+  "matchInitiationTrigger",
+);
 
 /**
  * Whether an initiation trigger has the given `trigger_type` (or one of them).
@@ -289,4 +306,4 @@ export const matchInitiationTrigger = matchBy<InitiationTrigger, "trigger_type">
  * const trigger = conversation.metadata.initiation_trigger;
  * if (trigger && isInitiationTrigger("zendesk", trigger)) console.log("ticket", trigger.ticket_id);
  */
-export const isInitiationTrigger = isBy<InitiationTrigger, "trigger_type">("trigger_type");
+export const isInitiationTrigger = /* @__PURE__ */ isBy<InitiationTrigger, "trigger_type">("trigger_type");

@@ -1,10 +1,12 @@
 /**
  * Walking a conversation's tool activity. Workflow tools run other tools, and the API reports
  * those inside the workflow result (`result.steps[].results` and `.requests` of `nested_tools`
- * steps, to any depth), not in the turn; these walkers reach them. Both are lazy generators:
- * nothing is read before the first `next()`, and a `break` stops the walk.
+ * steps, to any depth), not in the turn; these walkers reach them. All are lazy generators:
+ * nothing is read before the first `next()`, and a `break` stops the walk. A `null` where a list
+ * or an item should be (the wire sends them) is skipped.
  */
 import type { ToolCall, ToolResult, TranscriptTurn, WorkflowToolResult } from "../types.ts";
+import { describe } from "../http/input.ts";
 import { isToolResult, isWorkflowStep } from "./narrowing.ts";
 
 /** A conversation (only its transcript is read) or its transcript. */
@@ -46,12 +48,12 @@ export interface ToolCallPair extends ToolCallEntry {
  * }
  */
 export function* toolResults(source: TranscriptSource): Generator<ToolResultEntry, void, undefined> {
-  const transcript = transcriptOf(source);
+  const transcript = transcriptOf("toolResults", source);
   for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
-    const turn = transcript[turnIndex]!;
-    const results = turn.tool_results;
-    if (results === undefined) continue;
-    for (const result of results) {
+    const turn = transcript[turnIndex];
+    if (turn == null) continue;
+    for (const result of turn.tool_results ?? NONE) {
+      if (result == null) continue;
       yield { result, turn, turnIndex, parent: undefined };
       // Only workflow results hold more; a nested generator per result would cost more than the walk.
       if (isToolResult("workflow", result)) yield* nestedIn(result, turn, turnIndex);
@@ -65,9 +67,10 @@ function* nestedIn(
   turn: TranscriptTurn,
   turnIndex: number,
 ): Generator<ToolResultEntry, void, undefined> {
-  for (const step of parent.result?.steps ?? []) {
+  for (const step of parent.result?.steps ?? NONE) {
     if (!isWorkflowStep("nested_tools", step)) continue;
-    for (const result of step.results) {
+    for (const result of step.results ?? NONE) {
+      if (result == null) continue;
       yield { result, turn, turnIndex, parent };
       if (isToolResult("workflow", result)) yield* nestedIn(result, turn, turnIndex);
     }
@@ -82,16 +85,17 @@ function* nestedIn(
  * const names = new Set([...toolCalls(conversation)].map(({ call }) => call.tool_name));
  */
 export function* toolCalls(source: TranscriptSource): Generator<ToolCallEntry, void, undefined> {
-  const transcript = transcriptOf(source);
+  const transcript = transcriptOf("toolCalls", source);
   for (let turnIndex = 0; turnIndex < transcript.length; turnIndex++) {
-    const turn = transcript[turnIndex]!;
-    for (const call of turn.tool_calls ?? []) yield { call, turn, turnIndex, parent: undefined };
-    for (const top of turn.tool_results ?? []) {
+    const turn = transcript[turnIndex];
+    if (turn == null) continue;
+    for (const call of turn.tool_calls ?? NONE) if (call != null) yield { call, turn, turnIndex, parent: undefined };
+    for (const top of turn.tool_results ?? NONE) {
       if (!isToolResult("workflow", top)) continue;
       for (const parent of workflowsIn(top)) {
-        for (const step of parent.result?.steps ?? []) {
+        for (const step of parent.result?.steps ?? NONE) {
           if (!isWorkflowStep("nested_tools", step)) continue;
-          for (const call of step.requests) yield { call, turn, turnIndex, parent };
+          for (const call of step.requests ?? NONE) if (call != null) yield { call, turn, turnIndex, parent };
         }
       }
     }
@@ -109,7 +113,7 @@ export function* toolCalls(source: TranscriptSource): Generator<ToolCallEntry, v
  * }
  */
 export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair, void, undefined> {
-  const transcript = transcriptOf(source);
+  const transcript = transcriptOf("pairToolCalls", source);
   // Results are indexed as the calls ask for them: a result comes in its call's turn or after
   // it, so a lookup reads ahead only as far as that result (an unmatched call reads to the end,
   // once). When two results share a request_id, the first wins.
@@ -131,14 +135,20 @@ export function* pairToolCalls(source: TranscriptSource): Generator<ToolCallPair
 /** A workflow result and every workflow result nested in its steps, depth first. */
 function* workflowsIn(workflow: WorkflowToolResult): Generator<WorkflowToolResult, void, undefined> {
   yield workflow;
-  for (const step of workflow.result?.steps ?? []) {
+  for (const step of workflow.result?.steps ?? NONE) {
     if (!isWorkflowStep("nested_tools", step)) continue;
-    for (const nested of step.results) if (isToolResult("workflow", nested)) yield* workflowsIn(nested);
+    for (const nested of step.results ?? NONE) if (isToolResult("workflow", nested)) yield* workflowsIn(nested);
   }
 }
 
-function transcriptOf(source: TranscriptSource): readonly TranscriptTurn[] {
-  return isTranscript(source) ? source : source.transcript;
+/** What a missing or null list is read as: the API may send `null` where the types say a list. */
+const NONE: readonly never[] = [];
+
+function transcriptOf(where: string, source: TranscriptSource): readonly TranscriptTurn[] {
+  if (typeof source !== "object" || source === null) {
+    throw new TypeError(`${where}: source must be a conversation or its transcript, got ${describe(source)}`);
+  }
+  return isTranscript(source) ? source : (source.transcript ?? NONE);
 }
 
 // Array.isArray does not narrow a readonly array out of a union; this does.
