@@ -79,3 +79,69 @@ function checkFault(fault: Fault): void {
       throw new TypeError(`fault: unknown kind ${JSON.stringify((fault as { kind: unknown }).kind)}`);
   }
 }
+
+/** Faults injected at random into a share of the requests; see `Emulator.chaos`. */
+export interface ChaosOptions {
+  /** The share of requests that fail, from 0 to 1. */
+  rate: number;
+  /** The faults to draw from, each equally likely (their `times` is ignored). */
+  faults: readonly Fault[];
+  /**
+   * Which faults hit which requests. The draw depends on the seed, the request (method, path and
+   * query) and how many times that same request came before, not on arrival order, so a run with
+   * concurrent clients replays exactly. Default 1.
+   */
+  seed?: number;
+  /** Only these operations; all by default. */
+  operations?: readonly string[];
+}
+
+/**
+ * Draws faults for requests, deterministically per seed and request.
+ *
+ * @example
+ * const chaos = new Chaos({ rate: 0.1, faults: [{ kind: "reset" }], seed: 7 }, OPERATION_IDS);
+ * chaos.draw("listConversations", "GET /v1/convai/conversations?page_size=20"); // a fault, one time in ten
+ */
+export class Chaos {
+  readonly #options: ChaosOptions;
+  readonly #seen = new Map<string, number>();
+  /** How many faults were injected, by kind. */
+  readonly injected = new Map<Fault["kind"], number>();
+
+  constructor(options: ChaosOptions, operations: readonly string[]) {
+    if (!(options.rate >= 0 && options.rate <= 1))
+      throw new RangeError(`chaos: rate must be from 0 to 1, got ${options.rate}`);
+    if (!Array.isArray(options.faults) || options.faults.length === 0)
+      throw new TypeError("chaos: faults must list at least one fault");
+    options.faults.forEach(checkFault);
+    for (const operation of options.operations ?? []) {
+      if (!operations.includes(operation))
+        throw new TypeError(`chaos: unknown operationId ${JSON.stringify(operation)}`);
+    }
+    this.#options = { ...options, faults: options.faults.map((fault) => ({ ...fault })) };
+  }
+
+  draw(operation: string | undefined, request: string): Fault | undefined {
+    const { rate, faults, seed = 1, operations } = this.#options;
+    if (operations !== undefined && (operation === undefined || !operations.includes(operation))) return undefined;
+    const n = this.#seen.get(request) ?? 0;
+    this.#seen.set(request, n + 1);
+    const roll = unit(hash(`${seed}\n${request}\n${n}`));
+    if (roll >= rate) return undefined;
+    const fault = faults[Math.floor(unit(hash(`${seed}\n${request}\n${n}\nkind`)) * faults.length)]!;
+    this.injected.set(fault.kind, (this.injected.get(fault.kind) ?? 0) + 1);
+    return fault;
+  }
+}
+
+/** FNV-1a, then a final mix: a well-spread 32-bit hash of a string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const unit = (h: number) => h / 4294967296;

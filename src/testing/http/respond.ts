@@ -7,6 +7,15 @@ import type { Reply } from "../state/operations.ts";
 import { audioChunks } from "../data/audio.ts";
 
 /**
+ * Sent with every answer, so that a browser app under test may call the emulator from any origin
+ * (it listens on loopback only) and read the headers a client uses.
+ */
+export const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "request-id, retry-after, content-length, content-type",
+} as const;
+
+/**
  * The request body as text.
  *
  * @example
@@ -35,6 +44,7 @@ export async function write(
   if ("json" in reply) {
     const body = Buffer.from(reply.json);
     res.writeHead(reply.status, {
+      ...CORS,
       ...reply.headers,
       "content-type": "application/json",
       "content-length": body.length,
@@ -45,7 +55,7 @@ export async function write(
     return;
   }
   const { id, size } = reply.audio;
-  res.writeHead(200, { "content-type": "audio/mpeg", "content-length": size, "request-id": requestId });
+  res.writeHead(200, { ...CORS, "content-type": "audio/mpeg", "content-length": size, "request-id": requestId });
   const limit = cutAt?.(size) ?? size;
   let sent = 0;
   for (const chunk of audioChunks(id, limit)) {

@@ -10,9 +10,9 @@ import { OPERATIONS } from "../../generated/operations.ts";
 import { EmulatorApi, OPERATION_IDS, detail, json, type OperationId, type Reply } from "../state/operations.ts";
 import { audioBytes } from "../data/audio.ts";
 import { DEFAULT_NOW } from "../data/conversation.ts";
-import { type Fault, FaultQueue } from "./faults.ts";
+import { Chaos, type ChaosOptions, type Fault, FaultQueue } from "./faults.ts";
 import { type RecordedRequest, RequestLog } from "./log.ts";
-import { readBody, write } from "./respond.ts";
+import { CORS, readBody, write } from "./respond.ts";
 
 export interface EmulatorOptions {
   /** Default 0: an ephemeral port. */
@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   };
   /** Also send `conversation_id` with the token (observed in the wild, not in the spec). Default false. */
   tokenResponseIncludesConversationId?: boolean;
+  /** How many of the latest requests `requests` keeps (the counts cover all of them). Default 10 000. */
+  requestLogLimit?: number;
 }
 
 export interface Emulator {
@@ -52,13 +54,21 @@ export interface Emulator {
   apiKey: string;
   /** Stops the server, dropping open connections at once. */
   close(): Promise<void>;
-  /** Every request received, in order of arrival. */
+  /** The latest requests received (up to `requestLogLimit`), in order of arrival. */
   readonly requests: readonly RecordedRequest[];
   /** How many requests were received in all, or for one operationId. */
   requestCount(operationId?: string): number;
   resetRequests(): void;
   /** Queues a fault for an operationId, or "*" for any request; each operation's queue is FIFO. */
   fault(operationId: string | "*", fault: Fault): void;
+  /**
+   * Fails a share of the requests at random, with faults drawn from a list (queued faults come
+   * first); `undefined` stops it. Returns the count of faults injected so far, by kind.
+   *
+   * @example
+   * const injected = emulator.chaos({ rate: 0.1, seed: 7, faults: [{ kind: "reset" }, { kind: "status", status: 503 }] });
+   */
+  chaos(options: ChaosOptions | undefined): ReadonlyMap<Fault["kind"], number>;
   clearFaults(): void;
   /** Ids of the current conversations, newest first, as the list orders them. */
   conversationIds(): string[];
@@ -155,8 +165,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     () => authority,
   );
 
-  const log = new RequestLog();
+  const log = new RequestLog(count("requestLogLimit", options.requestLogLimit ?? 10_000));
   const faults = new FaultQueue(OPERATION_IDS);
+  let chaos: Chaos | undefined;
   const sockets = new Set<Socket>();
   const sleepers = new Set<() => void>();
   let served = 0;
@@ -186,7 +197,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     const requestId = `req_${String(++served).padStart(6, "0")}`;
 
-    const fault = faults.take(operation);
+    if (method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {
+      // A browser's CORS preflight: allowed for any origin (the emulator listens on loopback only).
+      record.status = 204;
+      res.writeHead(204, {
+        ...CORS,
+        "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "xi-api-key, content-type",
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return;
+    }
+    const fault = faults.take(operation) ?? chaos?.draw(operation, `${method} ${url.pathname}${url.search}`);
     if (fault?.kind === "reset") {
       req.socket.destroy();
       return;
@@ -258,6 +281,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requestCount: (operationId) => log.count(operationId),
     resetRequests: () => log.clear(),
     fault: (operationId, fault) => faults.add(operationId, fault),
+    chaos(chaosOptions) {
+      chaos = chaosOptions === undefined ? undefined : new Chaos(chaosOptions, OPERATION_IDS);
+      return chaos?.injected ?? new Map();
+    },
     clearFaults() {
       faults.clear();
     },
