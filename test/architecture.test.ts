@@ -53,6 +53,7 @@ describe("one error family", () => {
       "ConvaiBaseError",
       "ConvaiConnectionError",
       "ConvaiError",
+      "ConvaiResponseError",
       "ConvaiTimeoutError",
       "ConvaiValidationError",
       "PaginationError",

@@ -1107,6 +1107,80 @@ describe("request recording", () => {
   });
 });
 
+describe("long-lived use", () => {
+  it("keeps only the latest requests in its log, and counts them all", async () => {
+    const [e, call] = await startWith({ conversations: 2, requestLogLimit: 50 }, started);
+    const id = e.conversationIds()[0]!;
+    for (let i = 0; i < 130; i++)
+      await call(i % 2 ? `/v1/convai/conversations/${id}` : `/v1/convai/conversations?page_size=${(i % 90) + 1}`);
+    expect(e.requests).toHaveLength(50);
+    expect(e.requests.at(-1)).toMatchObject({ operationId: "getConversation", status: 200 });
+    expect(e.requests[0]!.query).toBe(`page_size=${(80 % 90) + 1}`); // request 80 is the oldest kept
+    expect(e.requestCount()).toBe(130);
+    expect(e.requestCount("listConversations")).toBe(65);
+    expect(e.requestCount("getConversation")).toBe(65);
+    const [none] = await startWith({ conversations: 1, requestLogLimit: 0 }, started);
+    await fetch(`${none.baseUrl}/v1/convai/conversations`);
+    expect(none.requests).toEqual([]);
+    expect(none.requestCount()).toBe(1);
+  });
+
+  it("answers a browser's CORS preflight for any origin and lets it read the answers", async () => {
+    const [e] = await startWith({ conversations: 2 }, started);
+    const preflight = await fetch(`${e.baseUrl}/v1/convai/conversations?page_size=1`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://localhost:5173",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "xi-api-key",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("xi-api-key");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("GET");
+    const answer = await fetch(`${e.baseUrl}/v1/convai/conversations?page_size=1`, {
+      headers: { origin: "http://localhost:5173", "xi-api-key": e.apiKey },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+    expect(answer.headers.get("access-control-expose-headers")).toContain("request-id");
+    const audio = await fetch(`${e.baseUrl}/v1/convai/conversations/${e.conversationIds()[0]}/audio`, {
+      headers: { "xi-api-key": e.apiKey },
+    });
+    expect(audio.headers.get("access-control-allow-origin")).toBe("*");
+    await audio.arrayBuffer();
+  });
+
+  it("injects random faults that depend on the seed and the request, not on arrival order", async () => {
+    const [e] = await startWith({ conversations: 5 }, started);
+    const paths = Array.from({ length: 40 }, (_, i) => `/v1/convai/conversations?page_size=${(i % 20) + 1}`);
+    const statuses = async (order: string[]) => {
+      const out = new Map<string, number[]>();
+      for (const p of order) {
+        const status = (await fetch(`${e.baseUrl}${p}`, { headers: { "xi-api-key": e.apiKey } })).status;
+        out.set(p, [...(out.get(p) ?? []), status]);
+      }
+      return out;
+    };
+    const faults = [{ kind: "status" as const, status: 503 }];
+    e.chaos({ rate: 0.5, seed: 3, faults });
+    const forward = await statuses(paths);
+    e.chaos({ rate: 0.5, seed: 3, faults });
+    const backward = await statuses([...paths].reverse());
+    for (const p of paths) expect(new Set(backward.get(p)), p).toEqual(new Set(forward.get(p)));
+    const failed = [...forward.values()].flat().filter((s) => s === 503).length;
+    expect(failed).toBeGreaterThan(5);
+    expect(failed).toBeLessThan(35);
+    const injected = e.chaos({ rate: 1, seed: 1, faults, operations: ["getAgentLink"] });
+    expect((await statuses(paths.slice(0, 3))).get(paths[0]!)).toEqual([200]);
+    expect(injected.size).toBe(0);
+    e.chaos(undefined);
+    expect(() => e.chaos({ rate: 2, faults })).toThrow(/rate must be from 0 to 1/);
+    expect(() => e.chaos({ rate: 0.1, faults: [] })).toThrow(/at least one fault/);
+  });
+});
+
 describe("seeded data", () => {
   it("is deterministic: the same seed serves byte-identical JSON and audio", async () => {
     const [a, callA] = await startWith({ seed: 42, conversations: 40 }, started);

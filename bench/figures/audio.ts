@@ -1,5 +1,6 @@
 /**
- * Figure 5: a recording streamed to /dev/null and saved to a file, 20 MB and 200 MB. Each
+ * Figure 5: a recording streamed to /dev/null and saved to a file, 20 MB and 200 MB, and 500 MB
+ * saved to a file (the size that once took 2.97 GB when a lying Content-Type made it buffer). Each
  * download runs in a fresh process (bench/audio-child.mjs) so its peak RSS growth is its own; the
  * emulator, which generates the bytes, runs in another.
  */
@@ -11,14 +12,14 @@ import { ROOT, type Row, interleave, jsonProcess, median, ratio, startEmulatorPr
 const MB = 2 ** 20;
 
 export async function audio(quick: boolean): Promise<Row[]> {
-  const sizes = quick ? [20] : [20, 200];
+  const sizes = quick ? [20] : [20, 200, 500];
   const extra = Object.fromEntries(sizes.map((mb) => [`conv_audio${mb}`, { turns: 4, audioBytes: mb * MB }]));
   const emulator = await startEmulatorProcess({ conversations: 5, extra });
   const dir = await mkdtemp(path.join(tmpdir(), "convai-bench-audio-"));
   const rows: Row[] = [];
   try {
     for (const mb of sizes) {
-      for (const sink of ["devnull", "file"] as const) {
+      for (const sink of mb >= 500 ? (["file"] as const) : (["devnull", "file"] as const)) {
         const rss: Record<string, number[]> = { floor: [], ours: [], sdk: [] };
         const download = (variant: "fetch" | "ours" | "sdk", key: string) => async () => {
           const file = path.join(dir, `${variant}-${mb}.mp3`);
@@ -32,7 +33,7 @@ export async function audio(quick: boolean): Promise<Row[]> {
         };
         const s = await interleave(
           { floor: download("fetch", "floor"), ours: download("ours", "ours"), sdk: download("sdk", "sdk") },
-          { rounds: quick ? 2 : mb >= 200 ? 5 : 7, warmup: 1 },
+          { rounds: quick ? 2 : mb >= 500 ? 3 : mb >= 200 ? 5 : 7, warmup: 1 },
         );
         const what = sink === "devnull" ? "streamed to /dev/null" : "saved to a file";
         const ours = median(s.ours);
@@ -47,16 +48,19 @@ export async function audio(quick: boolean): Promise<Row[]> {
           target: "ours/floor ≥ 0.90",
           met: ratio(ours, floor)! >= 0.9,
         });
+        // Plain fetch piped to the same sink is the floor: undici's chunks wait for the collector,
+        // so even it grows by tens of MB; what counts is that nothing of ours buffers on top.
         const growth = Math.max(...rss.ours!);
+        const floorGrowth = Math.max(...rss.floor!);
         rows.push({
           figure: "5. audio",
           metric: `${mb} MB recording ${what}: peak RSS growth (worst of the rounds)`,
           unit: "MB",
           ours: growth,
-          floor: Math.max(...rss.floor!),
+          floor: floorGrowth,
           sdk: Math.max(...rss.sdk!),
-          target: "ours < 32 MB",
-          met: growth < 32,
+          target: "ours/floor ≤ 1.20",
+          met: ratio(growth, floorGrowth)! <= 1.2,
         });
       }
     }

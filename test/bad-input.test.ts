@@ -1,0 +1,219 @@
+/**
+ * Bad input is refused before any request, with an error that names the argument. One table for
+ * every method and option: each row runs against a client whose fetch counts its calls.
+ */
+import { describe, expect, it } from "vitest";
+import { createConvaiClient } from "../src/index.ts";
+import { saveConversationAudio } from "../src/node.ts";
+import { KEY, clientWith, json } from "./helpers.ts";
+
+const { convai, calls } = clientWith(() => json({}));
+const huge = 2 ** 31;
+const wait = { agent_id: "agent_1", startedAfter: new Date(0) };
+
+const rows: [string, () => unknown, RegExp][] = [
+  // ids
+  ["empty id", () => convai.conversations.get(""), /conversations\.get: conversationId must be a non-empty string/],
+  ["blank id", () => convai.conversations.delete("  "), /conversations\.delete: conversationId/],
+  ["dot-dot id", () => convai.conversations.get(".."), /conversationId "\.\." is not a valid id/],
+  [
+    "encoded dot id",
+    () => convai.conversations.audio("%2e%2E"),
+    /conversations\.audio: conversationId .* not a valid id/,
+  ],
+  ["non-string id", () => convai.conversations.get(42 as never), /conversationId must be a non-empty string, got 42/],
+  ["lone surrogate id", () => convai.conversations.get("conv_\udc00"), /conversationId has a lone surrogate/],
+  ["100,000-character id", () => convai.conversations.get("x".repeat(100_000)), /conversationId is 100000 characters/],
+  ["513-character agent id", () => convai.agents.link("a".repeat(513)), /agents\.link: agentId is 513 characters/],
+  ["token agent id", () => convai.sessions.webrtcToken({ agent_id: "" }), /sessions\.webrtcToken: agent_id/],
+  ["token query", () => convai.sessions.webrtcToken(null as never), /sessions\.webrtcToken: query must be an object/],
+  ["signed url agent", () => convai.sessions.signedUrl({} as never), /sessions\.signedUrl: agent_id/],
+  ["link agent", () => convai.agents.link(" "), /agents\.link: agentId/],
+  // list
+  [
+    "query not an object",
+    () => convai.conversations.list("x" as never),
+    /conversations\.list: query must be an object/,
+  ],
+  [
+    "page_size 0",
+    () => convai.conversations.list({ page_size: 0 }),
+    /page_size must be an integer from 1 to 100, got 0/,
+  ],
+  ["page_size 101", () => convai.conversations.list({ page_size: 101 }), /page_size .* got 101/],
+  ["page_size 2.5", () => convai.conversations.list({ page_size: 2.5 }), /page_size/],
+  ["fractional filter", () => convai.conversations.list({ rating_min: 1.5 }), /rating_min/],
+  ["empty cursor", () => convai.conversations.list({ cursor: "" }), /cursor must be a non-empty string/],
+  ["toArray bound", () => convai.conversations.list().toArray({ max: 0 }), /toArray needs max/],
+  // bodies
+  [
+    "feedback value",
+    () => convai.conversations.sendFeedback("c", "love" as never),
+    /feedback must be "like", "dislike" or null/,
+  ],
+  // call options
+  [
+    "negative timeout",
+    () => convai.conversations.get("c", { timeoutMs: -5 }),
+    /get: timeoutMs must be a positive number/,
+  ],
+  ["timeout past a timer", () => convai.conversations.get("c", { timeoutMs: huge }), /get: timeoutMs must be at most/],
+  [
+    "maxRetries -1",
+    () => convai.conversations.get("c", { maxRetries: -1 }),
+    /get: maxRetries must be an integer from 0 to 10/,
+  ],
+  ["maxRetries 11", () => convai.sessions.signedUrl({ agent_id: "a" }, { maxRetries: 11 }), /signedUrl: maxRetries/],
+  [
+    "signal not a signal",
+    () => convai.conversations.get("c", { signal: {} as never }),
+    /get: signal must be an AbortSignal/,
+  ],
+  [
+    "header setting the key",
+    () => convai.conversations.get("c", { headers: { "XI-API-KEY": "x" } }),
+    /get: headers may not set xi-api-key/,
+  ],
+  [
+    "header with a line break",
+    () => convai.conversations.get("c", { headers: { "x-a": "1\r\nx-b: 2" } }),
+    /get: headers\["x-a"\]/,
+  ],
+  [
+    "header name with a space",
+    () => convai.conversations.get("c", { headers: { "x a": "1" } }),
+    /get: headers\["x a"\]/,
+  ],
+  ["options not an object", () => convai.conversations.get("c", 5 as never), /get: options must be an object/],
+  // waits
+  [
+    "wait: totalTimeoutMs past a timer",
+    () => convai.conversations.waitFor({ ...wait, totalTimeoutMs: huge }),
+    /waitFor: totalTimeoutMs must be at most/,
+  ],
+  [
+    "wait: timeoutMs past a timer",
+    () => convai.conversations.waitUntilDone("c", { timeoutMs: huge }),
+    /waitUntilDone: timeoutMs must be at most/,
+  ],
+  [
+    "wait: pollMs 0",
+    () => convai.conversations.waitUntilDone("c", { pollMs: 0 }),
+    /waitUntilDone: pollMs must be a positive number/,
+  ],
+  [
+    "wait: startedAfter",
+    () => convai.conversations.waitFor({ ...wait, startedAfter: "yesterday" as never }),
+    /waitFor: startedAfter must be a Date/,
+  ],
+  [
+    "wait: match",
+    () => convai.conversations.waitFor({ ...wait, match: 1 as never }),
+    /waitFor: match must be a function/,
+  ],
+  [
+    "wait: headers",
+    () => convai.conversations.waitUntilDone("c", { headers: { "xi-api-key": "k" } }),
+    /waitUntilDone: headers may not set xi-api-key/,
+  ],
+  // saving
+  [
+    "save: empty file",
+    () => saveConversationAudio(convai, "c", ""),
+    /saveConversationAudio: file must be a non-empty path/,
+  ],
+  [
+    "save: onProgress",
+    () => saveConversationAudio(convai, "c", "/tmp/x.mp3", { onProgress: 1 as never }),
+    /onProgress must be a function/,
+  ],
+  [
+    "save: id",
+    () => saveConversationAudio(convai, "", "/tmp/convai-never.mp3"),
+    /conversations\.audio: conversationId/,
+  ],
+  // the client
+  [
+    "client: timeoutMs past a timer",
+    () => createConvaiClient({ apiKey: KEY, timeoutMs: huge }),
+    /createConvaiClient: timeoutMs must be at most/,
+  ],
+  ["client: maxRetries", () => createConvaiClient({ apiKey: KEY, maxRetries: 2.5 }), /createConvaiClient: maxRetries/],
+  [
+    "client: environment",
+    () => createConvaiClient({ apiKey: KEY, environment: "mars" as never }),
+    /environment must be one of/,
+  ],
+  ["client: both", () => createConvaiClient({ apiKey: KEY, baseUrl: "https://a", environment: "eu" }), /not both/],
+  [
+    "client: baseUrl scheme",
+    () => createConvaiClient({ apiKey: KEY, baseUrl: "ftp://x" }),
+    /baseUrl must be an http\(s\) URL/,
+  ],
+  [
+    "client: baseUrl query",
+    () => createConvaiClient({ apiKey: KEY, baseUrl: "https://a/?x" }),
+    /baseUrl must not have a query/,
+  ],
+  [
+    "client: baseUrl fragment",
+    () => createConvaiClient({ apiKey: KEY, baseUrl: "https://a/#x" }),
+    /baseUrl must not have a fragment/,
+  ],
+  [
+    "client: baseUrl credentials",
+    () => createConvaiClient({ apiKey: KEY, baseUrl: "https://u:p@a" }),
+    /baseUrl must not contain credentials/,
+  ],
+  [
+    "client: key with LF",
+    () => createConvaiClient({ apiKey: `${KEY}\n` }),
+    /apiKey must be at least 8 characters of printable ASCII/,
+  ],
+  ["client: key with NUL", () => createConvaiClient({ apiKey: `${KEY}\0` }), /apiKey must be/],
+  ["client: key too short", () => createConvaiClient({ apiKey: "abc" }), /apiKey must be at least 8/],
+  [
+    "client: headers",
+    () => createConvaiClient({ apiKey: KEY, headers: { "xi-api-key": "k" } }),
+    /createConvaiClient: headers may not set xi-api-key/,
+  ],
+  [
+    "client: fetch",
+    () => createConvaiClient({ apiKey: KEY, fetch: "no" as never }),
+    /createConvaiClient: fetch must be a function/,
+  ],
+];
+
+describe("bad input never reaches the wire", () => {
+  for (const [name, run, message] of rows) {
+    it(`refuses ${name}`, async () => {
+      let error: unknown;
+      try {
+        await run();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, "no error").toBeInstanceOf(Error);
+      expect(["TypeError", "RangeError"]).toContain((error as Error).name);
+      expect(String(error)).toMatch(message);
+      expect(String(error)).not.toContain(KEY);
+      expect(calls).toHaveLength(0);
+    });
+  }
+
+  it("every promise-returning method rejects rather than throwing synchronously", async () => {
+    const pending = [
+      convai.conversations.get(""),
+      convai.agents.link(""),
+      convai.sessions.webrtcToken(null as never),
+      convai.conversations.waitUntilDone(""),
+    ];
+    for (const promise of pending) expect(promise).toBeInstanceOf(Promise);
+    expect((await Promise.allSettled(pending)).map((r) => r.status)).toEqual([
+      "rejected",
+      "rejected",
+      "rejected",
+      "rejected",
+    ]);
+  });
+});
