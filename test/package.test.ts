@@ -119,6 +119,7 @@ describe("the packed package, installed elsewhere", () => {
     expect(Object.keys(manifest.exports)).toEqual([".", "./types", "./testing", "./node", "./package.json"]);
     expect(existsSync(path.join(installed, "src"))).toBe(false);
     expect(existsSync(path.join(installed, "openapi/convai.yaml"))).toBe(true);
+    expect(await readFile(path.join(installed, "LICENSE"), "utf8")).toMatch(/^MIT License/);
   });
 });
 
