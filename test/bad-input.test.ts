@@ -38,7 +38,7 @@ const rows: [string, () => unknown, RegExp][] = [
   [
     "page_size 0",
     () => convai.conversations.list({ page_size: 0 }),
-    /page_size must be an integer from 1 to 100, got 0/,
+    /conversations\.list: page_size must be from 1 to 100, got 0/,
   ],
   ["page_size 101", () => convai.conversations.list({ page_size: 101 }), /page_size .* got 101/],
   ["page_size 2.5", () => convai.conversations.list({ page_size: 2.5 }), /page_size/],
@@ -49,7 +49,55 @@ const rows: [string, () => unknown, RegExp][] = [
   [
     "feedback value",
     () => convai.conversations.sendFeedback("c", "love" as never),
-    /feedback must be "like", "dislike" or null/,
+    /sendFeedback: feedback must be one of "like", "dislike", got "love"/,
+  ],
+  // every query and body against the spec's parameters
+  [
+    "unknown filter",
+    () => convai.conversations.list({ agent: "a" } as never),
+    /conversations\.list: unknown query parameter "agent"; the API takes agent_id, /,
+  ],
+  [
+    "object for a string",
+    () => convai.conversations.list({ agent_id: { a: 1 } as never }),
+    /agent_id must be a string, got an object/,
+  ],
+  [
+    "value outside the enum",
+    () => convai.conversations.list({ call_successful: "maybe" as never }),
+    /call_successful must be one of "success", "failure", "unknown", got "maybe"/,
+  ],
+  [
+    "array of the wrong items",
+    () => convai.conversations.list({ tool_names: [1] as never }),
+    /tool_names\[0\] must be a string, got 1/,
+  ],
+  ["string for an array", () => convai.conversations.list({ tool_names: "a" as never }), /tool_names must be an array/],
+  [
+    "string for a boolean",
+    () => convai.conversations.list({ has_feedback_comment: "yes" as never }),
+    /has_feedback_comment must be true or false/,
+  ],
+  ["unsafe integer", () => convai.conversations.list({ rating_min: 2 ** 60 }), /rating_min must be an integer/],
+  [
+    "query value of 5,000 characters",
+    () => convai.conversations.list({ search: "s".repeat(5_000) }),
+    /search is 5000 characters long/,
+  ],
+  [
+    "lone surrogate in a query",
+    () => convai.conversations.list({ user_id: "u\ud800" }),
+    /user_id has a lone surrogate/,
+  ],
+  [
+    "unknown token parameter",
+    () => convai.sessions.webrtcToken({ agent_id: "a", room: "x" } as never),
+    /webrtcToken: unknown query parameter "room"/,
+  ],
+  [
+    "signed url flag",
+    () => convai.sessions.signedUrl({ agent_id: "a", include_conversation_id: "true" as never }),
+    /include_conversation_id must be true or false/,
   ],
   // call options
   [

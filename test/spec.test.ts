@@ -4,27 +4,29 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import { parse } from "yaml";
-import { type Fragment, type Patches, buildSpec, camelCase, parsePatches } from "../scripts/openapi/build.ts";
+import { type BuildConfig, type Fragment, buildSpec, camelCase, parseBuildConfig } from "../scripts/openapi/build.ts";
+import { type Overlay, type OverlayAction, parseOverlay } from "../scripts/openapi/overlay.ts";
 import { normalizeDialect } from "../scripts/openapi/dialect.ts";
 import { type Json, type JsonObject, SpecError } from "../scripts/openapi/json.ts";
 import {
   ROOT,
   SPEC_FILE,
   buildFromRecord,
-  loadPatches,
+  loadBuildConfig,
+  loadOverlay,
   parseDocument,
   readFragments,
   serializeSpec,
 } from "../scripts/openapi/io.ts";
 import { extractFragments, slug } from "../scripts/import-pages.ts";
 
-const OPERATIONS: Patches["operations"] = [
+const OPERATIONS: BuildConfig["operations"] = [
   { method: "get", path: "/items", operationId: "listItems" },
   { method: "get", path: "/items/{id}/audio", operationId: "getItemAudio" },
 ];
 
-/** Minimal patches for the small inputs below; the real file is tested separately. */
-function patches(over: Partial<Patches> = {}): Patches {
+/** A minimal build configuration for the small inputs below; the real file is tested separately. */
+function patches(over: Partial<BuildConfig> = {}): BuildConfig {
   return {
     info: { title: "T", version: "1" },
     servers: [{ url: "https://example.test" }],
@@ -40,9 +42,17 @@ function patches(over: Partial<Patches> = {}): Patches {
         ValidationError: { type: "object", properties: { msg: { type: "string" } } },
       },
     },
-    patches: [],
     resolve: {},
     ...over,
+  };
+}
+
+/** An overlay of `actions` (a no-op action when there are none: an overlay lists at least one). */
+function overlay(...actions: OverlayAction[]): Overlay {
+  return {
+    overlay: "1.0.0",
+    info: { title: "t", version: "1" },
+    actions: actions.length > 0 ? actions : [{ target: "$.info", description: "nothing", update: {} }],
   };
 }
 
@@ -75,8 +85,8 @@ function basicFragments(listSchemas: JsonObject = { Item: item }): Fragment[] {
   ];
 }
 
-function build(fragments: Fragment[], p: Patches = patches()): JsonObject {
-  return buildSpec({ kind: "fragments", fragments }, p);
+function build(fragments: Fragment[], p: BuildConfig = patches(), o: Overlay = overlay()): JsonObject {
+  return buildSpec({ kind: "fragments", fragments }, p, o);
 }
 
 const at = (doc: Json, ...keys: string[]): Json | undefined =>
@@ -170,39 +180,28 @@ describe("merging fragments", () => {
     expect(() => build(fragments)).toThrow(/a\.yaml: \$ref #\/components\/schemas\/Item at .* does not resolve/);
   });
 
-  it("refuses a patch that adds a broken $ref", () => {
-    const p = patches({
-      patches: [
-        {
-          reason: "r",
-          op: "add",
-          at: ["paths", "/items", "get", "x-extra"],
-          value: { $ref: "#/components/schemas/Nope" },
-        },
-      ],
+  it("refuses an overlay action that adds a broken $ref", () => {
+    const o = overlay({
+      target: "$.paths['/items'].get",
+      description: "r",
+      update: { "x-extra": { $ref: "#/components/schemas/Nope" } },
     });
-    expect(() => build(basicFragments(), p)).toThrow(/unresolved \$ref: #\/components\/schemas\/Nope/);
+    expect(() => build(basicFragments(), patches(), o)).toThrow(/unresolved \$ref: #\/components\/schemas\/Nope/);
   });
 });
 
 describe("corrections", () => {
-  const doc = build(basicFragments(), {
-    ...patches(),
-    patches: [
-      {
-        reason: "audio",
-        op: "add",
-        at: ["paths", "/items/{id}/audio", "get", "responses", "200", "content"],
-        value: { "audio/mpeg": { schema: { type: "string", format: "binary" } } },
-      },
-      {
-        reason: "extra param",
-        op: "add",
-        at: ["paths", "/items", "get", "parameters"],
-        value: { name: "branch_id", in: "query", required: false, schema: { type: "string" } },
-      },
-    ],
-  });
+  const audio: OverlayAction = {
+    target: "$.paths['/items/{id}/audio'].get.responses['200']",
+    description: "audio",
+    update: { content: { "audio/mpeg": { schema: { type: "string", format: "binary" } } } },
+  };
+  const branch: OverlayAction = {
+    target: "$.paths['/items'].get.parameters",
+    description: "extra param",
+    update: { name: "branch_id", in: "query", required: false, schema: { type: "string" } },
+  };
+  const doc = build(basicFragments(), patches(), overlay(audio, branch));
 
   it("gives every operation its unique camelCase id", () => {
     expect(at(doc, "paths", "/items", "get", "operationId")).toBe("listItems");
@@ -229,7 +228,7 @@ describe("corrections", () => {
     expect(at(doc, "components", "schemas", "ValidationError")).toBeDefined();
   });
 
-  it("applies add patches: the audio content and an extra parameter", () => {
+  it("applies the overlay's actions: the audio content and an extra parameter", () => {
     expect(at(doc, "paths", "/items/{id}/audio", "get", "responses", "200", "content")).toEqual({
       "audio/mpeg": { schema: { type: "string", format: "binary" } },
     });
@@ -237,36 +236,51 @@ describe("corrections", () => {
     expect(params.filter((x) => x.name === "branch_id")).toHaveLength(1);
   });
 
-  it("follows a $ref on a patch's path, so a patch need not name the component", () => {
-    const p = patches({
-      patches: [
-        {
-          reason: "observed field",
-          op: "add",
-          at: [
-            "paths",
-            "/items",
-            "get",
-            "responses",
-            "200",
-            "content",
-            "application/json",
-            "schema",
-            "properties",
-            "extra",
-          ],
-          value: { type: "string" },
-        },
-      ],
+  it("merges into what is there: an audio/mpeg without a schema gets one; a parameter is not added twice", () => {
+    const fragments = basicFragments();
+    const audioOp = at(fragments[1]!.doc, "paths", "/items/{id}/audio", "get") as JsonObject;
+    (audioOp.responses as JsonObject)["200"] = { description: "ok", content: { "audio/mpeg": {} } };
+    const twice = build(fragments, patches(), overlay(audio, branch, branch));
+    expect(at(twice, "paths", "/items/{id}/audio", "get", "responses", "200", "content")).toEqual({
+      "audio/mpeg": { schema: { type: "string", format: "binary" } },
     });
-    expect(at(build(basicFragments(), p), "components", "schemas", "Item", "properties", "extra")).toEqual({
+    const params = at(twice, "paths", "/items", "get", "parameters") as JsonObject[];
+    expect(params.filter((x) => x.name === "branch_id")).toHaveLength(1);
+  });
+
+  it("follows a $ref on the way with x-follow-refs, so an action need not name the component", () => {
+    const o = overlay({
+      target: "$.paths['/items'].get.responses['200'].content['application/json'].schema.properties",
+      description: "observed field",
+      "x-follow-refs": true,
+      update: { extra: { type: "string" } },
+    });
+    expect(at(build(basicFragments(), patches(), o), "components", "schemas", "Item", "properties", "extra")).toEqual({
       type: "string",
     });
   });
 
-  it("refuses a patch whose target no longer exists", () => {
-    const p = patches({ patches: [{ reason: "r", op: "add", at: ["paths", "/gone", "get", "x"], value: 1 }] });
-    expect(() => build(basicFragments(), p)).toThrow(/patch #1 .*\/gone does not exist/);
+  it("selects by a filter, and removes", () => {
+    const o = overlay(
+      branch,
+      {
+        target: "$.paths['/items'].get.parameters[?@.name == 'branch_id'].schema",
+        description: "bound",
+        update: { maxLength: 9 },
+      },
+      { target: "$.paths['/items'].get.summary", description: "drop", remove: true },
+    );
+    const fragments = basicFragments();
+    (at(fragments[0]!.doc, "paths", "/items", "get") as JsonObject).summary = "s";
+    const built = build(fragments, patches(), o);
+    const params = at(built, "paths", "/items", "get", "parameters") as JsonObject[];
+    expect(params.find((x) => x.name === "branch_id")?.schema).toEqual({ type: "string", maxLength: 9 });
+    expect(at(built, "paths", "/items", "get", "summary")).toBeUndefined();
+  });
+
+  it("refuses an action whose target selects nothing, naming it", () => {
+    const o = overlay({ target: "$.paths['/gone'].get", description: "the gone one", update: { x: 1 } });
+    expect(() => build(basicFragments(), patches(), o)).toThrow(/action #1 \(the gone one\) selects nothing/);
   });
 
   it("refuses an operation listed in the table but missing from the input", () => {
@@ -282,17 +296,27 @@ describe("corrections", () => {
   });
 });
 
-describe("patches file", () => {
-  it("refuses a patch without a reason", () => {
-    const raw = { ...patches(), patches: [{ op: "add", at: ["paths"], value: 1 }] };
-    expect(() => parsePatches(raw)).toThrow(/patch #1 has no reason/);
+describe("build and overlay files", () => {
+  it("refuses an action without a description, or with neither update nor remove", () => {
+    const base = { overlay: "1.0.0", info: { title: "t", version: "1" } };
+    expect(() => parseOverlay({ ...base, actions: [{ target: "$.paths", update: {} }] }, "o.yaml")).toThrow(
+      /action #1 has no description/,
+    );
+    expect(() => parseOverlay({ ...base, actions: [{ target: "$.paths", description: "d" }] }, "o.yaml")).toThrow(
+      /needs update or remove/,
+    );
+    expect(() =>
+      parseOverlay({ ...base, actions: [{ target: "paths", description: "d", update: {} }] }, "o.yaml"),
+    ).toThrow(/must start with \$/);
+    expect(() => parseOverlay({ ...base, overlay: "2.0.0", actions: [] }, "o.yaml")).toThrow(/overlay must be 1\.0/);
   });
 
-  it("refuses a repeated or non-camelCase operationId", () => {
+  it("refuses a repeated or non-camelCase operationId, and patches left in the build file", () => {
     const dup = { ...patches(), operations: [OPERATIONS[0], OPERATIONS[0]] };
-    expect(() => parsePatches(dup)).toThrow(/used twice/);
+    expect(() => parseBuildConfig(dup)).toThrow(/used twice/);
     const bad = { ...patches(), operations: [{ method: "get", path: "/x", operationId: "get-x" }] };
-    expect(() => parsePatches(bad)).toThrow(/not camelCase/);
+    expect(() => parseBuildConfig(bad)).toThrow(/not camelCase/);
+    expect(() => parseBuildConfig({ ...patches(), patches: [] })).toThrow(/moved to openapi\/overlay\.yaml/);
   });
 });
 
@@ -300,9 +324,9 @@ describe("standard documents", () => {
   const fixture = path.join(ROOT, "test/fixtures/standard-openapi.yaml");
 
   async function fromFixture(all = false) {
-    const p = await loadPatches();
+    const p = await loadBuildConfig();
     const doc = parseDocument(await readFile(fixture, "utf8"), "standard-openapi.yaml");
-    return buildSpec({ kind: "standard", name: "standard-openapi.yaml", doc, all }, p);
+    return buildSpec({ kind: "standard", name: "standard-openapi.yaml", doc, all }, p, await loadOverlay());
   }
 
   it("keeps the eight operations and the schemas they reach", async () => {
@@ -358,7 +382,7 @@ describe("standard documents", () => {
   });
 
   it("rewrites OpenAPI 3.0 nullable the 3.1 way", async () => {
-    const p = await loadPatches();
+    const p = await loadBuildConfig();
     const doc = parseDocument(await readFile(fixture, "utf8"), "f");
     doc.openapi = "3.0.3";
     (doc.components as JsonObject).schemas = {
@@ -373,7 +397,7 @@ describe("standard documents", () => {
         },
       },
     };
-    const out = buildSpec({ kind: "standard", name: "f", doc }, p);
+    const out = buildSpec({ kind: "standard", name: "f", doc }, p, await loadOverlay());
     expect(at(out, "openapi")).toBe("3.1.1");
     expect(at(out, "components", "schemas", "Summary", "properties", "call_summary_title")).toEqual({
       type: ["string", "null"],
@@ -384,8 +408,9 @@ describe("standard documents", () => {
   });
 
   it("refuses a document that is not OpenAPI 3", async () => {
-    const p = await loadPatches();
-    expect(() => buildSpec({ kind: "standard", name: "x.json", doc: { swagger: "2.0" } }, p)).toThrow(SpecError);
+    const p = await loadBuildConfig();
+    const o = await loadOverlay();
+    expect(() => buildSpec({ kind: "standard", name: "x.json", doc: { swagger: "2.0" } }, p, o)).toThrow(SpecError);
   });
 });
 
@@ -409,10 +434,10 @@ describe("openapi/convai.yaml", () => {
   });
 
   it("does not depend on the order the fragments are read in", async () => {
-    const p = await loadPatches();
+    const p = await loadBuildConfig();
     const fragments = await readFragments(path.join(ROOT, "openapi/source"));
-    const forward = buildSpec({ kind: "fragments", fragments }, p);
-    const backward = buildSpec({ kind: "fragments", fragments: [...fragments].reverse() }, p);
+    const forward = buildSpec({ kind: "fragments", fragments }, p, await loadOverlay());
+    const backward = buildSpec({ kind: "fragments", fragments: [...fragments].reverse() }, p, await loadOverlay());
     expect(JSON.stringify(backward)).toBe(JSON.stringify(forward));
   });
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse } from "yaml";
 import { buildSpec } from "../../scripts/openapi/build.ts";
-import { generateTypes, loadPatches, serializeSpec } from "../../scripts/openapi/io.ts";
+import { generateTypes, loadBuildConfig, loadOverlay, serializeSpec } from "../../scripts/openapi/io.ts";
 import type { JsonObject } from "../../scripts/openapi/json.ts";
 import { ROOT, type Row, interleave, median, timed } from "../lib.ts";
 
@@ -49,13 +49,14 @@ export async function largeDocument(): Promise<JsonObject> {
 export async function codegen(quick: boolean): Promise<Row[]> {
   const doc = await largeDocument();
   const bytes = JSON.stringify(doc).length;
-  const patches = await loadPatches();
+  const patches = await loadBuildConfig();
+  const overlay = await loadOverlay();
   let generatedBytes = 0;
   const s = await interleave(
     {
       ours: () =>
         timed(async () => {
-          const built = buildSpec({ kind: "standard", name: "large.json", doc, all: true }, patches);
+          const built = buildSpec({ kind: "standard", name: "large.json", doc, all: true }, patches, overlay);
           serializeSpec(built); // what build:spec writes to openapi/convai.yaml
           generatedBytes = (await generateTypes(built)).length;
         }),

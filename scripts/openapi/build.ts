@@ -4,6 +4,7 @@
  * command line and file handling are in scripts/build-spec.ts.
  */
 import { normalizeDialect } from "./dialect.ts";
+import { type Overlay, applyOverlay } from "./overlay.ts";
 import {
   type Json,
   type JsonObject,
@@ -23,20 +24,13 @@ export interface OperationEntry {
   operationId: string;
 }
 
-export interface PatchOp {
-  reason: string;
-  op: "add" | "replace";
-  at: string[];
-  value: Json;
-}
-
-export interface Patches {
+/** openapi/build.yaml: what the build keeps and the structural changes it makes. */
+export interface BuildConfig {
   info: JsonObject;
   servers: Json[];
   operations: OperationEntry[];
   security: { scheme: string; header: string };
   validationError: { schema: string; schemas: JsonObject };
-  patches: PatchOp[];
   resolve: Record<string, { source: string; reason: string }>;
 }
 
@@ -51,8 +45,10 @@ export type BuildInput =
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-/** Checks the shape of openapi/patches.yaml so a typo fails loudly, not silently. */
-export function parsePatches(raw: unknown, file = "openapi/patches.yaml"): Patches {
+export const OVERLAY_FILE = "openapi/overlay.yaml";
+
+/** Checks the shape of openapi/build.yaml so a typo fails loudly, not silently. */
+export function parseBuildConfig(raw: unknown, file = "openapi/build.yaml"): BuildConfig {
   const fail = (msg: string): never => {
     throw new SpecError(`${file}: ${msg}`);
   };
@@ -78,17 +74,7 @@ export function parsePatches(raw: unknown, file = "openapi/patches.yaml"): Patch
   if (!isObject(ve) || typeof ve.schema !== "string" || !isObject(ve.schemas)) {
     fail("`validationError` needs schema and schemas");
   }
-  const patches = (p.patches ?? []) as Json[];
-  if (!Array.isArray(patches)) fail("`patches` must be a list");
-  patches.forEach((patch, i) => {
-    if (!isObject(patch)) return fail(`patch #${i + 1} is not a mapping`);
-    if (typeof patch.reason !== "string" || patch.reason.trim() === "") fail(`patch #${i + 1} has no reason`);
-    if (patch.op !== "add" && patch.op !== "replace") fail(`patch #${i + 1}: op must be add or replace`);
-    if (!Array.isArray(patch.at) || patch.at.length === 0 || !patch.at.every((k) => typeof k === "string")) {
-      fail(`patch #${i + 1}: at must be a non-empty list of keys`);
-    }
-    if (!("value" in patch)) fail(`patch #${i + 1} has no value`);
-  });
+  if ("patches" in p) fail("`patches` moved to openapi/overlay.yaml, an OpenAPI Overlay document");
   const resolve = (p.resolve ?? {}) as JsonObject;
   for (const [name, r] of Object.entries(resolve)) {
     if (!isObject(r) || typeof r.source !== "string" || typeof r.reason !== "string" || !r.reason.trim()) {
@@ -99,15 +85,17 @@ export function parsePatches(raw: unknown, file = "openapi/patches.yaml"): Patch
     info: isObject(p.info) ? p.info : { title: "API", version: "1" },
     servers: Array.isArray(p.servers) ? p.servers : [],
     operations: p.operations as unknown as OperationEntry[],
-    security: sec as unknown as Patches["security"],
-    validationError: ve as unknown as Patches["validationError"],
-    patches: patches as unknown as PatchOp[],
-    resolve: resolve as unknown as Patches["resolve"],
+    security: sec as unknown as BuildConfig["security"],
+    validationError: ve as unknown as BuildConfig["validationError"],
+    resolve: resolve as unknown as BuildConfig["resolve"],
   };
 }
 
-/** The whole pipeline. The output depends only on the inputs (same input, same document). */
-export function buildSpec(input: BuildInput, patches: Patches): JsonObject {
+/**
+ * The whole pipeline. The output depends only on the inputs (same input, same document). What it
+ * changed on the way that a reader should know of (keys dropped) is pushed onto `notes`.
+ */
+export function buildSpec(input: BuildInput, patches: BuildConfig, overlay: Overlay, notes: string[] = []): JsonObject {
   let doc: JsonObject;
   let all = false;
   if (input.kind === "fragments") {
@@ -120,6 +108,7 @@ export function buildSpec(input: BuildInput, patches: Patches): JsonObject {
     }
     doc = normalizeDialect(clone(input.doc), input.name);
     if (input.doc.openapi.startsWith("3.0.")) doc = upgradeNullable(doc);
+    dropNonStandardParameterKeys(doc, notes);
     all = input.all ?? false;
   }
   doc.openapi = "3.1.1";
@@ -127,14 +116,14 @@ export function buildSpec(input: BuildInput, patches: Patches): JsonObject {
   selectOperations(doc, patches, all, input.kind === "fragments" ? "the fragments" : input.name);
   applySecurity(doc, patches);
   applyValidationError(doc, patches);
-  applyPatches(doc, patches);
+  applyOverlay(doc, overlay, OVERLAY_FILE);
   checkRefs(doc, "the built document");
   if (!all) pruneComponents(doc);
   return ordered(doc);
 }
 
 /** Merges the per-page fragments: operations field by field, components only when identical. */
-export function mergeFragments(fragments: Fragment[], patches: Patches): JsonObject {
+export function mergeFragments(fragments: Fragment[], patches: BuildConfig): JsonObject {
   const sorted = [...fragments].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const normalized = sorted.map((f) => ({ name: f.name, doc: normalizeDialect(clone(f.doc), f.name) }));
   const paths: JsonObject = {};
@@ -257,7 +246,7 @@ function operationsOf(doc: JsonObject): [string, string, JsonObject][] {
 }
 
 /** Keeps the listed operations (or all), and gives each a unique camelCase operationId. */
-function selectOperations(doc: JsonObject, patches: Patches, all: boolean, source: string): void {
+function selectOperations(doc: JsonObject, patches: BuildConfig, all: boolean, source: string): void {
   const wanted = new Map(patches.operations.map((o) => [`${o.method.toLowerCase()} ${o.path}`, o.operationId]));
   const found = new Set<string>();
   const used = new Set(patches.operations.map((o) => o.operationId));
@@ -299,7 +288,7 @@ function uniqueId(base: string, used: Set<string>): string {
 }
 
 /** The API-key header parameter becomes a security scheme on the operations that took it. */
-function applySecurity(doc: JsonObject, patches: Patches): void {
+function applySecurity(doc: JsonObject, patches: BuildConfig): void {
   const header = patches.security.header.toLowerCase();
   const components = (doc.components = isObject(doc.components) ? doc.components : {});
   const schemes = (components.securitySchemes = isObject(components.securitySchemes) ? components.securitySchemes : {});
@@ -322,7 +311,7 @@ function applySecurity(doc: JsonObject, patches: Patches): void {
 }
 
 /** Empty 422 responses get the validation-error body the API sends. */
-function applyValidationError(doc: JsonObject, patches: Patches): void {
+function applyValidationError(doc: JsonObject, patches: BuildConfig): void {
   const { schema, schemas } = patches.validationError;
   let used = false;
   for (const [, , op] of operationsOf(doc)) {
@@ -339,34 +328,50 @@ function applyValidationError(doc: JsonObject, patches: Patches): void {
   for (const [name, body] of Object.entries(schemas)) target[name] ??= clone(body);
 }
 
-function applyPatches(doc: JsonObject, patches: Patches): void {
-  patches.patches.forEach((patch, i) => {
-    const label = `patch #${i + 1} (${patch.at.join(" ")})`;
-    let parent: Json = doc;
-    for (const key of patch.at.slice(0, -1)) {
-      parent = isObject(parent) ? parent[key]! : undefined!;
-      // Through references, so a patch can name an operation's schema whatever its component is called.
-      if (isObject(parent) && typeof parent.$ref === "string") parent = resolveLocalRef(doc, parent.$ref)!;
-      if (!isObject(parent)) throw new SpecError(`${label}: ${key} does not exist; the patch no longer fits the spec`);
+/** The fields a Parameter Object may have (OpenAPI 3.1 §4.8.12); `x-` extensions are kept too. */
+const PARAMETER_FIELDS = new Set([
+  "name",
+  "in",
+  "description",
+  "required",
+  "deprecated",
+  "allowEmptyValue",
+  "style",
+  "explode",
+  "allowReserved",
+  "schema",
+  "example",
+  "examples",
+  "content",
+  "$ref",
+]);
+
+/**
+ * Keys a Parameter Object cannot have (the published document puts `embed: true` on path
+ * parameters) are dropped: the lint rejects them, and no tool gives them a meaning.
+ */
+function dropNonStandardParameterKeys(doc: JsonObject, notes: string[]): void {
+  const dropped = new Map<string, number>();
+  const visit = (param: Json) => {
+    if (!isObject(param) || typeof param.in !== "string") return;
+    for (const key of Object.keys(param)) {
+      if (PARAMETER_FIELDS.has(key) || key.startsWith("x-")) continue;
+      delete param[key];
+      dropped.set(key, (dropped.get(key) ?? 0) + 1);
     }
-    const obj = parent as JsonObject;
-    const key = patch.at[patch.at.length - 1]!;
-    const current = obj[key];
-    if (patch.op === "replace") {
-      if (current === undefined) throw new SpecError(`${label}: nothing to replace`);
-      obj[key] = clone(patch.value);
-    } else if (current === undefined) {
-      obj[key] = clone(patch.value);
-    } else if (Array.isArray(current)) {
-      const v = patch.value;
-      const present = current.some(
-        (e) =>
-          deepEqual(e, v) || (isObject(e) && isObject(v) && e.name !== undefined && e.name === v.name && e.in === v.in),
-      );
-      if (!present) current.push(clone(v));
+  };
+  for (const item of Object.values(isObject(doc.paths) ? doc.paths : {})) {
+    if (!isObject(item)) continue;
+    for (const p of Array.isArray(item.parameters) ? item.parameters : []) visit(p);
+    for (const method of METHODS) {
+      const op = item[method];
+      if (isObject(op) && Array.isArray(op.parameters)) op.parameters.forEach(visit);
     }
-    // `add` onto an existing non-array value: the source already has it.
-  });
+  }
+  const shared = isObject(doc.components) && isObject(doc.components.parameters) ? doc.components.parameters : {};
+  for (const p of Object.values(shared)) visit(p);
+  for (const [key, n] of dropped)
+    notes.push(`dropped the non-standard key \`${key}\` from ${n} parameter${n === 1 ? "" : "s"}`);
 }
 
 /** Every `$ref` must point at something in the document. */

@@ -4,12 +4,20 @@ import path from "node:path";
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
 import { parse, stringify } from "yaml";
-import { type BuildInput, type Fragment, type Patches, buildSpec, parsePatches } from "./build.ts";
+import {
+  type BuildConfig,
+  type BuildInput,
+  type Fragment,
+  OVERLAY_FILE,
+  buildSpec,
+  parseBuildConfig,
+} from "./build.ts";
+import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SPEC_FILE = "openapi/convai.yaml";
-export const PATCHES_FILE = "openapi/patches.yaml";
+export const BUILD_FILE = "openapi/build.yaml";
 export const FRAGMENTS_DIR = "openapi/source";
 
 /** Where the checked-in document came from, recorded in it so `--check` can rebuild it. */
@@ -29,9 +37,13 @@ export function parseDocument(text: string, name: string): JsonObject {
   return doc;
 }
 
-export async function loadPatches(root = ROOT): Promise<Patches> {
-  const file = path.join(root, PATCHES_FILE);
-  return parsePatches(parseDocument(await readFile(file, "utf8"), PATCHES_FILE), PATCHES_FILE);
+export async function loadBuildConfig(root = ROOT): Promise<BuildConfig> {
+  const file = path.join(root, BUILD_FILE);
+  return parseBuildConfig(parseDocument(await readFile(file, "utf8"), BUILD_FILE), BUILD_FILE);
+}
+
+export async function loadOverlay(root = ROOT): Promise<Overlay> {
+  return parseOverlay(parseDocument(await readFile(path.join(root, OVERLAY_FILE), "utf8"), OVERLAY_FILE), OVERLAY_FILE);
 }
 
 export async function readFragments(dir: string): Promise<Fragment[]> {
@@ -41,9 +53,13 @@ export async function readFragments(dir: string): Promise<Fragment[]> {
   );
 }
 
-/** Builds the document for a record (`openapi/source`, or a standard document's path). */
-export async function buildFromRecord(record: BuildRecord, root = ROOT): Promise<JsonObject> {
-  const patches = await loadPatches(root);
+/**
+ * Builds the document for a record (`openapi/source`, or a standard document's path inside the
+ * repository). What the build changed on the way that a reader should know of goes to `notes`.
+ */
+export async function buildFromRecord(record: BuildRecord, root = ROOT, notes: string[] = []): Promise<JsonObject> {
+  const config = await loadBuildConfig(root);
+  const overlay = await loadOverlay(root);
   const from = path.resolve(root, record.from);
   let input: BuildInput;
   if (record.from.replace(/\/$/, "") === FRAGMENTS_DIR) {
@@ -57,7 +73,7 @@ export async function buildFromRecord(record: BuildRecord, root = ROOT): Promise
     }
     input = { kind: "standard", name: record.from, doc: parseDocument(text, record.from), all: record.all };
   }
-  const doc = buildSpec(input, patches);
+  const doc = buildSpec(input, config, overlay, notes);
   doc["x-build"] = { ...record };
   return doc;
 }

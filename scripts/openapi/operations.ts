@@ -1,7 +1,9 @@
 /**
  * The runtime side of the generated code: a table of the document's operations by operationId,
- * with each one's method, path and the kind of its success body. The client calls operations by
- * id through it, so the verb and the path of an operation are written once, by this generator.
+ * with each one's method, path, the kind of its success body, and what its query and JSON body
+ * take (name, type, enum members, bounds, required, array or not). The client calls operations
+ * by id through it and checks every query and body against it before a request, so no verb,
+ * path or filter name is written by hand, and a filter the API adds works once regenerated.
  */
 import { type Json, type JsonObject, isObject, resolveLocalRef } from "./json.ts";
 
@@ -13,11 +15,27 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "tr
  */
 export type ResponseKind = "object" | "json" | "stream" | "empty";
 
+/** What one parameter (or top-level body field) takes, as far as a check before a request needs. */
+export interface ValueSpec {
+  type: "string" | "integer" | "number" | "boolean" | "any";
+  array?: true;
+  enum?: (string | number | boolean)[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  required?: true;
+  nullable?: true;
+}
+
 export interface OperationRow {
   operationId: string;
   method: string;
   path: string;
   response: ResponseKind;
+  query: Record<string, ValueSpec>;
+  /** Top-level fields of a JSON object body; undefined when the operation takes none. */
+  body: Record<string, ValueSpec> | undefined;
 }
 
 /** The operations of a built document, sorted by operationId. */
@@ -25,10 +43,18 @@ export function operationRows(doc: JsonObject): OperationRow[] {
   const rows: OperationRow[] = [];
   for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
     if (!isObject(item)) continue;
+    const shared = Array.isArray(item.parameters) ? item.parameters : [];
     for (const method of METHODS) {
       const op = item[method];
       if (!isObject(op) || typeof op.operationId !== "string") continue;
-      rows.push({ operationId: op.operationId, method: method.toUpperCase(), path, response: responseKind(doc, op) });
+      rows.push({
+        operationId: op.operationId,
+        method: method.toUpperCase(),
+        path,
+        response: responseKind(doc, op),
+        query: queryOf(doc, [...shared, ...(Array.isArray(op.parameters) ? op.parameters : [])]),
+        body: bodyOf(doc, op),
+      });
     }
   }
   return rows.sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
@@ -49,24 +75,120 @@ function responseKind(doc: JsonObject, op: JsonObject): ResponseKind {
   return object ? "object" : "json";
 }
 
+function queryOf(doc: JsonObject, parameters: Json[]): Record<string, ValueSpec> {
+  const out: Record<string, ValueSpec> = {};
+  for (const raw of parameters) {
+    const param = deref(doc, raw);
+    if (!isObject(param) || param.in !== "query" || typeof param.name !== "string") continue;
+    const spec = valueSpec(doc, param.schema);
+    if (param.required === true) spec.required = true;
+    out[param.name] = spec;
+  }
+  return sortKeys(out);
+}
+
+function bodyOf(doc: JsonObject, op: JsonObject): Record<string, ValueSpec> | undefined {
+  const body = deref(doc, op.requestBody);
+  const content = isObject(body) && isObject(body.content) ? body.content : {};
+  const json = Object.keys(content).find((type) => /[/+]json\b/.test(type));
+  const media = json === undefined ? undefined : content[json];
+  const schema = isObject(media) ? deref(doc, media.schema) : undefined;
+  if (!isObject(schema) || !isObject(schema.properties)) return undefined;
+  const required = new Set(Array.isArray(schema.required) ? schema.required : []);
+  const out: Record<string, ValueSpec> = {};
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const spec = valueSpec(doc, property);
+    if (required.has(name)) spec.required = true;
+    out[name] = spec;
+  }
+  return sortKeys(out);
+}
+
+/**
+ * What a schema accepts, reduced to what can be checked without a validator: its scalar type
+ * (through `$ref`s, `anyOf`/`oneOf` with null, 3.1 type lists), enum members or a `const`,
+ * numeric bounds, arrays of such, and whether null is allowed. Anything richer is `any`.
+ */
+export function valueSpec(doc: JsonObject, raw: Json | undefined): ValueSpec {
+  const schema = deref(doc, raw);
+  if (!isObject(schema)) return { type: "any" };
+  const union = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
+  if (union !== undefined) {
+    const members = union.map((m) => deref(doc, m));
+    const nulls = members.filter((m) => isObject(m) && m.type === "null");
+    const rest = members.filter((m) => !nulls.includes(m));
+    let spec: ValueSpec;
+    if (rest.length === 1) spec = valueSpec(doc, rest[0]);
+    else {
+      const specs = rest.map((m) => valueSpec(doc, m));
+      const enums = specs.every((s) => s.enum !== undefined && !s.array && s.type === specs[0]!.type);
+      spec =
+        enums && specs.length > 0
+          ? { type: specs[0]!.type, enum: [...new Set(specs.flatMap((s) => s.enum!))] }
+          : { type: "any" };
+    }
+    if (nulls.length > 0) spec.nullable = true;
+    return spec;
+  }
+  const types = (Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type]).map(String);
+  const nullable = types.includes("null") || schema.nullable === true;
+  const base = types.filter((t) => t !== "null");
+  let spec: ValueSpec;
+  if (base.length === 1 && base[0] === "array") {
+    spec = { ...valueSpec(doc, schema.items), array: true };
+    delete spec.nullable;
+  } else {
+    const values = schema.const !== undefined ? [schema.const] : Array.isArray(schema.enum) ? schema.enum : undefined;
+    const members = values?.filter((v): v is string | number | boolean => v !== null && typeof v !== "object");
+    const type =
+      base.length === 1 && ["string", "integer", "number", "boolean"].includes(base[0]!)
+        ? (base[0] as ValueSpec["type"])
+        : members !== undefined && members.length > 0 && members.every((m) => typeof m === "string")
+          ? "string"
+          : "any";
+    spec = { type };
+    if (members !== undefined && members.length > 0) spec.enum = members;
+    if (values?.includes(null)) spec.nullable = true;
+    for (const bound of ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] as const) {
+      if (typeof schema[bound] === "number") spec[bound] = schema[bound];
+    }
+  }
+  if (nullable) spec.nullable = true;
+  return spec;
+}
+
 /** A node, or what its local `$ref` points at (followed a few times). */
 function deref(doc: JsonObject, node: Json | undefined): Json | undefined {
   for (let i = 0; i < 8 && isObject(node) && typeof node.$ref === "string"; i++) node = resolveLocalRef(doc, node.$ref);
   return node;
 }
 
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** The TypeScript module written to src/generated/operations.ts. */
 export function operationsModule(doc: JsonObject): string {
+  const literal = (value: unknown): string => {
+    if (value === undefined) return "undefined";
+    if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
+    if (isObject(value as Json)) {
+      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
+      return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${key(k)}: ${literal(v)}`).join(", ")} }`;
+    }
+    return JSON.stringify(value);
+  };
   const rows = operationRows(doc)
-    .map(
-      (r) =>
-        `  ${r.operationId}: { method: ${JSON.stringify(r.method)}, path: ${JSON.stringify(r.path)}, ` +
-        `response: ${JSON.stringify(r.response)} },`,
-    )
+    .map((r) => {
+      const { operationId, ...row } = r;
+      const lines = Object.entries(row).map(([k, v]) => `    ${k}: ${literal(v)},`);
+      return `  ${operationId}: {\n${lines.join("\n")}\n  },`;
+    })
     .join("\n");
   return (
     "/**\n * Generated by scripts/generate.ts from openapi/convai.yaml: each operation's method, path and\n" +
-    " * success body. Do not edit: run `npm run generate`.\n */\n\n" +
+    " * success body, and what its query and JSON body take. Do not edit: run `npm run generate`.\n */\n\n" +
     `export const OPERATIONS = {\n${rows}\n} as const;\n\n` +
     "export type OperationId = keyof typeof OPERATIONS;\n"
   );

@@ -11,6 +11,7 @@ import type { operations, paths } from "../generated/schema.ts";
 import type { OkBody } from "../types.ts";
 import { errorFromResponse, redactText } from "./errors.ts";
 import { describe, requireIntegerIn, requireTimeout } from "./input.ts";
+import { checkValues } from "./params.ts";
 import { type BodyMode, type CallConfig, type ClientConfig, PendingRequest, responseError, send } from "./transport.ts";
 
 /** Options every facade method takes as its last argument. */
@@ -59,6 +60,8 @@ export interface Call {
   ): Promise<CallResult<Id>>;
   /** Keeps the key out of a string a resource puts into an error (a cursor). */
   redact(text: string): string;
+  /** Checks a query against what the operation takes, as `call` does: for a method that must refuse it before returning. */
+  checkQuery(operationId: OperationId, query: unknown, where: string): void;
 }
 
 /**
@@ -73,7 +76,11 @@ export function createCall(api: Client<paths>, config: ClientConfig, middleware:
     where: string,
     expected?: Expected,
   ): Promise<unknown> {
-    const { method, path, response: kind } = OPERATIONS[operationId];
+    const operation = OPERATIONS[operationId];
+    const { method, path, response: kind } = operation;
+    const { params, body: json } = init as { params?: { query?: unknown }; body?: unknown };
+    if (params?.query !== undefined) checkValues(where, "query parameter", operation.query, params.query);
+    if (json !== undefined && operation.body !== undefined) checkValues(where, "body field", operation.body, json);
     const body: BodyMode = kind === "stream" ? "stream" : "text";
     const attempt = callConfig(where, options, config, body);
     const result = (await api.request(
@@ -111,6 +118,8 @@ export function createCall(api: Client<paths>, config: ClientConfig, middleware:
     return data;
   }
   call.redact = (text: string) => redactText(text, config.apiKey);
+  call.checkQuery = (operationId: OperationId, query: unknown, where: string) =>
+    checkValues(where, "query parameter", OPERATIONS[operationId].query, query);
   return call as Call;
 }
 

@@ -7,6 +7,9 @@ import { MAX_TIMER_MS } from "./abort.ts";
  */
 export const MAX_ID_LENGTH = 512;
 
+/** A UTF-16 surrogate without its pair: such a string cannot be encoded into a URL. */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * An id that goes into a URL (a path segment or a query value). openapi-fetch percent-encodes
  * it, so `/`, `?` and `#` stay inside the segment; `.` and `..` are refused because URL parsers
@@ -22,7 +25,7 @@ export function requireId(where: string, name: string, value: unknown): string {
   if (/^(\.|%2e){1,2}$/i.test(value)) {
     throw new TypeError(`${where}: ${name} ${JSON.stringify(value)} is not a valid id`);
   }
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) {
+  if (LONE_SURROGATE.test(value)) {
     throw new TypeError(`${where}: ${name} has a lone surrogate (broken UTF-16) and cannot be sent`);
   }
   return value;

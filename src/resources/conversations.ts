@@ -1,6 +1,6 @@
 /** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
 import type { Call, RequestOptions } from "../http/call.ts";
-import { describe, requireId, requireIntegerIn } from "../http/input.ts";
+import { describe, requireId } from "../http/input.ts";
 import type {
   Conversation,
   ConversationSummary,
@@ -55,15 +55,6 @@ export interface Conversations {
 /** What the list's iterator reads from a page. */
 const PAGE = { conversations: "array", has_more: "boolean" } as const;
 
-const INTEGER_FILTERS = [
-  "call_start_before_unix",
-  "call_start_after_unix",
-  "call_duration_min_secs",
-  "call_duration_max_secs",
-  "rating_min",
-  "rating_max",
-] as const;
-
 export function createConversations(call: Call): Conversations {
   /** The path of an operation on one conversation, its id checked first. */
   const one = (where: string, conversationId: string) => ({
@@ -72,14 +63,8 @@ export function createConversations(call: Call): Conversations {
 
   const list: Conversations["list"] = (query = {}, options) => {
     const where = "conversations.list";
-    if (query === null || typeof query !== "object" || Array.isArray(query)) {
-      throw new TypeError(`${where}: query must be an object, got ${describe(query)}`);
-    }
-    requireIntegerIn(where, "page_size", query.page_size, 1, 100);
-    for (const name of INTEGER_FILTERS) {
-      const value = query[name];
-      if (value !== undefined && value !== null) requireIntegerIn(where, name, value, -(2 ** 53), 2 ** 53);
-    }
+    // Every filter is checked against the spec's parameters now, so a bad one throws here and not at the first page.
+    call.checkQuery("listConversations", query, where);
     const { cursor, ...filters } = query;
     if (cursor !== undefined && cursor !== null && (typeof cursor !== "string" || cursor === "")) {
       throw new TypeError(`${where}: cursor must be a non-empty string, got ${describe(cursor)}`);
@@ -116,11 +101,8 @@ export function createConversations(call: Call): Conversations {
 
     async sendFeedback(conversationId, feedback, options) {
       const where = "conversations.sendFeedback";
-      const init = one(where, conversationId);
-      if (feedback !== null && feedback !== "like" && feedback !== "dislike") {
-        throw new TypeError(`${where}: feedback must be "like", "dislike" or null, got ${describe(feedback)}`);
-      }
-      await call("sendConversationFeedback", { ...init, body: { feedback } }, options, where);
+      // The body's field is checked by the call against the spec (its enum, and whether null clears it).
+      await call("sendConversationFeedback", { ...one(where, conversationId), body: { feedback } }, options, where);
     },
 
     async audio(conversationId, options) {
