@@ -1,45 +1,65 @@
 /**
  * The type-only entry: `import type { Conversation } from "elevenlabs-convai/types"`. Its
- * JavaScript is empty. Names are derived from operations (by the operationIds this package
- * assigns), not from the upstream component names, which change between spec versions.
+ * JavaScript is empty. Every name is derived from an operation (by the operationIds this package
+ * assigns): its parameters, its body or its response, never from the upstream component names,
+ * which change between spec versions. A field a regenerated spec may lack is reached through
+ * `Field`, so it degrades to `undefined` (a union member to `never`) instead of failing to compile.
  */
 import type { components, operations, paths } from "./generated/schema.ts";
 
 export type { components, operations, paths };
 
+/** `T[K]` where `T` has `K`, else `undefined` (distributed over a union). */
+export type Field<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : undefined) : never;
+
+/** The element type of an array type; `never` for anything else. */
+type Item<T> = T extends readonly (infer I)[] ? I : never;
+
+/** The JSON body of a response or request body object. */
+type Json<R> = R extends { content: { "application/json": infer B } } ? B : never;
+
 /** The JSON body of an operation's 200 response. */
-export type OkBody<O> = O extends { responses: { 200: { content: { "application/json": infer B } } } } ? B : never;
+export type OkBody<O> = O extends { responses: { 200: infer R } } ? Json<R> : never;
+
+/** The JSON body an operation takes. */
+export type RequestBody<O> = O extends { requestBody?: infer B } ? Json<NonNullable<B>> : never;
 
 /** A conversation with its transcript, metadata and analysis (`GET /v1/convai/conversations/{id}`). */
 export type Conversation = OkBody<operations["getConversation"]>;
 /** One page of the conversation list. */
 export type ConversationsPage = OkBody<operations["listConversations"]>;
 /** One entry of the conversation list. */
-export type ConversationSummary = ConversationsPage["conversations"][number];
+export type ConversationSummary = Item<Field<ConversationsPage, "conversations">>;
 /** The list's filters (`cursor` is managed by the iterator). */
 export type ListConversationsQuery = NonNullable<operations["listConversations"]["parameters"]["query"]>;
-export type ConversationStatus = Conversation["status"];
-export type TranscriptTurn = Conversation["transcript"][number];
+export type ConversationStatus = Field<Conversation, "status">;
+export type TranscriptTurn = Item<Field<Conversation, "transcript">>;
 /** A tool call made in a turn; `tool_details` is a union by `type`. */
-export type ToolCall = NonNullable<TranscriptTurn["tool_calls"]>[number];
-export type ToolCallDetails = NonNullable<ToolCall["tool_details"]>;
+export type ToolCall = Item<NonNullable<Field<TranscriptTurn, "tool_calls">>>;
+export type ToolCallDetails = NonNullable<Field<ToolCall, "tool_details">>;
 /** A tool result: system, workflow, api_integration_webhook, or client/webhook/mcp (whose `type` may be absent). */
-export type ToolResult = NonNullable<TranscriptTurn["tool_results"]>[number];
+export type ToolResult = Item<NonNullable<Field<TranscriptTurn, "tool_results">>>;
 export type SystemToolResult = Extract<ToolResult, { type: "system" }>;
 /** What a system tool did, told apart by `result_type`. */
-export type SystemToolOutcome = NonNullable<SystemToolResult["result"]>;
+export type SystemToolOutcome = NonNullable<Field<SystemToolResult, "result">>;
 export type WorkflowToolResult = Extract<ToolResult, { type: "workflow" }>;
 /** A step of a workflow tool run, told apart by `type`. */
-export type WorkflowStep = NonNullable<NonNullable<WorkflowToolResult["result"]>["steps"]>[number];
+export type WorkflowStep = Item<NonNullable<Field<NonNullable<Field<WorkflowToolResult, "result">>, "steps">>>;
 /** The phone leg of a conversation, told apart by `type` (twilio, sip_trunking). */
-export type PhoneCall = NonNullable<Conversation["metadata"]["phone_call"]>;
-/** What started a conversation, told apart by `trigger_type`. */
-export type InitiationTrigger = NonNullable<Conversation["metadata"]["initiation_trigger"]>;
+export type PhoneCall = NonNullable<Field<Field<Conversation, "metadata">, "phone_call">>;
+/** What started a conversation, told apart by `trigger_type` (`never` in a spec without it). */
+export type InitiationTrigger = NonNullable<Field<Field<Conversation, "metadata">, "initiation_trigger">>;
 export type AgentLink = OkBody<operations["getAgentLink"]>;
-export type FeedbackScore = NonNullable<
-  NonNullable<operations["sendConversationFeedback"]["requestBody"]>["content"]["application/json"]["feedback"]
->;
+/** The body `conversations.sendFeedback` sends. */
+export type FeedbackBody = RequestBody<operations["sendConversationFeedback"]>;
+/** A feedback score (`null` clears it, where the spec allows null). */
+export type FeedbackScore = NonNullable<Field<FeedbackBody, "feedback">>;
 /** The query of the WebRTC token operation. */
 export type WebrtcTokenQuery = operations["getConversationToken"]["parameters"]["query"];
+/** The WebRTC token response; its `conversation_id` is observed, not published (`undefined` in a spec without it). */
+export type WebrtcTokenResponse = OkBody<operations["getConversationToken"]>;
 /** The query of the signed-URL operation. */
 export type SignedUrlQuery = operations["getSignedUrl"]["parameters"]["query"];
+export type SignedUrlResponse = OkBody<operations["getSignedUrl"]>;
+/** One problem of a 422 answer: `{ loc, msg, type }`. */
+export type ValidationIssue = Item<Field<Json<operations["listConversations"]["responses"][422]>, "detail">>;

@@ -19,10 +19,10 @@
  * custom fetch is never kept as it is: its cause is a `SanitizedCause`, a new Error holding only
  * its name, code, message and stack, redacted (and the same of its own causes).
  */
-import type { components } from "../generated/schema.ts";
+import type { ValidationIssue } from "../types.ts";
 import { describe } from "./input.ts";
 
-export type ValidationIssue = components["schemas"]["ValidationError"];
+export type { ValidationIssue };
 
 const REQUEST_ID_HEADERS = ["request-id", "x-request-id", "xi-request-id"];
 

@@ -34,7 +34,9 @@ export function checkValues(
 ): void {
   if (values === undefined) values = {};
   if (values === null || typeof values !== "object" || Array.isArray(values)) {
-    throw new TypeError(`${where}: ${kind === "query parameter" ? "query" : "body"} must be an object, got ${describe(values)}`);
+    throw new TypeError(
+      `${where}: ${kind === "query parameter" ? "query" : "body"} must be an object, got ${describe(values)}`,
+    );
   }
   const record = values as Record<string, unknown>;
   for (const name of Object.keys(record)) {
@@ -85,7 +87,9 @@ function checkValue(where: string, name: string, spec: ValueSpec, value: unknown
       if (kind === "query parameter" && typeof value === "object") fail("a string, a number or a boolean");
   }
   if (spec.enum !== undefined && !spec.enum.includes(value as string)) {
-    throw new TypeError(`${where}: ${name} must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}`);
+    throw new TypeError(
+      `${where}: ${name} must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}`,
+    );
   }
   if (typeof value === "number") {
     const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = spec;
@@ -95,15 +99,20 @@ function checkValue(where: string, name: string, spec: ValueSpec, value: unknown
       (exclusiveMinimum !== undefined && value <= exclusiveMinimum) ||
       (exclusiveMaximum !== undefined && value >= exclusiveMaximum)
     ) {
-      const low = minimum !== undefined ? `from ${minimum}` : exclusiveMinimum !== undefined ? `above ${exclusiveMinimum}` : "";
-      const high = maximum !== undefined ? `to ${maximum}` : exclusiveMaximum !== undefined ? `below ${exclusiveMaximum}` : "";
+      const low =
+        minimum !== undefined ? `from ${minimum}` : exclusiveMinimum !== undefined ? `above ${exclusiveMinimum}` : "";
+      const high =
+        maximum !== undefined ? `to ${maximum}` : exclusiveMaximum !== undefined ? `below ${exclusiveMaximum}` : "";
       throw new RangeError(`${where}: ${name} must be ${[low, high].filter(Boolean).join(" ")}, got ${value}`);
     }
   }
   if (typeof value === "string" && kind === "query parameter") {
     if (value.length > MAX_QUERY_VALUE_LENGTH) {
-      throw new RangeError(`${where}: ${name} is ${value.length} characters long; a query value is at most ${MAX_QUERY_VALUE_LENGTH}`);
+      throw new RangeError(
+        `${where}: ${name} is ${value.length} characters long; a query value is at most ${MAX_QUERY_VALUE_LENGTH}`,
+      );
     }
-    if (LONE_SURROGATE.test(value)) throw new TypeError(`${where}: ${name} has a lone surrogate (broken UTF-16) and cannot be sent`);
+    if (LONE_SURROGATE.test(value))
+      throw new TypeError(`${where}: ${name} has a lone surrogate (broken UTF-16) and cannot be sent`);
   }
 }

@@ -5,7 +5,7 @@ import type {
   Conversation,
   ConversationSummary,
   ConversationsPage,
-  FeedbackScore,
+  FeedbackBody,
   ListConversationsQuery,
 } from "../types.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
@@ -36,7 +36,7 @@ export interface Conversations {
   /** Deletes a conversation (its transcript, recording and analysis). */
   delete(conversationId: string, options?: RequestOptions): Promise<void>;
   /** Sets the conversation's feedback: `"like"`, `"dislike"`, or `null` to clear it. Never retried. */
-  sendFeedback(conversationId: string, feedback: FeedbackScore | null, options?: RequestOptions): Promise<void>;
+  sendFeedback(conversationId: string, feedback: FeedbackBody["feedback"], options?: RequestOptions): Promise<void>;
   /**
    * The recording as a stream, with its type and length, without reading it. Resolves once the
    * headers are in; a non-2xx status throws before any body is handed over.

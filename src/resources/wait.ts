@@ -4,6 +4,7 @@
  * bounded by `totalTimeoutMs`, end at once on abort, and poll gently: `pollMs`, growing by half
  * each time up to 10 s. Each poll is an ordinary call, with the call options given.
  */
+import { OPERATIONS } from "../generated/operations.ts";
 import { MAX_TIMER_MS, linkSignals, setTimer, sleep } from "../http/abort.ts";
 import { type RequestOptions, requireHeaders } from "../http/call.ts";
 import { ConvaiTimeoutError } from "../http/errors.ts";
@@ -56,14 +57,20 @@ export async function waitFor(list: List, options: WaitForOptions): Promise<Conv
     throw new TypeError(`${where}: match must be a function`);
   }
   const match = options.match ?? (() => true);
+  // The API filters by start time where the spec has the filter (its bound may be exclusive, so
+  // from a second earlier); a spec without it still works, paging from the newest down to `since`.
+  const query: Record<string, unknown> = { agent_id };
+  if (Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix"))
+    query.call_start_after_unix = since - 1;
   return poll(
     where,
     options,
     `no conversation of ${agent_id} started after ${new Date(since * 1000).toISOString()}`,
     async (callOptions) => {
-      // The filter's bound may be exclusive; ask from a second earlier and compare here.
-      for await (const summary of list({ agent_id, call_start_after_unix: since - 1 }, callOptions)) {
-        if (summary.start_time_unix_secs >= since && match(summary)) return summary;
+      for await (const summary of list(query as ListConversationsQuery, callOptions)) {
+        // Newest first: past `startedAfter`, nothing further down can match.
+        if (summary.start_time_unix_secs < since) return undefined;
+        if (match(summary)) return summary;
       }
       return undefined;
     },

@@ -18,6 +18,23 @@ import {
 } from "./tools.ts";
 import { GREETING, TOPICS, type Topic } from "./topics.ts";
 
+type Metadata = Conversation["metadata"];
+
+/**
+ * A field the spec may not declare, to spread into an object literal: type-checked while the
+ * generated types declare it, still sent (and not a compile error) once a regenerated spec drops
+ * it. For the knowledge the client treats as optional (see openapi/relies-on.yaml).
+ *
+ * @example
+ * const metadata = { ...rest, ...optionalField<Metadata, "initiation_trigger">("initiation_trigger", trigger) };
+ */
+export function optionalField<T, K extends string>(
+  key: K,
+  value: K extends keyof T ? T[K] : unknown,
+): K extends keyof T ? { [P in K]: T[K] } : Record<K, unknown> {
+  return { [key]: value } as never;
+}
+
 /** The moment seeded data is "before" unless told otherwise: 2025-11-21, fixed for determinism. */
 export const DEFAULT_NOW = 1_763_700_000;
 
@@ -62,17 +79,26 @@ export function planConversation(options: MakeConversationOptions, showcase = fa
   const { conversationId, agentId, startOffset } = defaultsFor(seed);
   const rng = createRandom(mixSeeds(seed, 1));
   const status = options.status ?? "done";
-  const randomTurns = {
+  // By status; a status a regenerated spec adds is planned like a finished conversation.
+  const byStatus: Partial<Record<string, number>> = {
     initiated: 0,
     "in-progress": rng.int(1, 6),
     processing: rng.int(4, 22),
     done: rng.int(4, 22),
     failed: rng.int(0, 4),
-  }[status];
+  };
+  const randomTurns = byStatus[status] ?? byStatus.done!;
   const turns = Math.max(0, Math.floor(options.turns ?? (showcase ? 23 : randomTurns)));
   const duration = turns * rng.int(4, 11) + rng.int(3, 40);
   const topic = rng.pick(TOPICS);
-  const audioChance = { initiated: 0, "in-progress": 0, processing: 0, done: 0.9, failed: 0.5 }[status];
+  const audioChances: Partial<Record<string, number>> = {
+    initiated: 0,
+    "in-progress": 0,
+    processing: 0,
+    done: 0.9,
+    failed: 0.5,
+  };
+  const audioChance = audioChances[status] ?? 0;
   const hasAudio = showcase || rng.chance(audioChance);
   const tools = planTools(createRandom(mixSeeds(seed, 4)), turns, showcase);
   const toolNames = [
@@ -248,9 +274,12 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
       conversation_initiation_source: source,
       conversation_initiation_source_version: phone ? null : `2.${rng.int(0, 9)}.${rng.int(0, 20)}`,
       timezone: rng.pick(["America/New_York", "Europe/London", "Asia/Singapore", null]),
-      initiation_trigger: rng.chance(0.15)
-        ? { trigger_type: "zendesk", ticket_id: rng.int(100_000, 999_999) }
-        : { trigger_type: "default" },
+      ...optionalField<Metadata, "initiation_trigger">(
+        "initiation_trigger",
+        rng.chance(0.15)
+          ? { trigger_type: "zendesk", ticket_id: rng.int(100_000, 999_999) }
+          : { trigger_type: "default" },
+      ),
       async_metadata: null,
       whatsapp: null,
       agent_created_from: "ui",

@@ -2,10 +2,10 @@
  * Request validation that answers the way the API's FastAPI server does: a 422 whose `detail`
  * lists every problem with its location (`["query", "page_size"]`), a message and a type.
  */
-import type { components } from "../../types.ts";
+import type { ValidationIssue } from "../../types.ts";
 
 /** One entry of a 422 `detail`, with the offending `input` as FastAPI adds it. */
-export type Issue = components["schemas"]["ValidationError"] & { input?: unknown };
+export type Issue = ValidationIssue & { input?: unknown };
 
 const TRUE = new Set(["true", "1", "yes", "on", "t", "y"]);
 const FALSE = new Set(["false", "0", "no", "off", "f", "n"]);
