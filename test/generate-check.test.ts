@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { appendFile, cp, mkdtemp, rm, symlink } from "node:fs/promises";
+import { appendFile, cp, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +21,11 @@ describe("generate --check", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
+  const tsx = (cwd: string, ...args: string[]) =>
+    run(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), ...args], { cwd }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    );
   const check = () =>
     run(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/generate.ts", "--check"], {
       cwd: dir,
@@ -39,5 +44,26 @@ describe("generate --check", () => {
     const spec = await check();
     expect(spec.code).toBe(1);
     expect(spec.out).toContain("openapi/convai.yaml is stale");
+  });
+
+  it("records a document from outside the repository as a copy inside it, so --check works from anywhere", async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), "convai-upstream-"));
+    try {
+      const published = path.join(outside, "published.yaml");
+      await cp(path.join(ROOT, "openapi/convai.yaml"), published);
+      const built = await tsx(outside, path.join(dir, "scripts/build-spec.ts"), "--from", published);
+      expect(built.code, built.out).toBe(0);
+      expect(built.out).toContain("copied");
+      expect(await readFile(path.join(dir, "openapi/convai.yaml"), "utf8")).toContain(
+        "from: openapi/upstream/published.yaml",
+      );
+      await rm(outside, { recursive: true, force: true }); // the original is gone: the copy is what counts
+      for (const cwd of [dir, path.join(dir, "scripts"), tmpdir()]) {
+        const checked = await tsx(cwd, path.join(dir, "scripts/generate.ts"), "--check");
+        expect(checked.code, `${cwd}: ${checked.out}`).toBe(0);
+      }
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
