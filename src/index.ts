@@ -7,7 +7,7 @@ export { createConvaiClient, ENVIRONMENTS } from "./client.ts";
 export type { ConvaiClient, ConvaiClientOptions, ConvaiEnvironment } from "./client.ts";
 export type { RequestOptions } from "./http/call.ts";
 export type { Agents } from "./resources/agents.ts";
-export type { ConversationAudio, Conversations } from "./resources/conversations.ts";
+export type { ConversationAudio, Conversations, ReconcileOptions } from "./resources/conversations.ts";
 export type { Sessions, SignedUrl, WebrtcToken } from "./resources/sessions.ts";
 export type { WaitForOptions, WaitOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
 export {
@@ -17,10 +17,20 @@ export {
   ConvaiResponseError,
   ConvaiTimeoutError,
   ConvaiValidationError,
+  ConvaiWebhookError,
   PaginationError,
   UnknownVariantError,
   type ValidationIssue,
+  type WebhookFailure,
 } from "./http/errors.ts";
+export {
+  WEBHOOK_SIGNATURE_HEADER,
+  isWebhookEvent,
+  matchWebhookEvent,
+  verifyWebhook,
+  webhookAudio,
+  type VerifyWebhookOptions,
+} from "./resources/webhooks.ts";
 // The generic cursor walker behind `conversations.list`, public for the other cursor lists of a
 // spec regenerated with `--all` (called through `convai.api`).
 export { Paginator, type CursorSource } from "./resources/pagination.ts";

@@ -63,3 +63,50 @@ export type SignedUrlQuery = operations["getSignedUrl"]["parameters"]["query"];
 export type SignedUrlResponse = OkBody<operations["getSignedUrl"]>;
 /** One problem of a 422 answer: `{ loc, msg, type }`. */
 export type ValidationIssue = Item<Field<Json<operations["listConversations"]["responses"][422]>, "detail">>;
+
+/**
+ * A post-call webhook: ElevenLabs POSTs one to your URL when a conversation ends. Verify and parse
+ * it with `verifyWebhook`; tell its kinds apart with `matchWebhookEvent` or `isWebhookEvent`.
+ */
+export type PostCallWebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;
+
+/** The kinds of post-call webhook this package knows. */
+export type KnownWebhookEvent = PostCallTranscriptionEvent | PostCallAudioEvent | CallInitiationFailureEvent;
+
+/** The conversation, as the get-conversation operation returns it, once its analysis is done. */
+export interface PostCallTranscriptionEvent {
+  type: "post_call_transcription";
+  /** Unix seconds. */
+  event_timestamp: number;
+  data: Conversation;
+}
+
+/** The whole recording. Large (base64 MP3); `webhookAudio(event)` decodes it to bytes. */
+export interface PostCallAudioEvent {
+  type: "post_call_audio";
+  event_timestamp: number;
+  data: { agent_id: string; conversation_id: string; full_audio: string };
+}
+
+/** A phone call that never started: busy, no answer, or another reason. */
+export interface CallInitiationFailureEvent {
+  type: "call_initiation_failure";
+  event_timestamp: number;
+  data: {
+    agent_id: string;
+    conversation_id: string;
+    /** Observed: `busy`, `no-answer`, `unknown`. */
+    failure_reason: "busy" | "no-answer" | "unknown" | (string & {});
+    metadata: { type: "twilio" | "sip" | (string & {}); body: Record<string, unknown> };
+  };
+}
+
+/**
+ * An event of a type this package does not know yet (ElevenLabs adds kinds): verified like the
+ * others, its `data` untyped. `matchWebhookEvent` hands it to `_`.
+ */
+export interface UnknownWebhookEvent {
+  type: string;
+  event_timestamp: number;
+  data: unknown;
+}

@@ -56,6 +56,7 @@ describe("one error family", () => {
       "ConvaiResponseError",
       "ConvaiTimeoutError",
       "ConvaiValidationError",
+      "ConvaiWebhookError",
       "PaginationError",
       "UnknownVariantError",
     ]);

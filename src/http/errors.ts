@@ -9,7 +9,8 @@
  *   ├─ ConvaiConnectionError      no (complete) answer: refused, reset, DNS, a body cut short
  *   │  └─ ConvaiTimeoutError      …no answer within the time allowed
  *   ├─ PaginationError            a list's cursors went wrong (repeated, or missing with has_more)
- *   └─ UnknownVariantError        a union member no handler was given for
+ *   ├─ UnknownVariantError        a union member no handler was given for
+ *   └─ ConvaiWebhookError         a webhook that is not ElevenLabs' (signature, timestamp, body)
  *
  * A caller's own abort rejects with the signal's reason, untouched; bad arguments throw a
  * `TypeError` or `RangeError` naming the argument, before any request.
@@ -231,6 +232,34 @@ export class UnknownVariantError extends ConvaiBaseError {
     this.key = key;
     this.value = value;
     this.input = input;
+  }
+}
+
+/** Why a webhook was refused. */
+export type WebhookFailure =
+  | "missing_header"
+  | "malformed_header"
+  | "timestamp_too_old"
+  | "timestamp_in_future"
+  | "signature_mismatch"
+  | "body_not_raw"
+  | "invalid_json"
+  | "invalid_event";
+
+/**
+ * A webhook that cannot be trusted or read: `reason` says why. Answer it with a 4xx (a 400, or 401
+ * for `signature_mismatch`) and do not act on it. Its message never shows the secret or the body.
+ *
+ * @example
+ * catch (err) { if (err instanceof ConvaiWebhookError) return new Response(err.reason, { status: 400 }); throw err; }
+ */
+export class ConvaiWebhookError extends ConvaiBaseError {
+  override name = "ConvaiWebhookError";
+  readonly reason: WebhookFailure;
+
+  constructor(reason: WebhookFailure, message: string) {
+    super(message, { operation: "verifyWebhook" });
+    this.reason = reason;
   }
 }
 

@@ -1,15 +1,17 @@
 /** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
+import { OPERATIONS } from "../generated/operations.ts";
 import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../http/input.ts";
 import type {
   Conversation,
   ConversationSummary,
+  ConversationStatus,
   ConversationsPage,
   FeedbackBody,
   ListConversationsQuery,
 } from "../types.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
-import { type WaitForOptions, type WaitUntilDoneOptions, waitFor, waitUntilDone } from "./wait.ts";
+import { type WaitForOptions, type WaitUntilDoneOptions, unixSeconds, waitFor, waitUntilDone } from "./wait.ts";
 
 export interface ConversationAudio {
   /** The recording's bytes, unread. Read it to the end or cancel it to free the connection. */
@@ -50,6 +52,30 @@ export interface Conversations {
   waitFor(options: WaitForOptions): Promise<ConversationSummary>;
   /** Polls a conversation until its status is `done` or `failed`, and returns it. */
   waitUntilDone(conversationId: string, options?: WaitUntilDoneOptions): Promise<Conversation>;
+  /**
+   * The finished conversations (`done` or `failed`) that started at or after `since` and are not
+   * in `seen`: the ones a webhook receiver missed. Lazy, newest first, one list request per page.
+   *
+   * @example
+   * for await (const missed of convai.conversations.reconcile({ agent_id, since: lastRun, seen: receivedIds })) {
+   *   await handle(await convai.conversations.get(missed.conversation_id));
+   * }
+   */
+  reconcile(options: ReconcileOptions): AsyncIterable<ConversationSummary>;
+}
+
+export interface ReconcileOptions extends RequestOptions {
+  /** One agent's conversations; every agent's by default. */
+  agent_id?: string;
+  /** Conversations that started at or after this moment: a Date, or unix seconds. */
+  since: Date | number;
+  /** The ids already handled: a Set (or anything with `has`), or a function. */
+  seen: { has(conversationId: string): boolean } | ((conversationId: string) => boolean);
+  /**
+   * Which statuses count as finished.
+   * @default ["done", "failed"]
+   */
+  statuses?: readonly ConversationStatus[];
 }
 
 /** What the list's iterator reads from a page. */
@@ -117,6 +143,32 @@ export function createConversations(call: Call): Conversations {
     },
 
     waitFor: (options) => waitFor(list, options),
+    reconcile: (options) => reconcile(list, options),
     waitUntilDone: (conversationId, options) => waitUntilDone(get, conversationId, options),
+  };
+}
+
+/** The lazy walk behind `reconcile`: its options are checked on the call, its pages fetched as the loop asks. */
+function reconcile(list: Conversations["list"], options: ReconcileOptions): AsyncIterable<ConversationSummary> {
+  const where = "conversations.reconcile";
+  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
+  const { agent_id, since: startedAfter, seen, statuses = ["done", "failed"], ...callOptions } = options;
+  const since = unixSeconds(where, "since", startedAfter);
+  const has =
+    typeof seen === "function" ? seen : typeof seen?.has === "function" ? (id: string) => seen.has(id) : undefined;
+  if (has === undefined)
+    throw new TypeError(`${where}: seen must be a Set of conversation ids or a function, got ${describe(seen)}`);
+  if (!Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
+  const query: Record<string, unknown> = agent_id === undefined ? {} : { agent_id };
+  if (Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix"))
+    query.call_start_after_unix = since - 1;
+  const pages = list(query as ListConversationsQuery, callOptions);
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const summary of pages) {
+        if (summary.start_time_unix_secs < since) return; // newest first: nothing older can count
+        if (statuses.includes(summary.status) && !has(summary.conversation_id)) yield summary;
+      }
+    },
   };
 }

@@ -52,7 +52,7 @@ export async function waitFor(list: List, options: WaitForOptions): Promise<Conv
   const where = "conversations.waitFor";
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
   const agent_id = requireId(where, "agent_id", options.agent_id);
-  const since = unixSeconds(where, options.startedAfter);
+  const since = unixSeconds(where, "startedAfter", options.startedAfter);
   if (options.match !== undefined && typeof options.match !== "function") {
     throw new TypeError(`${where}: match must be a function`);
   }
@@ -136,10 +136,11 @@ async function poll<T>(
   }
 }
 
-function unixSeconds(where: string, value: unknown): number {
+/** A moment given as a Date or unix seconds, in whole unix seconds. */
+export function unixSeconds(where: string, name: string, value: unknown): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value * 1000 : NaN;
   if (!Number.isFinite(ms)) {
-    throw new TypeError(`${where}: startedAfter must be a Date or unix seconds, got ${describe(value)}`);
+    throw new TypeError(`${where}: ${name} must be a Date or unix seconds, got ${describe(value)}`);
   }
   return Math.floor(ms / 1000);
 }

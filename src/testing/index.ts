@@ -13,5 +13,7 @@ export { startEmulator, DEFAULT_API_KEY } from "./http/server.ts";
 export type { Emulator, EmulatorOptions } from "./http/server.ts";
 export type { ChaosOptions, Fault } from "./http/faults.ts";
 export type { RecordedRequest } from "./http/log.ts";
+export { signWebhook, type WebhookDelivery, type WebhookEventType, type WebhookOptions } from "./http/webhooks.ts";
+export type { SessionOutcome } from "./state/operations.ts";
 export { OPERATION_IDS, type OperationId } from "./state/operations.ts";
 export { makeConversation, DEFAULT_NOW, type MakeConversationOptions } from "./data/conversation.ts";

@@ -66,15 +66,17 @@ type HandlerKey<T, K extends PropertyKey> = Tag<T, K> | "_" | ([Untyped<T, K>] e
 type Rest<T, K extends PropertyKey, Keys> =
   Variant<T, K, Exclude<Tag<T, K>, Keys>> | ("untyped" extends Keys ? never : Untyped<T, K>);
 
-/** The handler for key `P`, given that the handlers present are `Keys`. */
-type Handler<T, K extends PropertyKey, Keys, P> = P extends "_"
-  ? Fn<Rest<T, K, Keys>>
+/** The handler for key `P`, given that the handlers present are `Keys`; `_` also takes the open member `Open`. */
+type Handler<T, K extends PropertyKey, Keys, P, Open = never> = P extends "_"
+  ? Fn<Rest<T, K, Keys> | Open>
   : P extends "untyped"
     ? Fn<Untyped<T, K>>
     : Fn<Variant<T, K, P>>;
 
 /** The handlers present, typed. A mapped type over `Keys` alone, so that TypeScript infers `Keys` from the object's keys. */
-type Cases<T, K extends PropertyKey, Keys extends PropertyKey> = { [P in Keys]: Handler<T, K, Keys, P> };
+type Cases<T, K extends PropertyKey, Keys extends PropertyKey, Open = never> = {
+  [P in Keys]: Handler<T, K, Keys, P, Open>;
+};
 
 /** Without `_`, every handler left out is required: this is what breaks the build when a variant is added. */
 type Missing<T, K extends PropertyKey, Keys> = "_" extends Keys
@@ -90,14 +92,20 @@ type Returns<H> = { [P in keyof H]-?: H[P] extends (value: never) => infer R ? R
  * `K` may be absent or null; `_` takes the rest. Without `_`, a missing handler is a compile
  * error. (`Keys` and `H` are inferred from the handlers object; never write them.)
  *
+ * `Open` is a member the union keeps for values the types do not know (a webhook event of a type
+ * added later): a value of it is accepted, and it reaches `_`.
+ *
  * @example
  * type Shape = { kind: "circle"; r: number } | { kind: "square"; side: number };
  * const matchShape: Match<Shape, "kind"> = matchBy<Shape, "kind">("kind");
  * matchShape(shape, { circle: (c) => c.r, _: (rest) => rest.side }); // rest: the square
  */
-export type Match<T, K extends PropertyKey> = <Keys extends HandlerKey<T, K>, H extends Cases<T, K, Keys>>(
-  value: T,
-  handlers: H & Cases<T, K, Keys> & Missing<T, K, Keys>,
+export type Match<T, K extends PropertyKey, Open = never> = <
+  Keys extends HandlerKey<T, K>,
+  H extends Cases<T, K, Keys, Open>,
+>(
+  value: T | Open,
+  handlers: H & Cases<T, K, Keys, Open> & Missing<T, K, Keys>,
 ) => Returns<H>;
 
 /**
@@ -109,9 +117,9 @@ export type Match<T, K extends PropertyKey> = <Keys extends HandlerKey<T, K>, H 
  * isShape("circle", shape); // direct: narrows `shape`
  * shapes.filter(isShape(["circle", "square"])); // curried: one of several
  */
-export interface Guard<T, K extends PropertyKey> {
-  <V extends Tag<T, K>>(tag: V | readonly V[]): (value: T) => value is Variant<T, K, V>;
-  <V extends Tag<T, K>>(tag: V | readonly V[], value: T): value is Variant<T, K, V>;
+export interface Guard<T, K extends PropertyKey, Open = never> {
+  <V extends Tag<T, K>>(tag: V | readonly V[]): (value: T | Open) => value is Variant<T, K, V>;
+  <V extends Tag<T, K>>(tag: V | readonly V[], value: T | Open): value is Variant<T, K, V>;
 }
 
 type AnyHandler = ((value: unknown) => unknown) | undefined;
@@ -128,7 +136,10 @@ type AnyHandler = ((value: unknown) => unknown) | undefined;
  * @param key The discriminant.
  * @param name Names the matcher in the `TypeError` thrown when it is given something that is not an object.
  */
-export function matchBy<T, K extends keyof T & string>(key: K, name = `matchBy("${key}")`): Match<T, K> {
+export function matchBy<T, K extends keyof T & string, Open = never>(
+  key: K,
+  name = `matchBy("${key}")`,
+): Match<T, K, Open> {
   // This runs per transcript item: two type checks, one property read and one own-property lookup.
   function match(value: Record<string, unknown>, handlers: Record<string, AnyHandler>): unknown {
     if (typeof value !== "object" || value === null) {
@@ -151,7 +162,7 @@ export function matchBy<T, K extends keyof T & string>(key: K, name = `matchBy("
     return handler(value);
   }
   // The one cast: `Match<T, K>` is what callers see; the body needs only the shapes above.
-  return match as unknown as Match<T, K>;
+  return match as unknown as Match<T, K, Open>;
 }
 
 /**
@@ -162,7 +173,7 @@ export function matchBy<T, K extends keyof T & string>(key: K, name = `matchBy("
  * const isShape = isBy<Shape, "kind">("kind");
  * const circles = shapes.filter(isShape("circle")); // { kind: "circle"; r: number }[]
  */
-export function isBy<T, K extends keyof T & string>(key: K): Guard<T, K> {
+export function isBy<T, K extends keyof T & string, Open = never>(key: K): Guard<T, K, Open> {
   // `arguments.length`, not `value === undefined`, tells the two forms apart, and the direct form
   // allocates nothing: it runs per transcript item.
   function is(tag: string | readonly string[], value?: Record<string, unknown>): unknown {
@@ -175,7 +186,7 @@ export function isBy<T, K extends keyof T & string>(key: K): Guard<T, K> {
     const tags: readonly unknown[] = [...tag]; // a copy: the caller may reuse and change its array
     return (item: Record<string, unknown> | null) => item != null && tags.includes(item[key]);
   }
-  return is as unknown as Guard<T, K>;
+  return is as unknown as Guard<T, K, Open>;
 }
 
 /**

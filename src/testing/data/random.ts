@@ -85,3 +85,14 @@ function mix(hash: number, word: number): number {
   h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return h ^ (h >>> 13);
 }
+
+/**
+ * A number in [0, 1) drawn from a string: the same text always gives the same number. For choices
+ * that must not depend on order (which request a fault hits, which webhook goes missing).
+ *
+ * @example
+ * if (unitHash(`${seed}\n${request}`) < rate) inject();
+ */
+export function unitHash(text: string): number {
+  return mixSeeds(hashString(text)) / 4294967296;
+}

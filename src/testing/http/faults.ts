@@ -1,7 +1,8 @@
 /**
  * Scripted failures: queued per operation (or for any request with "*"), each for the next
- * `times` matching requests, taken in order.
+ * `times` matching requests, taken in order; or drawn at random for a share of the requests.
  */
+import { unitHash } from "../data/random.ts";
 
 /** A scripted failure for the next `times` (default 1) matching requests. */
 export type Fault = { times?: number } & (
@@ -127,21 +128,10 @@ export class Chaos {
     if (operations !== undefined && (operation === undefined || !operations.includes(operation))) return undefined;
     const n = this.#seen.get(request) ?? 0;
     this.#seen.set(request, n + 1);
-    const roll = unit(hash(`${seed}\n${request}\n${n}`));
+    const roll = unitHash(`${seed}\n${request}\n${n}`);
     if (roll >= rate) return undefined;
-    const fault = faults[Math.floor(unit(hash(`${seed}\n${request}\n${n}\nkind`)) * faults.length)]!;
+    const fault = faults[Math.floor(unitHash(`${seed}\n${request}\n${n}\nkind`) * faults.length)]!;
     this.injected.set(fault.kind, (this.injected.get(fault.kind) ?? 0) + 1);
     return fault;
   }
 }
-
-/** FNV-1a, then a final mix: a well-spread 32-bit hash of a string. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-const unit = (h: number) => h / 4294967296;

@@ -7,12 +7,21 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import type { Conversation } from "../../types.ts";
 import { OPERATIONS } from "../../generated/operations.ts";
-import { EmulatorApi, OPERATION_IDS, detail, json, type OperationId, type Reply } from "../state/operations.ts";
+import {
+  EmulatorApi,
+  OPERATION_IDS,
+  detail,
+  json,
+  type OperationId,
+  type Reply,
+  type SessionOutcome,
+} from "../state/operations.ts";
 import { audioBytes } from "../data/audio.ts";
 import { DEFAULT_NOW } from "../data/conversation.ts";
 import { Chaos, type ChaosOptions, type Fault, FaultQueue } from "./faults.ts";
 import { type RecordedRequest, RequestLog } from "./log.ts";
 import { CORS, readBody, write } from "./respond.ts";
+import { type WebhookDelivery, type WebhookOptions, WebhookSender } from "./webhooks.ts";
 
 export interface EmulatorOptions {
   /** Default 0: an ephemeral port. */
@@ -40,8 +49,13 @@ export interface EmulatorOptions {
     inProgressAfterMs?: number;
     processingAfterMs?: number;
     doneAfterMs?: number;
-    outcome?: "done" | "failed";
+    outcome?: SessionOutcome;
   };
+  /**
+   * Post-call webhooks: when a session ends, signed events are POSTed to `url` (the transcription
+   * and the recording, or the failure of a call that never started), as ElevenLabs sends them.
+   */
+  webhook?: WebhookOptions;
   /** Also send `conversation_id` with the token (observed in the wild, not in the spec). Default false. */
   tokenResponseIncludesConversationId?: boolean;
   /** How many of the latest requests `requests` keeps (the counts cover all of them). Default 10 000. */
@@ -78,6 +92,18 @@ export interface Emulator {
   audio(id: string): Uint8Array | undefined;
   /** Serves `conversation` (replacing one with the same id), with a recording of `audioBytes`. */
   addConversation(conversation: Conversation, options?: { audioBytes?: number }): void;
+  /**
+   * How the next sessions minted end, in order (later ones follow `lifecycle.outcome`): `"done"`,
+   * `"failed"`, or a call that never started, `{ initiationFailure: "busy" | "no-answer" | "unknown" }`.
+   *
+   * @example
+   * emulator.scriptSessions(["done", { initiationFailure: "busy", via: "sip" }]);
+   */
+  scriptSessions(...outcomes: SessionOutcome[]): void;
+  /** The webhook deliveries made so far (with `webhook`), dropped ones included. */
+  readonly webhookDeliveries: readonly WebhookDelivery[];
+  /** Resolves once every webhook delivery scheduled so far has been made (or dropped). */
+  webhooksSettled(): Promise<void>;
 }
 
 /** The default API key: distinctive, so a test can tell it never leaks into a message. */
@@ -165,6 +191,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     () => authority,
   );
 
+  const sender =
+    options.webhook === undefined
+      ? undefined
+      : new WebhookSender(options.webhook, {
+          conversationJson: (id) => api.snapshot(id)?.snapshot.json(),
+          audioSize: (id) => {
+            const found = api.snapshot(id);
+            return found?.snapshot.header.has_audio ? found.entry.audioBytes : undefined;
+          },
+        });
+  if (sender) api.onSession = (session) => sender.schedule(session);
   const log = new RequestLog(count("requestLogLimit", options.requestLogLimit ?? 10_000));
   const faults = new FaultQueue(OPERATION_IDS);
   let chaos: Chaos | undefined;
@@ -269,6 +306,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiKey,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        sender?.close();
         server.close(() => resolve());
         for (const wake of [...sleepers]) wake();
         for (const socket of sockets) socket.destroy();
@@ -300,6 +338,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addConversation(conversation, addOptions) {
       api.add(conversation, addOptions?.audioBytes);
     },
+    scriptSessions: (...outcomes) => api.scriptSessions(outcomes),
+    get webhookDeliveries() {
+      return sender?.deliveries ?? [];
+    },
+    webhooksSettled: async () => sender?.settled(),
   };
 }
 

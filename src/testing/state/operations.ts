@@ -17,6 +17,22 @@ export const OPERATION_IDS = Object.keys(OPERATIONS) as readonly OperationId[];
 
 export type { OperationId };
 
+/**
+ * How a session ends: processed (`done`), failed in processing (`failed`), or never started, as a
+ * phone call that was busy, not answered, or failed for another reason.
+ */
+export type SessionOutcome =
+  "done" | "failed" | { initiationFailure: "busy" | "no-answer" | "unknown"; via?: "twilio" | "sip" };
+
+/** A session as minted, with its schedule. */
+export interface Session {
+  conversationId: string;
+  agentId: string;
+  mintedAt: number;
+  lifecycle: Lifecycle;
+  outcome: SessionOutcome;
+}
+
 /** What to send: a JSON body (already serialized), or a recording to stream. */
 export type Reply = JsonReply | { status: 200; audio: { id: string; size: number } };
 type JsonReply = { status: number; json: string; headers?: Record<string, string> };
@@ -27,7 +43,7 @@ interface ApiOptions {
   agents: number;
   audioBytes: number;
   now: number;
-  lifecycle: Lifecycle;
+  lifecycle: Omit<Lifecycle, "outcome"> & { outcome: SessionOutcome };
   tokenResponseIncludesConversationId: boolean;
 }
 
@@ -69,6 +85,7 @@ export class EmulatorApi {
   readonly #authority: () => string;
   /** The LiveKit-style credentials tokens are signed with; fixed per seed. */
   readonly #livekit: { key: string; secret: string; user: string };
+  readonly #scripted: SessionOutcome[] = [];
 
   constructor(options: ApiOptions, authority: () => string) {
     this.#options = options;
@@ -240,20 +257,41 @@ export class EmulatorApi {
 
   #create(agentId: string, branchId: string | null, via: "livekit_token" | "signed_url", mintedAt: number): string {
     const id = `conv_${randomAlnum(26)}`;
+    const outcome = this.#scripted.shift() ?? this.#options.lifecycle.outcome;
+    const base = this.#options.lifecycle;
+    // A call that never started fails as soon as it would have been in progress.
+    const lifecycle: Lifecycle =
+      typeof outcome === "string"
+        ? { ...base, outcome }
+        : {
+            ...base,
+            processingAfterMs: base.inProgressAfterMs,
+            doneAfterMs: base.inProgressAfterMs,
+            outcome: "failed",
+          };
     this.index.put(
       new LiveEntry({
         id,
         agentId,
         branchId,
         mintedAt,
-        lifecycle: this.#options.lifecycle,
+        lifecycle,
         audioBytes: this.#options.audioBytes,
         via,
         seed: hashString(id),
       }),
     );
+    this.onSession?.({ conversationId: id, agentId, mintedAt, lifecycle, outcome });
     return id;
   }
+
+  /** Outcomes for the next sessions minted, in order; later ones follow `lifecycle.outcome`. */
+  scriptSessions(outcomes: readonly SessionOutcome[]): void {
+    this.#scripted.push(...outcomes);
+  }
+
+  /** Called for every session minted: the emulator's webhooks schedule their deliveries from it. */
+  onSession: ((session: Session) => void) | undefined;
 }
 
 function notFound(id: string): Reply {
