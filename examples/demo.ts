@@ -11,6 +11,7 @@ import {
   type ToolCall,
   type ToolResult,
   createConvaiClient,
+  matchMonitorEvent,
   matchSystemResult,
   matchToolCall,
   matchToolResult,
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
   } else {
     emulator = await startEmulator({
       audioBytes: 1_500_000,
-      lifecycle: { inProgressAfterMs: 0, processingAfterMs: 400, doneAfterMs: 900 },
+      // Calls last until the demo ends them with end_call; processing then takes half a second.
+      lifecycle: { inProgressAfterMs: 0, processingAfterMs: 30_000, doneAfterMs: 30_500 },
+      monitor: { intervalMs: 80 },
     });
     convai = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
     console.log(`${bold("elevenlabs-convai")} against the local emulator at ${emulator.baseUrl}`);
@@ -199,6 +202,7 @@ async function sessionStep(convai: ConvaiClient, agent_id: string, live: boolean
   console.log(`   its conversation: ${signed.conversationId ?? "(none)"}`);
   if (live || !session.conversationId) return;
   // In production the browser now connects with the token; the emulator plays that part.
+  await watchStep(convai, session.conversationId);
   const startedAt = Date.now();
   const done = await convai.conversations.waitUntilDone(session.conversationId, {
     pollMs: 200,
@@ -208,6 +212,27 @@ async function sessionStep(convai: ConvaiClient, agent_id: string, live: boolean
     `   after the call: ${done.conversation_id} is ${done.status} (${Date.now() - startedAt} ms later, ` +
       `${done.transcript.length} turns) — ${done.conversation_id === session.conversationId ? "the same id" : "a different id!"}`,
   );
+}
+
+/** Watches the call live on the monitoring socket, prints its turns as they come, then ends it. */
+async function watchStep(convai: ConvaiClient, conversationId: string): Promise<void> {
+  console.log(dim(`   watching ${conversationId} live on the monitoring socket:`));
+  const monitor = convai.conversations.monitor(conversationId);
+  let turns = 0;
+  for await (const event of monitor) {
+    const line = matchMonitorEvent(event, {
+      user_transcript: (e) => `user:  ${e.user_transcription_event?.user_transcript ?? ""}`,
+      agent_response: (e) => `agent: ${e.agent_response_event?.agent_response ?? ""}`,
+      client_tool_call: (e) => `tool:  ${e.client_tool_call?.tool_name ?? "?"}`,
+      _: () => undefined,
+    });
+    if (line === undefined) continue;
+    console.log(`     ${clip(line, 90)}`);
+    if (++turns === 4) {
+      await monitor.endCall(); // a supervisor's command: the socket closes and the loop ends
+      console.log(dim("     … ended the call with end_call"));
+    }
+  }
 }
 
 main().catch((error: unknown) => {

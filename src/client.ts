@@ -107,7 +107,12 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
   const call = createCall(api, config, () => registered.length > 0);
   return {
     api,
-    conversations: createConversations(call),
+    conversations: createConversations(call, {
+      baseUrl: config.baseUrl,
+      apiKey: config.apiKey,
+      timeoutMs: config.timeoutMs,
+      headers: { ...options.headers },
+    }),
     sessions: createSessions(call),
     agents: createAgents(call),
   };

@@ -14,15 +14,25 @@ export {
   ConvaiBaseError,
   ConvaiConnectionError,
   ConvaiError,
+  ConvaiMonitorError,
   ConvaiResponseError,
   ConvaiTimeoutError,
   ConvaiValidationError,
   ConvaiWebhookError,
   PaginationError,
   UnknownVariantError,
+  type MonitorFailure,
   type ValidationIssue,
   type WebhookFailure,
 } from "./http/errors.ts";
+export {
+  isMonitorEvent,
+  matchMonitorEvent,
+  type ConversationMonitor,
+  type MonitorOptions,
+  type MonitorSocket,
+  type WebSocketConstructor,
+} from "./resources/monitor.ts";
 export {
   WEBHOOK_SIGNATURE_HEADER,
   isWebhookEvent,

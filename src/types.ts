@@ -5,9 +5,10 @@
  * which change between spec versions. A field a regenerated spec may lack is reached through
  * `Field`, so it degrades to `undefined` (a union member to `never`) instead of failing to compile.
  */
+import type { AgentServerEvent } from "./generated/monitor.ts";
 import type { components, operations, paths } from "./generated/schema.ts";
 
-export type { components, operations, paths };
+export type { AgentServerEvent, components, operations, paths };
 
 /** `T[K]` where `T` has `K`, else `undefined` (distributed over a union). */
 export type Field<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : undefined) : never;
@@ -110,3 +111,28 @@ export interface UnknownWebhookEvent {
   event_timestamp: number;
   data: unknown;
 }
+
+/**
+ * What the monitoring socket streams: the events of the agent socket's server (from its AsyncAPI
+ * document), without those never monitored (audio, VAD scores, pings), and an open member for
+ * kinds added later (such as `agent_tool_response`), which reach `_` in `matchMonitorEvent`.
+ */
+export type MonitorEvent = KnownMonitorEvent | UnknownMonitorEvent;
+export type KnownMonitorEvent = Exclude<AgentServerEvent, { type: "audio" | "vad_score" | "ping" }>;
+/** An event of a kind the AsyncAPI document does not list: kept, untyped. */
+export interface UnknownMonitorEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** The control commands a monitor may send, as ElevenLabs documents them. */
+export type MonitorCommand =
+  | { command_type: "end_call" }
+  /** The agent must have the transfer-to-number system tool. */
+  | { command_type: "transfer_to_number"; parameters: { phone_number: string } }
+  | { command_type: "contextual_update"; parameters: { contextual_update: string } }
+  /** Chat conversations. */
+  | { command_type: "enable_human_takeover" }
+  | { command_type: "disable_human_takeover" }
+  /** While taken over. */
+  | { command_type: "send_human_message"; parameters: { text: string } };

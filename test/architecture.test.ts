@@ -53,6 +53,7 @@ describe("one error family", () => {
       "ConvaiBaseError",
       "ConvaiConnectionError",
       "ConvaiError",
+      "ConvaiMonitorError",
       "ConvaiResponseError",
       "ConvaiTimeoutError",
       "ConvaiValidationError",

@@ -25,6 +25,9 @@ it("npm start walks through the API against the emulator and exits 0", async () 
     expect(stdout).toMatch(/saved 1,500,000 bytes of audio\/mpeg to out\/conv_\w+\.mp3/);
     const [, tokenId] = /conversation (conv_\w+) \(from the token/.exec(stdout) ?? [];
     expect(tokenId).toBeDefined();
+    expect(stdout).toContain(`watching ${tokenId} live on the monitoring socket`);
+    expect(stdout).toMatch(/ {5}user: {2}\S/);
+    expect(stdout).toContain("… ended the call with end_call");
     expect(stdout).toContain(`after the call: ${tokenId} is done`);
     expect(stdout).toContain("the same id");
     expect(await readdir(path.join(cwd, "out"))).toHaveLength(1);

@@ -136,6 +136,8 @@ describe("the built entries", () => {
       seen.add(file);
       const code = await readFile(path.join(ROOT, "dist", file), "utf8");
       expect(code).not.toMatch(/from ["']node:|require\(["']node:/);
+      // ws is an optional peer, loaded by a name bundlers do not follow, never bundled or imported statically.
+      expect(code).not.toMatch(/from ["']ws["']|require\(["']ws["']\)|import\(["']ws["']\)|Sec-WebSocket-Key/);
       for (const [, dep] of code.matchAll(/from ["']\.\/([^"']+)["']/g)) await visit(dep!);
     };
     await visit("index.js");

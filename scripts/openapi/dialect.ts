@@ -1,7 +1,8 @@
 /**
  * Mechanical fixes for the docs renderer's OpenAPI dialect (see openapi/README.md).
  * Each rule rewrites a construct that has exactly one standard meaning; corrections that
- * need judgement live in openapi/patches.yaml instead.
+ * need judgement live in openapi/overlay.yaml instead. The AsyncAPI document of the agent socket
+ * has a dialect of its own (Fern's), fixed here too: `normalizeFernLiterals`.
  */
 import { type Json, type JsonObject, SpecError, isObject, mapTree, pointer } from "./json.ts";
 
@@ -38,4 +39,23 @@ function fixEnum(node: JsonObject, at: readonly (string | number)[], source: str
   const literal = members.length === 1 && isObject(members[0]) && LITERAL_TYPE.test(String(members[0].type ?? ""));
   if (literal) return { ...rest, const: values[0]!, default: values[0]! };
   return { ...rest, enum: values };
+}
+
+const FERN_LITERAL = /^literal<"((?:[^"\\]|\\.)*)">$/;
+
+/**
+ * The AsyncAPI document's dialect: `x-fern-type: literal<"x">` → `const: x, default: x`. The
+ * property holds that one value and the server always sends it, so it is marked present, as a
+ * stringLiteral enum is above; without this, the discriminant of every event would be `unknown`.
+ */
+export function normalizeFernLiterals(doc: JsonObject, source: string): JsonObject {
+  return mapTree(doc, (node, at) => {
+    if (!isObject(node) || !("x-fern-type" in node)) return node;
+    const { "x-fern-type": fern, ...rest } = node;
+    const literal = typeof fern === "string" ? FERN_LITERAL.exec(fern) : null;
+    if (literal === null)
+      throw new SpecError(`${source}: ${pointer([...at, "x-fern-type"])}: cannot read ${JSON.stringify(fern)}`);
+    const value = literal[1]!.replace(/\\(.)/g, "$1");
+    return { type: "string", ...rest, const: value, default: value };
+  }) as JsonObject;
 }

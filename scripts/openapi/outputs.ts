@@ -7,23 +7,26 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type JsonObject } from "./json.ts";
 import { ROOT, SPEC_FILE, buildFromRecord, generateTypes, parseDocument, readRecord, serializeSpec } from "./io.ts";
+import { ASYNCAPI_FILE, MONITOR_FILE, monitorModule } from "./asyncapi.ts";
 import { operationsModule } from "./operations.ts";
 
 export const TYPES_FILE = "src/generated/schema.ts";
 export const OPERATIONS_FILE = "src/generated/operations.ts";
 
 /** Every generated file for a spec (its YAML text, or already parsed), by path from the root. */
-export async function generatedFiles(spec: string | JsonObject): Promise<Map<string, string>> {
+export async function generatedFiles(spec: string | JsonObject, root = ROOT): Promise<Map<string, string>> {
   const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : spec;
+  const asyncapi = parseDocument(await readFile(path.join(root, ASYNCAPI_FILE), "utf8"), ASYNCAPI_FILE);
   return new Map([
     [TYPES_FILE, await generateTypes(doc)],
     [OPERATIONS_FILE, operationsModule(doc)],
+    [MONITOR_FILE, await monitorModule(asyncapi)],
   ]);
 }
 
 /** Writes the generated files for `doc` (the document just built), or for openapi/convai.yaml as it is on disk. */
 export async function writeGenerated(doc?: JsonObject, root = ROOT): Promise<string[]> {
-  const files = await generatedFiles(doc ?? (await readFile(path.join(root, SPEC_FILE), "utf8")));
+  const files = await generatedFiles(doc ?? (await readFile(path.join(root, SPEC_FILE), "utf8")), root);
   for (const [file, text] of files) {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), text);
@@ -50,7 +53,7 @@ export async function staleFiles(root = ROOT): Promise<string[]> {
   const stale: string[] = [];
   const spec = await staleSpec(root);
   if (spec) stale.push(spec);
-  for (const [file, expected] of await generatedFiles(await readFile(path.join(root, SPEC_FILE), "utf8"))) {
+  for (const [file, expected] of await generatedFiles(await readFile(path.join(root, SPEC_FILE), "utf8"), root)) {
     const current = await readFile(path.join(root, file), "utf8").catch(() => "");
     if (current !== expected)
       stale.push(`${file} is stale: it differs from what ${SPEC_FILE} generates; run npm run generate`);

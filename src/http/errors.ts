@@ -10,7 +10,8 @@
  *   │  └─ ConvaiTimeoutError      …no answer within the time allowed
  *   ├─ PaginationError            a list's cursors went wrong (repeated, or missing with has_more)
  *   ├─ UnknownVariantError        a union member no handler was given for
- *   └─ ConvaiWebhookError         a webhook that is not ElevenLabs' (signature, timestamp, body)
+ *   ├─ ConvaiWebhookError         a webhook that is not ElevenLabs' (signature, timestamp, body)
+ *   └─ ConvaiMonitorError         the monitoring socket refused, closed, or not available here
  *
  * A caller's own abort rejects with the signal's reason, untouched; bad arguments throw a
  * `TypeError` or `RangeError` naming the argument, before any request.
@@ -260,6 +261,29 @@ export class ConvaiWebhookError extends ConvaiBaseError {
   constructor(reason: WebhookFailure, message: string) {
     super(message, { operation: "verifyWebhook" });
     this.reason = reason;
+  }
+}
+
+/** Why a conversation monitor failed (a connection lost mid-stream is a `ConvaiConnectionError`). */
+export type MonitorFailure = "handshake_refused" | "closed" | "unsupported_runtime";
+
+/**
+ * The monitoring socket could not be used: the API refused the handshake (`status` says how: 401,
+ * 403, 404), the monitor was already closed, or this runtime has no WebSocket that can send the key.
+ *
+ * @example
+ * if (err instanceof ConvaiMonitorError && err.status === 403) console.warn("monitoring is not enabled");
+ */
+export class ConvaiMonitorError extends ConvaiBaseError {
+  override name = "ConvaiMonitorError";
+  readonly reason: MonitorFailure;
+  /** The handshake's HTTP status, when the runtime reports it. */
+  readonly status: number | undefined;
+
+  constructor(reason: MonitorFailure, message: string, status?: number) {
+    super(message, { operation: "conversations.monitor" });
+    this.reason = reason;
+    this.status = status;
   }
 }
 

@@ -15,5 +15,6 @@ export type { ChaosOptions, Fault } from "./http/faults.ts";
 export type { RecordedRequest } from "./http/log.ts";
 export { signWebhook, type WebhookDelivery, type WebhookEventType, type WebhookOptions } from "./http/webhooks.ts";
 export type { SessionOutcome } from "./state/operations.ts";
+export type { MonitorCommandRecord, MonitorOptions as EmulatorMonitorOptions } from "./http/monitor.ts";
 export { OPERATION_IDS, type OperationId } from "./state/operations.ts";
 export { makeConversation, DEFAULT_NOW, type MakeConversationOptions } from "./data/conversation.ts";

@@ -21,6 +21,9 @@ import { DEFAULT_NOW } from "../data/conversation.ts";
 import { Chaos, type ChaosOptions, type Fault, FaultQueue } from "./faults.ts";
 import { type RecordedRequest, RequestLog } from "./log.ts";
 import { CORS, readBody, write } from "./respond.ts";
+import { LiveEntry } from "../state/store.ts";
+import type { MonitorEvent } from "../../types.ts";
+import { type MonitorCommandRecord, MonitorHub, type MonitorOptions } from "./monitor.ts";
 import { type WebhookDelivery, type WebhookOptions, WebhookSender } from "./webhooks.ts";
 
 export interface EmulatorOptions {
@@ -56,6 +59,8 @@ export interface EmulatorOptions {
    * and the recording, or the failure of a call that never started), as ElevenLabs sends them.
    */
   webhook?: WebhookOptions;
+  /** The monitoring socket of sessions in progress (`…/monitor`). Served by default, through the `ws` package. */
+  monitor?: MonitorOptions;
   /** Also send `conversation_id` with the token (observed in the wild, not in the spec). Default false. */
   tokenResponseIncludesConversationId?: boolean;
   /** How many of the latest requests `requests` keeps (the counts cover all of them). Default 10 000. */
@@ -104,6 +109,14 @@ export interface Emulator {
   readonly webhookDeliveries: readonly WebhookDelivery[];
   /** Resolves once every webhook delivery scheduled so far has been made (or dropped). */
   webhooksSettled(): Promise<void>;
+  /** Sends events to the monitors of a conversation in progress (and keeps them for the replay). */
+  monitorEmit(conversationId: string, ...events: MonitorEvent[]): void;
+  /** Every command monitors sent, in order. */
+  readonly monitorCommands: readonly MonitorCommandRecord[];
+  /** Drops monitor connections (of one conversation, or all) without a close frame; returns how many. */
+  cutMonitors(conversationId?: string): number;
+  /** How many monitors are connected to a conversation. */
+  monitorConnections(conversationId: string): number;
 }
 
 /** The default API key: distinctive, so a test can tell it never leaks into a message. */
@@ -201,7 +214,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             return found?.snapshot.header.has_audio ? found.entry.audioBytes : undefined;
           },
         });
-  if (sender) api.onSession = (session) => sender.schedule(session);
+  const hub = new MonitorHub(options.monitor ?? {}, {
+    apiKey,
+    live: (id) => {
+      const entry = api.index.get(id);
+      return entry instanceof LiveEntry && entry.liveAt(Date.now());
+    },
+    end: (id) => {
+      const entry = api.index.get(id);
+      if (entry instanceof LiveEntry) entry.end(Date.now());
+    },
+  });
+  api.onSession = (session) => {
+    sender?.schedule(session);
+    const entry = api.index.get(session.conversationId);
+    if (entry instanceof LiveEntry) hub.schedule(session, () => entry.plannedTurns());
+  };
   const log = new RequestLog(count("requestLogLimit", options.requestLogLimit ?? 10_000));
   const faults = new FaultQueue(OPERATION_IDS);
   let chaos: Chaos | undefined;
@@ -285,6 +313,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end(JSON.stringify({ detail: `Emulator error: ${error instanceof Error ? error.message : String(error)}` }));
     });
   });
+  server.on("upgrade", (req, socket, head: Buffer) => {
+    const match = /^\/v1\/convai\/conversations\/([^/]+)\/monitor$/.exec(new URL(req.url ?? "/", "http://e").pathname);
+    const id = match ? safeDecode(match[1]!) : undefined;
+    if (id === undefined)
+      return void socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    hub.upgrade(req, socket, head, id).catch(() => socket.destroy());
+  });
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -307,6 +342,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close() {
       closing ??= new Promise<void>((resolve) => {
         sender?.close();
+        hub.close();
         server.close(() => resolve());
         for (const wake of [...sleepers]) wake();
         for (const socket of sockets) socket.destroy();
@@ -343,6 +379,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return sender?.deliveries ?? [];
     },
     webhooksSettled: async () => sender?.settled(),
+    monitorEmit: (id, ...events) => hub.emit(id, ...events),
+    get monitorCommands() {
+      return hub.commands;
+    },
+    cutMonitors: (id) => hub.cut(id),
+    monitorConnections: (id) => hub.connected(id),
   };
 }
 
@@ -351,4 +393,12 @@ function count(name: string, value: number): number {
     throw new RangeError(`startEmulator: ${name} must be a non-negative integer, got ${value}`);
   }
   return value;
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -204,7 +204,7 @@ export class LiveEntry implements Entry {
   readonly agentId: string;
   readonly audioBytes: number;
   readonly #mintedAt: number;
-  readonly #lifecycle: Lifecycle;
+  #lifecycle: Lifecycle;
   readonly #plan: () => ConversationPlan;
   readonly #overrides: { branch_id: string | null; authorization_method: "livekit_token" | "signed_url" };
   readonly #cache = new Map<Phase, Snapshot>();
@@ -235,6 +235,29 @@ export class LiveEntry implements Entry {
       turns: 6,
     };
     this.#plan = once(() => planConversation(plan));
+  }
+
+  /** Whether the conversation is live (in progress) at `nowMs`: what the monitoring socket serves. */
+  liveAt(nowMs: number): boolean {
+    const elapsed = nowMs - this.#mintedAt;
+    return elapsed >= this.#lifecycle.inProgressAfterMs && elapsed < this.#lifecycle.processingAfterMs;
+  }
+
+  /** Ends the call at `nowMs` (an end_call command): processing starts now and takes as long as planned. */
+  end(nowMs: number): void {
+    if (!this.liveAt(nowMs)) return;
+    const { processingAfterMs, doneAfterMs } = this.#lifecycle;
+    const processing = nowMs - this.#mintedAt;
+    this.#lifecycle = {
+      ...this.#lifecycle,
+      processingAfterMs: processing,
+      doneAfterMs: processing + (doneAfterMs - processingAfterMs),
+    };
+  }
+
+  /** The turns the call will have, for the monitoring socket to stream as they happen. */
+  plannedTurns(): TranscriptTurn[] {
+    return conversationTranscript(this.#plan());
   }
 
   at(nowMs: number): Snapshot | undefined {
