@@ -2,7 +2,8 @@
  * `npm start`: a walk through the API as a new user would take it. Without ELEVENLABS_API_KEY it
  * runs against the local emulator; with it, the read-only steps run against the real API.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   type ConvaiClient,
@@ -171,8 +172,11 @@ async function recordingStep(convai: ConvaiClient, conversation: Conversation): 
     console.log("   this conversation has no recording\n");
     return;
   }
-  await mkdir("out", { recursive: true });
-  const file = path.join("out", `${conversation.conversation_id}.mp3`);
+  // A temporary folder, named below: the demo leaves nothing in the directory it runs from.
+  const file = path.join(
+    await mkdtemp(path.join(tmpdir(), "elevenlabs-convai-demo-")),
+    `${conversation.conversation_id}.mp3`,
+  );
   let shown = 0;
   const saved = await saveConversationAudio(convai, conversation.conversation_id, file, {
     onProgress: ({ bytes, total }) => {

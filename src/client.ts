@@ -201,7 +201,20 @@ function envApiKey(): string | undefined {
   return env?.ELEVENLABS_API_KEY || undefined;
 }
 
+/**
+ * A browser page, or a browser's worker (whose global scope has `importScripts` or is a
+ * `WorkerGlobalScope`): places where whoever uses the page can read the key. Server runtimes that
+ * borrow worker globals are not browsers: Deno, and Cloudflare's workerd.
+ */
 function isBrowser(): boolean {
-  const g = globalThis as { window?: { document?: unknown }; document?: unknown };
-  return typeof g.window === "object" && g.window !== null && typeof g.window.document === "object";
+  const g = globalThis as {
+    window?: { document?: unknown };
+    importScripts?: unknown;
+    WorkerGlobalScope?: unknown;
+    Deno?: unknown;
+    navigator?: { userAgent?: unknown };
+  };
+  if (typeof g.window === "object" && g.window !== null && typeof g.window.document === "object") return true;
+  const worker = typeof g.importScripts === "function" || typeof g.WorkerGlobalScope === "function";
+  return worker && g.Deno === undefined && !/Cloudflare-Workers/.test(String(g.navigator?.userAgent ?? ""));
 }

@@ -4,6 +4,10 @@
  * assigns): its parameters, its body or its response, never from the upstream component names,
  * which change between spec versions. A field a regenerated spec may lack is reached through
  * `Field`, so it degrades to `undefined` (a union member to `never`) instead of failing to compile.
+ *
+ * So that editors and declaration files show these names rather than spelling the structure out,
+ * an object type is an interface extending what the operation gives, and a union is declared as
+ * `Members | Members` (a union type node of its own, which keeps its name).
  */
 import type { AgentServerEvent } from "./generated/monitor.ts";
 import type { components, operations, paths } from "./generated/schema.ts";
@@ -26,44 +30,52 @@ export type OkBody<O> = O extends { responses: { 200: infer R } } ? Json<R> : ne
 export type RequestBody<O> = O extends { requestBody?: infer B } ? Json<NonNullable<B>> : never;
 
 /** A conversation with its transcript, metadata and analysis (`GET /v1/convai/conversations/{id}`). */
-export type Conversation = OkBody<operations["getConversation"]>;
+export interface Conversation extends OkBody<operations["getConversation"]> {}
 /** One page of the conversation list. */
-export type ConversationsPage = OkBody<operations["listConversations"]>;
+export interface ConversationsPage extends OkBody<operations["listConversations"]> {}
 /** One entry of the conversation list. */
-export type ConversationSummary = Item<Field<ConversationsPage, "conversations">>;
+export interface ConversationSummary extends Item<Field<ConversationsPage, "conversations">> {}
 /** The list's filters (`cursor` is managed by the iterator). */
 export type ListConversationsQuery = NonNullable<operations["listConversations"]["parameters"]["query"]>;
 export type ConversationStatus = Field<Conversation, "status">;
-export type TranscriptTurn = Item<Field<Conversation, "transcript">>;
+export interface TranscriptTurn extends Item<Field<Conversation, "transcript">> {}
 /** A tool call made in a turn; `tool_details` is a union by `type`. */
-export type ToolCall = Item<NonNullable<Field<TranscriptTurn, "tool_calls">>>;
-export type ToolCallDetails = NonNullable<Field<ToolCall, "tool_details">>;
+export interface ToolCall extends Item<NonNullable<Field<TranscriptTurn, "tool_calls">>> {}
+export type ToolCallDetails = ToolCallDetailsMembers | ToolCallDetailsMembers;
+type ToolCallDetailsMembers = NonNullable<Field<ToolCall, "tool_details">>;
 /** A tool result: system, workflow, api_integration_webhook, or client/webhook/mcp (whose `type` may be absent). */
-export type ToolResult = Item<NonNullable<Field<TranscriptTurn, "tool_results">>>;
-export type SystemToolResult = Extract<ToolResult, { type: "system" }>;
+export type ToolResult = ToolResultMembers | ToolResultMembers;
+type ToolResultMembers = Item<NonNullable<Field<TranscriptTurn, "tool_results">>>;
+export interface SystemToolResult extends Extract<ToolResult, { type: "system" }> {}
 /** What a system tool did, told apart by `result_type`. */
-export type SystemToolOutcome = NonNullable<Field<SystemToolResult, "result">>;
-export type WorkflowToolResult = Extract<ToolResult, { type: "workflow" }>;
+export type SystemToolOutcome = SystemToolOutcomeMembers | SystemToolOutcomeMembers;
+type SystemToolOutcomeMembers = NonNullable<Field<SystemToolResult, "result">>;
+export interface WorkflowToolResult extends Extract<ToolResult, { type: "workflow" }> {}
 /** A step of a workflow tool run, told apart by `type`. */
-export type WorkflowStep = Item<NonNullable<Field<NonNullable<Field<WorkflowToolResult, "result">>, "steps">>>;
+export type WorkflowStep = WorkflowStepMembers | WorkflowStepMembers;
+type WorkflowStepMembers = Item<NonNullable<Field<NonNullable<Field<WorkflowToolResult, "result">>, "steps">>>;
 /** The phone leg of a conversation, told apart by `type` (twilio, sip_trunking). */
-export type PhoneCall = NonNullable<Field<Field<Conversation, "metadata">, "phone_call">>;
+export type PhoneCall = PhoneCallMembers | PhoneCallMembers;
+type PhoneCallMembers = NonNullable<Field<Field<Conversation, "metadata">, "phone_call">>;
 /** What started a conversation, told apart by `trigger_type` (`never` in a spec without it). */
-export type InitiationTrigger = NonNullable<Field<Field<Conversation, "metadata">, "initiation_trigger">>;
-export type AgentLink = OkBody<operations["getAgentLink"]>;
+export type InitiationTrigger = InitiationTriggerMembers | InitiationTriggerMembers;
+type InitiationTriggerMembers = NonNullable<Field<Field<Conversation, "metadata">, "initiation_trigger">>;
+export interface AgentLink extends OkBody<operations["getAgentLink"]> {}
 /** The body `conversations.sendFeedback` sends. */
-export type FeedbackBody = RequestBody<operations["sendConversationFeedback"]>;
+export interface FeedbackBody extends RequestBody<operations["sendConversationFeedback"]> {}
 /** A feedback score (`null` clears it, where the spec allows null). */
 export type FeedbackScore = NonNullable<Field<FeedbackBody, "feedback">>;
 /** The query of the WebRTC token operation. */
 export type WebrtcTokenQuery = operations["getConversationToken"]["parameters"]["query"];
 /** The WebRTC token response; its `conversation_id` is observed, not published (`undefined` in a spec without it). */
-export type WebrtcTokenResponse = OkBody<operations["getConversationToken"]>;
+export interface WebrtcTokenResponse extends OkBody<operations["getConversationToken"]> {}
 /** The query of the signed-URL operation. */
 export type SignedUrlQuery = operations["getSignedUrl"]["parameters"]["query"];
-export type SignedUrlResponse = OkBody<operations["getSignedUrl"]>;
+export interface SignedUrlResponse extends OkBody<operations["getSignedUrl"]> {}
 /** One problem of a 422 answer: `{ loc, msg, type }`. */
-export type ValidationIssue = Item<Field<Json<operations["listConversations"]["responses"][422]>, "detail">>;
+export interface ValidationIssue extends Item<
+  Field<Json<operations["listConversations"]["responses"][422]>, "detail">
+> {}
 
 /**
  * A post-call webhook: ElevenLabs POSTs one to your URL when a conversation ends. Verify and parse
@@ -118,7 +130,8 @@ export interface UnknownWebhookEvent {
  * kinds added later (such as `agent_tool_response`), which reach `_` in `matchMonitorEvent`.
  */
 export type MonitorEvent = KnownMonitorEvent | UnknownMonitorEvent;
-export type KnownMonitorEvent = Exclude<AgentServerEvent, { type: "audio" | "vad_score" | "ping" }>;
+export type KnownMonitorEvent = KnownMonitorEventMembers | KnownMonitorEventMembers;
+type KnownMonitorEventMembers = Exclude<AgentServerEvent, { type: "audio" | "vad_score" | "ping" }>;
 /** An event of a kind the AsyncAPI document does not list: kept, untyped. */
 export interface UnknownMonitorEvent {
   type: string;

@@ -69,6 +69,30 @@ describe("createConvaiClient options", () => {
     expect(() => createConvaiClient({ apiKey: KEY, timeoutMs: 0 })).toThrow(/timeoutMs/);
   });
 
+  it("refuses an API key in a browser's worker too (importScripts or WorkerGlobalScope), but not in workerd", async () => {
+    const g = globalThis as Record<string, unknown>;
+    for (const name of ["importScripts", "WorkerGlobalScope"]) {
+      g[name] = function () {};
+      try {
+        expect(() => createConvaiClient({ apiKey: KEY }), name).toThrow(/refusing to use an API key in a browser/);
+        expect(() => createConvaiClient({ apiKey: KEY, dangerouslyAllowBrowser: true })).not.toThrow();
+        const navigator = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+        Object.defineProperty(globalThis, "navigator", {
+          value: { userAgent: "Cloudflare-Workers" },
+          configurable: true,
+        });
+        try {
+          expect(() => createConvaiClient({ apiKey: KEY })).not.toThrow();
+        } finally {
+          if (navigator) Object.defineProperty(globalThis, "navigator", navigator);
+          else delete g.navigator;
+        }
+      } finally {
+        delete g[name];
+      }
+    }
+  });
+
   it("refuses an API key in a browser unless dangerouslyAllowBrowser", async () => {
     (globalThis as { window?: unknown }).window = { document: {} };
     expect(() => createConvaiClient({ apiKey: KEY })).toThrow(/browser/);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -22,7 +22,11 @@ it("npm start walks through the API against the emulator and exits 0", async () 
     expect(stdout).toMatch(/2\. Transcript of conv_\w+ \(\d+ turns\)/);
     expect(stdout).toContain("system transfer_to_number: transferred to");
     expect(stdout).toContain("(the API sent no type)");
-    expect(stdout).toMatch(/saved 1,500,000 bytes of audio\/mpeg to out\/conv_\w+\.mp3/);
+    const [, saved] =
+      /saved 1,500,000 bytes of audio\/mpeg to (\S+elevenlabs-convai-demo-\w+\/conv_\w+\.mp3)/.exec(stdout) ?? [];
+    expect(saved).toBeDefined();
+    expect((await stat(saved!)).size).toBe(1_500_000);
+    await rm(path.dirname(saved!), { recursive: true, force: true });
     const [, tokenId] = /conversation (conv_\w+) \(from the token/.exec(stdout) ?? [];
     expect(tokenId).toBeDefined();
     expect(stdout).toContain(`watching ${tokenId} live on the monitoring socket`);
@@ -30,7 +34,7 @@ it("npm start walks through the API against the emulator and exits 0", async () 
     expect(stdout).toContain("… ended the call with end_call");
     expect(stdout).toContain(`after the call: ${tokenId} is done`);
     expect(stdout).toContain("the same id");
-    expect(await readdir(path.join(cwd, "out"))).toHaveLength(1);
+    expect(await readdir(cwd)).toEqual([]); // nothing left where it ran
   } finally {
     await rm(cwd, { recursive: true, force: true });
   }

@@ -383,7 +383,7 @@ describe("the evolution drill", () => {
     ]);
     expect(lint.code, lint.out).toBe(0);
     const generated = await readFile(path.join(dir, "src/generated/schema.ts"), "utf8");
-    expect(generated).toMatch(/"audio\/mpeg": Blob/);
+    expect(generated).toMatch(/"audio\/mpeg": BinaryBody/);
     const check = await typecheck(dir, CONSUMER);
     expect(check.code, check.out).toBe(0);
   }, 60_000);

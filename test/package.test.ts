@@ -1,6 +1,9 @@
 /**
  * The package as users get it: the packed tarball installed in a project outside the repository,
- * type-checked under `node16` and `bundler` resolution, and run as ESM and as CJS.
+ * type-checked with `skipLibCheck: false` under every resolution (node10, node16, nodenext,
+ * bundler) on the oldest TypeScript it supports and the newest 5.x, its types entry alone without
+ * DOM or Node globals, run as ESM and as CJS (whose errors recognise each other), its names in
+ * declaration files, its compile errors, and every TypeScript block of the README.
  * Needs `npm run build` first (npm test runs it before vitest).
  */
 import { execFile } from "node:child_process";
@@ -12,12 +15,31 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const run = promisify(execFile);
-const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
+const exec = promisify(execFile);
+const run = (cwd: string, file: string, args: string[]) =>
+  exec(file, args, { cwd, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } }).then(
+    (r) => ({ code: 0, out: r.stdout + r.stderr, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      out: e.stdout + e.stderr,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+
+/** The oldest TypeScript the package supports (see README): older ones fail inside openapi-fetch's declarations. */
+const MINIMUM_TYPESCRIPT = "5.4.5";
+const TSC = {
+  [MINIMUM_TYPESCRIPT]: path.join(
+    ROOT,
+    `node_modules/.cache/convai-typescript-${MINIMUM_TYPESCRIPT}/node_modules/typescript/bin/tsc`,
+  ),
+  newest: path.join(ROOT, "node_modules/typescript/bin/tsc"),
+};
 
 const consumer = (format: "esm" | "cjs") => `
-import { ConvaiError, createConvaiClient, isToolResult, matchToolResult, toolResults } from "elevenlabs-convai";
-import type { Conversation, ConversationSummary, SystemToolResult, ToolResult } from "elevenlabs-convai/types";
+import { ConvaiError, createConvaiClient, isToolResult, matchToolResult, toolResults, verifyWebhook } from "elevenlabs-convai";
+import type { Conversation, ConversationSummary, MonitorEvent, PostCallWebhookEvent, SystemToolResult, ToolResult } from "elevenlabs-convai/types";
 import { startEmulator } from "elevenlabs-convai/testing";
 import { saveConversationAudio } from "elevenlabs-convai/node";
 import { mkdtempSync } from "node:fs";
@@ -42,8 +64,9 @@ async function main(): Promise<void> {
     if (!(error instanceof ConvaiError)) throw error;
     status = error.status;
   }
+  const unused: [PostCallWebhookEvent?, MonitorEvent?, typeof verifyWebhook?] = [];
   await emulator.close();
-  console.log("${format} ok", names.length > 10, systems.length > 0, saved.bytes, status);
+  console.log("${format} ok", names.length > 10, systems.length > 0, saved.bytes, status, unused.length);
 }
 
 main().catch((error) => {
@@ -52,71 +75,243 @@ main().catch((error) => {
 });
 `;
 
+/** A service that imports only the types: no DOM, no Node, nothing but ES2022. */
+const TYPES_ONLY = `
+import type { Conversation, ConversationSummary, MonitorEvent, PostCallWebhookEvent, ToolResult, paths } from "elevenlabs-convai/types";
+export function title(c: ConversationSummary): string { return c.call_summary_title ?? c.conversation_id; }
+export function turns(c: Conversation): number { return c.transcript.length; }
+export type Audio = paths["/v1/convai/conversations/{conversation_id}/audio"]["get"]["responses"][200]["content"]["audio/mpeg"];
+export type All = [ToolResult, PostCallWebhookEvent, MonitorEvent];
+`;
+
+/** What a consumer's declaration file should show by name. */
+const HOVER = `
+import { createConvaiClient, toolResults, verifyWebhook } from "elevenlabs-convai";
+const convai = createConvaiClient({ apiKey: "xi-hover-key-0000" });
+export const conversation = await convai.conversations.get("c");
+export const page = (await convai.conversations.list().pages().next()).value;
+export const summaries = await convai.conversations.list().toArray({ max: 1 });
+export const token = await convai.sessions.webrtcToken({ agent_id: "a" });
+export const link = await convai.agents.link("a");
+export const result = [...toolResults(conversation)][0]!.result;
+export const event = await verifyWebhook("", "", "s");
+export const monitor = convai.conversations.monitor("c");
+export const monitorEvent = (await monitor[Symbol.asyncIterator]().next()).value;
+`;
+
+const MISSING_HANDLER = `
+import { matchToolResult } from "elevenlabs-convai";
+import type { ToolResult } from "elevenlabs-convai/types";
+export const name = (r: ToolResult) =>
+  matchToolResult(r, { system: () => 1, workflow: () => 2, api_integration_webhook: () => 3, client: () => 4, webhook: () => 5, untyped: () => 6 });
+`;
+
 let project: string;
+
+/** A tsconfig in the consumer project; each check writes its own. */
+async function tsconfig(name: string, options: Record<string, unknown>, files: string[]) {
+  const base = { strict: true, skipLibCheck: false, target: "ES2022", lib: ["ES2023"], types: ["node"], noEmit: true };
+  await writeFile(path.join(project, name), JSON.stringify({ compilerOptions: { ...base, ...options }, files }));
+  return name;
+}
 
 beforeAll(async () => {
   if (!existsSync(path.join(ROOT, "dist/index.js"))) throw new Error("dist/ is missing: run npm run build first");
+  const cached = path.dirname(path.dirname(path.dirname(path.dirname(TSC[MINIMUM_TYPESCRIPT]))));
   project = await mkdtemp(path.join(tmpdir(), "convai-consumer-"));
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", project], { cwd: ROOT });
+  const npm = (cwd: string, ...args: string[]) => exec("npm", args, { cwd });
+  const installs: Promise<unknown>[] = [];
+  if (!existsSync(TSC[MINIMUM_TYPESCRIPT])) {
+    // Cached under node_modules/.cache: installed once per checkout.
+    installs.push(
+      mkdir(cached, { recursive: true })
+        .then(() => writeFile(path.join(cached, "package.json"), JSON.stringify({ name: "ts-minimum", private: true })))
+        .then(() =>
+          npm(cached, "install", "--no-audit", "--no-fund", "--prefer-offline", `typescript@${MINIMUM_TYPESCRIPT}`),
+        ),
+    );
+  }
+  const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", project], { cwd: ROOT });
   const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
   await writeFile(
     path.join(project, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
   );
-  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `./${filename}`], {
-    cwd: project,
-  });
+  installs.push(
+    npm(project, "install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `./${filename}`, "ws@8"),
+  );
+  await Promise.all(installs);
   await mkdir(path.join(project, "src"));
   await writeFile(path.join(project, "src/consumer.mts"), consumer("esm"));
   await writeFile(path.join(project, "src/consumer.cts"), consumer("cjs"));
-  const base = {
-    strict: true,
-    skipLibCheck: false,
-    target: "ES2022",
-    lib: ["ES2023"],
-    types: ["node"],
-    typeRoots: [path.join(ROOT, "node_modules/@types")],
-  };
-  await writeFile(
-    path.join(project, "tsconfig.node16.json"),
-    JSON.stringify({
-      compilerOptions: { ...base, module: "node16", moduleResolution: "node16", outDir: "out" },
-      include: ["src"],
-    }),
-  );
-  await writeFile(
-    path.join(project, "tsconfig.bundler.json"),
-    JSON.stringify({
-      compilerOptions: { ...base, module: "esnext", moduleResolution: "bundler", noEmit: true },
-      include: ["src/consumer.mts"],
-    }),
-  );
-}, 120_000);
+  await writeFile(path.join(project, "src/consumer-node10.ts"), consumer("cjs"));
+  await writeFile(path.join(project, "src/types-only.ts"), TYPES_ONLY);
+  await writeFile(path.join(project, "src/hover.mts"), HOVER);
+  await writeFile(path.join(project, "src/missing.mts"), MISSING_HANDLER);
+}, 180_000);
 afterAll(() => rm(project, { recursive: true, force: true }));
 
 describe("the packed package, installed elsewhere", () => {
-  it("type-checks under moduleResolution bundler", async () => {
-    await run(process.execPath, [TSC, "-p", "tsconfig.bundler.json"], { cwd: project });
-  });
+  const typeRoots = [path.join(ROOT, "node_modules/@types")];
+  const resolutions: [string, Record<string, unknown>, string[]][] = [
+    ["node10", { module: "commonjs", moduleResolution: "node10", typeRoots }, ["src/consumer-node10.ts"]],
+    ["node16", { module: "node16", moduleResolution: "node16", typeRoots }, ["src/consumer.mts", "src/consumer.cts"]],
+    [
+      "nodenext",
+      { module: "nodenext", moduleResolution: "nodenext", typeRoots },
+      ["src/consumer.mts", "src/consumer.cts"],
+    ],
+    ["bundler", { module: "esnext", moduleResolution: "bundler", typeRoots }, ["src/consumer.mts"]],
+  ];
+  for (const version of [MINIMUM_TYPESCRIPT, "newest"] as const) {
+    it(`type-checks every entry under node10, node16, nodenext and bundler on TypeScript ${version}, skipLibCheck off`, async () => {
+      const results = await Promise.all(
+        resolutions.map(async ([name, options, files]) => {
+          const config = await tsconfig(`tsconfig.${name}.${version}.json`, options, files);
+          return [name, await run(project, process.execPath, [TSC[version], "-p", config])] as const;
+        }),
+      );
+      for (const [name, result] of results) expect(result.out, `${name} on ${version}`).toBe("");
+    });
+  }
 
-  it("type-checks under node16 and runs as ESM and as CJS", async () => {
-    await run(process.execPath, [TSC, "-p", "tsconfig.node16.json"], { cwd: project });
-    const esm = await run(process.execPath, ["out/consumer.mjs"], { cwd: project });
-    const cjs = await run(process.execPath, ["out/consumer.cjs"], { cwd: project });
-    for (const [format, { stdout }] of [
-      ["esm", esm],
-      ["cjs", cjs],
-    ] as const) {
-      expect(stdout.trim()).toBe(`${format} ok true true 48000 404`);
+  it("the types entry alone compiles with lib es2022 and no types: no DOM or Node globals", async () => {
+    for (const version of [MINIMUM_TYPESCRIPT, "newest"] as const) {
+      for (const resolution of ["node16", "node10"]) {
+        const config = await tsconfig(
+          `tsconfig.types-only.${resolution}.${version}.json`,
+          {
+            module: resolution === "node10" ? "commonjs" : "node16",
+            moduleResolution: resolution,
+            lib: ["es2022"],
+            types: [],
+          },
+          ["src/types-only.ts"],
+        );
+        expect(
+          (await run(project, process.execPath, [TSC[version], "-p", config])).out,
+          `${resolution} ${version}`,
+        ).toBe("");
+      }
     }
   });
 
-  it("ships the entries it declares and no sources", async () => {
+  it("shows the types users meet by name in a consumer's declarations", async () => {
+    const config = await tsconfig(
+      "tsconfig.hover.json",
+      {
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        noEmit: false,
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: "hover",
+        typeRoots,
+      },
+      ["src/hover.mts"],
+    );
+    const result = await run(project, process.execPath, [TSC.newest, "-p", config]);
+    expect(result.out).toBe("");
+    const declarations = await readFile(path.join(project, "hover/hover.d.mts"), "utf8");
+    const expected: [string, string][] = [
+      ["conversation", "Conversation"],
+      ["page", 'void \\| import\\("elevenlabs-convai"\\)\\.ConversationsPage'],
+      ["summaries", "ConversationSummary[]"],
+      ["token", "WebrtcToken"],
+      ["link", "AgentLink"],
+      ["result", "ToolResult"],
+      ["event", "PostCallWebhookEvent"],
+      ["monitor", "ConversationMonitor"],
+      ["monitorEvent", "MonitorEvent"],
+    ];
+    for (const [name, type] of expected) {
+      expect(declarations, name).toMatch(
+        new RegExp(
+          `const ${name}: (import\\("elevenlabs-convai"\\)\\.)?${type.replace(/[[\]]/g, "\\$&")}( \\| undefined)?;`,
+        ),
+      );
+    }
+    expect(declarations).not.toContain('components["schemas"]');
+    expect(declarations.length).toBeLessThan(2_000);
+  });
+
+  it("names the missing handler's key in the first line of the compile error", async () => {
+    const config = await tsconfig(
+      "tsconfig.missing.json",
+      { module: "nodenext", moduleResolution: "nodenext", typeRoots },
+      ["src/missing.mts"],
+    );
+    const result = await run(project, process.execPath, [TSC.newest, "-p", config]);
+    const first = result.out.split("\n")[0]!;
+    expect(first).toMatch(/error TS2345/);
+    expect(first).toContain('MissingHandlerFor<"mcp">');
+  });
+
+  it("runs as ESM and as CJS, and an error of one build is an instance of the other's class", async () => {
+    const config = await tsconfig(
+      "tsconfig.emit.json",
+      { module: "node16", moduleResolution: "node16", noEmit: false, outDir: "out", typeRoots },
+      ["src/consumer.mts", "src/consumer.cts"],
+    );
+    expect((await run(project, process.execPath, [TSC.newest, "-p", config])).out).toBe("");
+    for (const format of ["esm", "cjs"] as const) {
+      const { stdout, stderr } = await run(project, process.execPath, [
+        `out/consumer.${format === "esm" ? "mjs" : "cjs"}`,
+      ]);
+      expect(stdout.trim(), stderr).toBe(`${format} ok true true 48000 404 0`);
+    }
+    await writeFile(
+      path.join(project, "dual.mjs"),
+      `import { createRequire } from "node:module";
+       import * as esm from "elevenlabs-convai";
+       const cjs = createRequire(import.meta.url)("elevenlabs-convai");
+       const client = cjs.createConvaiClient({ apiKey: "xi-dual-key-0000", baseUrl: "https://api.test", fetch: async () => Response.json({ detail: [] }, { status: 422 }) });
+       const error = await client.conversations.get("c").catch((e) => e);
+       console.log(JSON.stringify([esm.ConvaiError !== cjs.ConvaiError, error instanceof esm.ConvaiValidationError, error instanceof esm.ConvaiError, error instanceof esm.ConvaiBaseError, esm.ConvaiError.is(error), error instanceof esm.ConvaiResponseError, new Error("x") instanceof esm.ConvaiBaseError]));`,
+    );
+    const dual = await run(project, process.execPath, ["dual.mjs"]);
+    expect(JSON.parse(dual.out)).toEqual([true, true, true, true, true, false, false]);
+  });
+
+  it("compiles every TypeScript block of the README as a consumer module", async () => {
+    const readme = await readFile(path.join(ROOT, "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(10);
+    await mkdir(path.join(project, "readme"), { recursive: true });
+    // What a block may use without declaring it: a client, an id, an agent, a conversation.
+    await writeFile(
+      path.join(project, "readme/prelude.d.ts"),
+      `import type { ConvaiClient } from "elevenlabs-convai";
+       import type { Conversation } from "elevenlabs-convai/types";
+       declare global { const convai: ConvaiClient; const id: string; const agent_id: string; const conversation: Conversation; }
+       export {};`,
+    );
+    const files = await Promise.all(
+      blocks.map(async (block, i) => {
+        const file = `readme/block-${String(i + 1).padStart(2, "0")}.mts`;
+        await writeFile(path.join(project, file), `${block}\nexport {};\n`);
+        return file;
+      }),
+    );
+    const config = await tsconfig(
+      "tsconfig.readme.json",
+      { module: "nodenext", moduleResolution: "nodenext", lib: ["ES2023", "DOM"], typeRoots },
+      ["readme/prelude.d.ts", ...files],
+    );
+    const result = await run(project, process.execPath, [TSC.newest, "-p", config]);
+    expect(result.out, `${result.out}\n${blocks.map((b, i) => `--- block ${i + 1}\n${b}`).join("\n")}`).toBe("");
+  });
+
+  it("ships the entries it declares, node10's typesVersions, the LICENSE, and no sources", async () => {
     const installed = path.join(project, "node_modules/elevenlabs-convai");
     const manifest = JSON.parse(await readFile(path.join(installed, "package.json"), "utf8")) as {
       exports: Record<string, unknown>;
+      typesVersions: Record<string, Record<string, string[]>>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
     expect(Object.keys(manifest.exports)).toEqual([".", "./types", "./testing", "./node", "./package.json"]);
+    expect(Object.keys(manifest.typesVersions["*"]!)).toEqual(["types", "testing", "node"]);
+    expect(manifest.peerDependenciesMeta).toEqual({ ws: { optional: true }, typescript: { optional: true } });
     expect(existsSync(path.join(installed, "src"))).toBe(false);
     expect(existsSync(path.join(installed, "openapi/convai.yaml"))).toBe(true);
     expect(await readFile(path.join(installed, "LICENSE"), "utf8")).toMatch(/^MIT License/);
@@ -125,8 +320,8 @@ describe("the packed package, installed elsewhere", () => {
 
 describe("the built entries", () => {
   it("the types entry ships no runtime code", async () => {
-    expect((await readFile(path.join(ROOT, "dist/types.js"), "utf8")).trim()).toBe("");
-    expect((await readFile(path.join(ROOT, "dist/types.cjs"), "utf8")).trim()).toBe("'use strict';");
+    expect((await readFile(path.join(ROOT, "dist/types.js"), "utf8")).trim()).toBe("export {};");
+    expect((await readFile(path.join(ROOT, "dist/types.cjs"), "utf8")).trim()).toBe('"use strict";');
   });
 
   it("the main entry imports nothing from node:, directly or through its chunks", async () => {

@@ -34,6 +34,7 @@ async function pack(target: string): Promise<Packed> {
 
 export async function size(): Promise<Row[]> {
   const ours = await bundledGzip(`export * from "./dist/index.js";`, "neutral");
+  const smallest = await bundledGzip(`export { conversationIdFromToken } from "./dist/index.js";`, "neutral");
   const sdk = await bundledGzip(`export { ElevenLabsClient } from "@elevenlabs/elevenlabs-js";`, "node");
   const oursPack = await pack(".");
   const sdkPack = await pack(path.join(ROOT, "node_modules/@elevenlabs/elevenlabs-js"));
@@ -48,6 +49,16 @@ export async function size(): Promise<Row[]> {
       sdk: kb(sdk),
       target: "ours ≤ 8 KB",
       met: kb(ours) <= 8,
+    },
+    {
+      figure: "7. size",
+      metric: "the smallest useful import (conversationIdFromToken alone), bundled, minified, gzip -9",
+      unit: "KB",
+      ours: kb(smallest),
+      floor: undefined,
+      sdk: undefined,
+      target: "reported: unused matchers and tables drop out",
+      met: undefined,
     },
     {
       figure: "7. size",

@@ -1195,7 +1195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "audio/mpeg": Blob;
+                    "audio/mpeg": BinaryBody;
                 };
             };
             /** @description Validation Error */
@@ -1246,3 +1246,6 @@ export interface operations {
         };
     };
 }
+
+/** A binary body (the recording): `Blob` where the program's types have one (DOM, Node), else `unknown`. */
+export type BinaryBody = typeof globalThis extends { Blob: { prototype: infer B } } ? B : unknown;

@@ -180,10 +180,11 @@ export function bodyModeOf(method: string, url: string): BodyMode {
   return "json";
 }
 
-const STREAM_ROUTES = Object.values(OPERATIONS)
-  .filter((o) => o.response === "stream")
-  .map((o) => ({
-    method: o.method as string,
-    // The path template, matched at the end of the URL's path (the base URL may carry a prefix).
-    pattern: new RegExp(`${o.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/?#]+")}(?:[?#]|$)`),
-  }));
+const STREAM_ROUTES = /* @__PURE__ */ (() =>
+  Object.values(OPERATIONS)
+    .filter((o) => o.response === "stream")
+    .map((o) => ({
+      method: o.method as string,
+      // The path template, matched at the end of the URL's path (the base URL may carry a prefix).
+      pattern: new RegExp(`${o.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/?#]+")}(?:[?#]|$)`),
+    })))();

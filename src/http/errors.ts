@@ -28,6 +28,9 @@ export type { ValidationIssue };
 
 const REQUEST_ID_HEADERS = ["request-id", "x-request-id", "xi-request-id"];
 
+/** Shared through the global symbol registry, so the ESM and CJS builds of this package agree on it. */
+const BRAND: unique symbol = /* @__PURE__ */ Symbol.for("elevenlabs-convai/error") as never;
+
 /**
  * What every error of this package extends: `err instanceof ConvaiBaseError` tells the package's
  * errors from everything else.
@@ -42,6 +45,40 @@ const REQUEST_ID_HEADERS = ["request-id", "x-request-id", "xi-request-id"];
  */
 export class ConvaiBaseError extends Error {
   override name = "ConvaiBaseError";
+  /** Marks the prototypes of this package's errors, whichever copy of the package made them. */
+  get [BRAND](): true {
+    return true;
+  }
+  /**
+   * The class's identity across copies of this package (its ESM and its CJS build, which a
+   * program can load both of): `instanceof` and `is` compare it where plain `instanceof` cannot.
+   */
+  static readonly brand: string = "ConvaiBaseError";
+
+  /**
+   * `instanceof` that also holds between the ESM and the CJS builds: a value is an instance when
+   * its prototype chain has a class of the same brand from any copy of this package.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!Object.hasOwn(this, "brand") || typeof value !== "object" || value === null) return false;
+    const brand = (this as { brand?: unknown }).brand;
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      const owner = Object.hasOwn(proto, "constructor") ? (proto.constructor as { brand?: unknown }) : undefined;
+      if (owner !== undefined && Object.hasOwn(owner, "brand") && owner.brand === brand && BRAND in proto) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether `value` is an error of this class, from this copy of the package or another.
+   *
+   * @example
+   * if (ConvaiError.is(err) && err.status === 404) return undefined;
+   */
+  static is<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    return value instanceof this;
+  }
   /** The facade method that failed, e.g. `"conversations.get"`; undefined for calls made through `convai.api`. */
   readonly operation: string | undefined;
   /**
@@ -78,6 +115,7 @@ interface RequestFacts {
  */
 export class ConvaiError extends ConvaiBaseError {
   override name = "ConvaiError";
+  static override readonly brand: string = "ConvaiError";
   /** HTTP status of the response. */
   readonly status: number;
   /** The response body, parsed as JSON when it is JSON. */
@@ -108,6 +146,7 @@ export class ConvaiError extends ConvaiBaseError {
  */
 export class ConvaiValidationError extends ConvaiError {
   override name = "ConvaiValidationError";
+  static override readonly brand: string = "ConvaiValidationError";
   readonly detail: ValidationIssue[];
 
   constructor(init: ConstructorParameters<typeof ConvaiError>[0]) {
@@ -126,6 +165,7 @@ export class ConvaiValidationError extends ConvaiError {
  */
 export class ConvaiResponseError extends ConvaiError {
   override name = "ConvaiResponseError";
+  static override readonly brand: string = "ConvaiResponseError";
   /** The response's `Content-Type`, or `""` when it had none. */
   readonly contentType: string;
   /** The body's first 200 characters, redacted (also in `body`). */
@@ -167,6 +207,7 @@ const EXCERPT = 200;
  */
 export class ConvaiConnectionError extends ConvaiBaseError {
   override name = "ConvaiConnectionError";
+  static override readonly brand: string = "ConvaiConnectionError";
   readonly method: string | undefined;
   readonly path: string | undefined;
 
@@ -189,6 +230,7 @@ export class ConvaiConnectionError extends ConvaiBaseError {
  */
 export class ConvaiTimeoutError extends ConvaiConnectionError {
   override name = "ConvaiTimeoutError";
+  static override readonly brand: string = "ConvaiTimeoutError";
   readonly timeoutMs: number;
 
   constructor(init: Partial<RequestFacts> & { timeoutMs: number; message?: string }) {
@@ -205,6 +247,7 @@ export class ConvaiTimeoutError extends ConvaiConnectionError {
  */
 export class PaginationError extends ConvaiBaseError {
   override name = "PaginationError";
+  static override readonly brand: string = "PaginationError";
 }
 
 /**
@@ -221,6 +264,7 @@ export class PaginationError extends ConvaiBaseError {
  */
 export class UnknownVariantError extends ConvaiBaseError {
   override name = "UnknownVariantError";
+  static override readonly brand: string = "UnknownVariantError";
   /** The discriminant key, e.g. `"type"` or `"result_type"`. */
   readonly key: string;
   /** The discriminant value that matched no handler. */
@@ -256,6 +300,7 @@ export type WebhookFailure =
  */
 export class ConvaiWebhookError extends ConvaiBaseError {
   override name = "ConvaiWebhookError";
+  static override readonly brand: string = "ConvaiWebhookError";
   readonly reason: WebhookFailure;
 
   constructor(reason: WebhookFailure, message: string) {
@@ -276,6 +321,7 @@ export type MonitorFailure = "handshake_refused" | "closed" | "unsupported_runti
  */
 export class ConvaiMonitorError extends ConvaiBaseError {
   override name = "ConvaiMonitorError";
+  static override readonly brand: string = "ConvaiMonitorError";
   readonly reason: MonitorFailure;
   /** The handshake's HTTP status, when the runtime reports it. */
   readonly status: number | undefined;

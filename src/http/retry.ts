@@ -61,10 +61,10 @@ const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
 const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
 /** IMF-fixdate, RFC 850 and asctime, as RFC 9110 §5.6.7 lists them. */
 const ASCTIME = 2;
-const HTTP_DATES = [
+const HTTP_DATES = /* @__PURE__ */ (() => [
   new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`),
   new RegExp(
     `^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT$`,
   ),
   new RegExp(`^${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`),
-];
+])();

@@ -57,6 +57,7 @@ export interface MonitorOptions {
 
 /** A live conversation's monitor: `for await` its events, send commands, close it. */
 export interface ConversationMonitor extends AsyncIterable<MonitorEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<MonitorEvent, undefined>;
   readonly conversationId: string;
   /** Resolves once connected; rejects with the handshake's error. */
   ready(): Promise<void>;
@@ -119,7 +120,8 @@ export function openMonitor(
 
   const queue: MonitorEvent[] = [];
   let head = 0;
-  let waiting: { resolve: (r: IteratorResult<MonitorEvent>) => void; reject: (e: unknown) => void } | undefined;
+  let waiting:
+    { resolve: (r: IteratorResult<MonitorEvent, undefined>) => void; reject: (e: unknown) => void } | undefined;
   let failure: unknown;
   let ended = false;
   let socket: MonitorSocket | undefined;
@@ -323,7 +325,7 @@ export function openMonitor(
     },
     [Symbol.asyncIterator]() {
       return {
-        next(): Promise<IteratorResult<MonitorEvent>> {
+        next(): Promise<IteratorResult<MonitorEvent, undefined>> {
           if (size() > 0) {
             const value = queue[head++]!;
             if (head > 1024 && head * 2 > queue.length) (queue.splice(0, head), (head = 0));
@@ -334,7 +336,7 @@ export function openMonitor(
             return failure === undefined ? Promise.resolve({ done: true, value: undefined }) : Promise.reject(failure);
           return new Promise((resolve, reject) => (waiting = { resolve, reject }));
         },
-        async return(): Promise<IteratorResult<MonitorEvent>> {
+        async return(): Promise<IteratorResult<MonitorEvent, undefined>> {
           finish(); // a `break` closes the monitor
           return { done: true, value: undefined };
         },

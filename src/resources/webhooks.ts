@@ -90,7 +90,9 @@ export async function verifyWebhook(
     "verify",
   ]);
   let valid = false;
-  for (const signature of signatures) valid = (await crypto.subtle.verify("HMAC", key, signature, signed)) || valid;
+  for (const signature of signatures) {
+    valid = (await crypto.subtle.verify("HMAC", key, signature as Uint8Array<ArrayBuffer>, signed)) || valid;
+  }
   if (!valid) fail("signature_mismatch", "no v0 signature matches the body and timestamp under this secret");
   let event: unknown;
   try {

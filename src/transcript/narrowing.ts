@@ -78,11 +78,6 @@ type Cases<T, K extends PropertyKey, Keys extends PropertyKey, Open = never> = {
   [P in Keys]: Handler<T, K, Keys, P, Open>;
 };
 
-/** Without `_`, every handler left out is required: this is what breaks the build when a variant is added. */
-type Missing<T, K extends PropertyKey, Keys> = "_" extends Keys
-  ? unknown
-  : { [P in Exclude<HandlerKey<T, K>, Keys | "_">]: Handler<T, K, Keys, P> };
-
 /** The union of what the handlers return. */
 type Returns<H> = { [P in keyof H]-?: H[P] extends (value: never) => infer R ? R : never }[keyof H];
 
@@ -105,8 +100,18 @@ export type Match<T, K extends PropertyKey, Open = never> = <
   H extends Cases<T, K, Keys, Open>,
 >(
   value: T | Open,
-  handlers: H & Cases<T, K, Keys, Open> & Missing<T, K, Keys>,
+  handlers: [MissingKeys<T, K, Keys>] extends [never]
+    ? H & Cases<T, K, Keys, Open>
+    : MissingHandlerFor<MissingKeys<T, K, Keys>> & Cases<T, K, Keys, Open>,
 ) => Returns<H>;
+
+/** Without `_`, every handler left out: what breaks the build when a variant is added. */
+type MissingKeys<T, K extends PropertyKey, Keys> = "_" extends Keys ? never : Exclude<HandlerKey<T, K>, Keys | "_">;
+/**
+ * The parameter type of a match that lacks handlers, named after the keys it lacks, so that the
+ * compiler's first line says which: `… not assignable to parameter of type 'MissingHandlerFor<"mcp"> & …'`.
+ */
+type MissingHandlerFor<M extends PropertyKey> = { [P in M]: "no handler for this variant (add one, or a _ catch-all)" };
 
 /**
  * Tells whether `value`'s discriminant is `tag` (or one of `tags`), directly or curried (for

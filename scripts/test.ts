@@ -1,0 +1,56 @@
+/**
+ * `npm test`: every check, in order, stopping at the first that fails: type-check, format,
+ * imports, generate --check, spec lint, build, package checks, then the tests. A check that passes
+ * prints one line (the tests their summary); one that fails prints all it said. Run directly
+ * rather than through nested `npm run`, so the output is about this package only.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const bin = (name: string) => path.join(ROOT, "node_modules/.bin", name);
+const tsx = (script: string, ...args: string[]) => [bin("tsx"), path.join(ROOT, script), ...args];
+
+const STEPS: { name: string; command: string[]; summary?: RegExp }[] = [
+  { name: "type-check", command: [bin("tsc"), "--noEmit"] },
+  { name: "format", command: [bin("prettier"), "--check", "--log-level", "warn", "."] },
+  { name: "imports", command: tsx("scripts/check-imports.ts") },
+  { name: "generate --check", command: tsx("scripts/generate.ts", "--check") },
+  { name: "spec lint", command: tsx("scripts/lint-spec.ts") },
+  { name: "build", command: [bin("tsup"), "--silent"] },
+  { name: "publint", command: [bin("publint"), "--strict"] },
+  { name: "attw (node10, node16, bundler)", command: [bin("attw"), "--pack", ".", "--format", "ascii", "--no-emoji"] },
+  {
+    name: "tests",
+    command: [bin("vitest"), "run", "--color"],
+    summary: /^\s*(Test Files|Tests|Type Errors|Duration)\b/,
+  },
+];
+
+function run(command: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const strip = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+const started = Date.now();
+for (const step of STEPS) {
+  const t = Date.now();
+  const { code, output } = await run(step.command);
+  const seconds = ((Date.now() - t) / 1000).toFixed(1);
+  if (code !== 0) {
+    process.stdout.write(output);
+    console.error(`\n✗ ${step.name} failed (exit ${code}, ${seconds} s)`);
+    process.exit(1);
+  }
+  console.log(`✓ ${step.name} (${seconds} s)`);
+  if (step.summary) {
+    for (const line of strip(output).split("\n")) if (step.summary.test(line)) console.log(`  ${line.trim()}`);
+  }
+}
+console.log(`all checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
