@@ -92,7 +92,7 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
         maxRetries: config.maxRetries,
         body: bodyModeOf(request.method, request.url),
       })) as (input: Request) => Promise<Response>,
-    headers: { ...options.headers, "xi-api-key": config.apiKey },
+    headers: config.headers,
   });
   // Middleware is promised a real Request; while none is registered, the facade's calls skip building one.
   const { use, eject } = api;
@@ -150,7 +150,8 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig & { baseUrl:
   }
   if (options.headers !== undefined) requireHeaders(where, "headers", options.headers);
   const base = baseUrlOf(options);
-  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, baseUrl: base.href, origin: base.origin };
+  const headers = Object.freeze({ ...options.headers, "xi-api-key": apiKey });
+  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, baseUrl: base.href, origin: base.origin, headers };
 }
 
 /** The API key's shortest accepted length: shorter, redacting it from messages would mangle them. */

@@ -1,7 +1,8 @@
 /**
  * Aborts and timers, in one place: every wait in the package (a retry's backoff, a poll's pause,
  * a custom fetch that ignores its signal, a stream the caller stops reading) ends through
- * `onAbort`, and every timer goes through `setTimer`, which refuses a delay Node would clamp.
+ * `onAbort`, and every timer goes through `setTimer` or `deadline` (one timer for every request),
+ * which cap a delay Node would otherwise clamp to 1 ms.
  */
 
 /** The longest delay `setTimeout` honours (2³¹ − 1 ms, about 24.8 days); Node turns a longer one into 1 ms. */
@@ -26,6 +27,49 @@ export function onAbort(signal: AbortSignal | undefined, listener: (reason: unkn
 export function setTimer(ms: number, fire: () => void): () => void {
   const timer = setTimeout(fire, Math.min(ms, MAX_TIMER_MS));
   return () => clearTimeout(timer);
+}
+
+interface Deadline {
+  at: number;
+  fire: () => void;
+}
+
+/** The requests' deadlines: one timer for all of them, armed for the earliest. */
+const deadlines = new Set<Deadline>();
+let armedAt = Infinity;
+let armed: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Calls `fire` in `ms` (capped at {@link MAX_TIMER_MS}) unless the returned function is called
+ * first. Unlike a timer per request, registering and clearing a deadline is a set insertion and a
+ * deletion: one shared timer waits for the earliest, and does not keep a process alive by itself.
+ */
+export function deadline(ms: number, fire: () => void): () => void {
+  const entry: Deadline = { at: Date.now() + Math.min(ms, MAX_TIMER_MS), fire };
+  deadlines.add(entry);
+  if (entry.at < armedAt) arm(entry.at);
+  return () => deadlines.delete(entry);
+}
+
+function arm(at: number): void {
+  if (armed !== undefined) clearTimeout(armed);
+  armedAt = at;
+  armed = setTimeout(expire, Math.max(0, at - Date.now()));
+  (armed as { unref?: () => void }).unref?.();
+}
+
+function expire(): void {
+  armed = undefined;
+  armedAt = Infinity;
+  const now = Date.now();
+  let next = Infinity;
+  for (const entry of deadlines) {
+    if (entry.at <= now) {
+      deadlines.delete(entry);
+      entry.fire();
+    } else if (entry.at < next) next = entry.at;
+  }
+  if (next < Infinity) arm(next);
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -5,7 +5,7 @@
  * timeout or a body cut short is then retried like any other failure); a stream (audio) is handed
  * over unread once the headers arrive, whatever they claim, and is never retried mid-stream.
  */
-import { onAbort, raceAbort, setTimer, sleep } from "./abort.ts";
+import { deadline, onAbort, raceAbort, sleep } from "./abort.ts";
 import {
   ConvaiConnectionError,
   ConvaiResponseError,
@@ -22,6 +22,10 @@ export interface ClientConfig {
   fetch: ((input: Request) => Promise<Response>) | undefined;
   maxRetries: number;
   timeoutMs: number;
+  /** The base URL, without a trailing slash. */
+  baseUrl: string;
+  /** The headers of every request: the client's `headers` and the key. */
+  headers: Readonly<Record<string, string>>;
   /** The origin of the base URL: redirects within it keep the key, others lose it. */
   origin: string;
   /** Only used to keep the key out of errors. */
@@ -29,11 +33,12 @@ export interface ClientConfig {
 }
 
 /**
- * How a success body is read: `"stream"`, handed over unread; `"text"`, read inside the attempt
- * (the call seam parses it); `"json"`, read inside the attempt and checked to be JSON (calls
- * through `convai.api`, which openapi-fetch parses).
+ * How a success body is read: `"stream"`, handed over unread; `"held"`, read inside the attempt
+ * and held for `heldText` (the call seam's own requests, which parse it once); `"text"`, the same
+ * served back through the Response's body methods (the seam's requests through openapi-fetch, when
+ * middleware is registered); `"json"`, that and checked to be JSON (calls through `convai.api`).
  */
-export type BodyMode = "stream" | "text" | "json";
+export type BodyMode = "stream" | "held" | "text" | "json";
 
 /** What one call resolved: its name for errors, its timeout and retries, and how its body is read. */
 export interface CallConfig {
@@ -44,27 +49,13 @@ export interface CallConfig {
   body: BodyMode;
 }
 
-/**
- * What openapi-fetch builds for each call (its `Request` option) while no middleware is
- * registered, instead of a full `Request`: the URL and init as given. A `Request` costs a URL
- * parse, a header copy and a signal; the global fetch builds its own from the URL and init anyway,
- * so building one here as well would do that work twice on every call. With middleware, the
- * client gives openapi-fetch the real `Request`, which middleware is promised.
- */
-export class PendingRequest {
-  readonly url: string;
+/** What `send` needs of a request: openapi-fetch's (light or real) Request, or the seam's own. */
+export interface OutgoingRequest {
   readonly method: string;
-  readonly headers: Headers;
-  readonly body: RequestInit["body"];
-  readonly signal: AbortSignal | undefined;
-
-  constructor(url: string, init: RequestInit = {}) {
-    this.url = url;
-    this.method = init.method ?? "GET";
-    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
-    this.body = init.body;
-    this.signal = init.signal ?? undefined;
-  }
+  readonly url: string;
+  readonly headers: Headers | Readonly<Record<string, string>>;
+  readonly body?: RequestInit["body"];
+  readonly signal?: AbortSignal | null | undefined;
 }
 
 const TIMEOUT = Symbol("convai.timeout");
@@ -74,38 +65,32 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 
 /**
- * Sends a request (as openapi-fetch built it, or as middleware replaced it) with the call's
+ * Sends a request (the call seam's own, or openapi-fetch's as middleware left it) with the call's
  * timeout per attempt, retries and the caller's abort.
  */
-export async function send(
-  request: Request | PendingRequest,
-  client: ClientConfig,
-  call: CallConfig,
-): Promise<Response> {
+export async function send(request: OutgoingRequest, client: ClientConfig, call: CallConfig): Promise<Response> {
   const { method, url, headers } = request;
   const caller = request.signal ?? undefined;
   const { timeoutMs, maxRetries, operation } = call;
   // A body is sent on every attempt, so a stream (a Request from middleware) is read once here.
-  const body = request instanceof PendingRequest ? request.body : request.body && (await request.arrayBuffer());
+  const body = request instanceof Request ? request.body && (await request.arrayBuffer()) : request.body;
   const retryable = IDEMPOTENT_METHODS.has(method);
   for (let attempt = 0; ; attempt++) {
     if (caller?.aborted) throw caller.reason;
     const controller = new AbortController();
     const signal = controller.signal;
-    const clearTimer = setTimer(timeoutMs, () => controller.abort(TIMEOUT));
-    const unlisten = onAbort(caller, (reason) => controller.abort(reason));
-    const settle = () => {
-      clearTimer();
-      unlisten();
-    };
+    const clearTimer = deadline(timeoutMs, () => controller.abort(TIMEOUT));
+    const unlisten = caller === undefined ? noop : onAbort(caller, (reason) => controller.abort(reason));
     let response: Response;
     let stage = "connection failed";
     try {
-      response = await follow(client, { method, url, headers, body: body ?? null }, signal);
+      response = await follow(client, { method, url, headers, body }, signal);
       if (call.body !== "stream" || !response.ok || response.body === null) {
         stage = "the response body was cut short";
-        response = await race(client, buffered(response, call, client, method), signal);
-        settle();
+        const reading = buffered(response, call, client, method);
+        response = await (client.fetch === undefined ? reading : raceAbort(reading, signal));
+        clearTimer();
+        unlisten();
       } else {
         // A stream: the timeout covers the wait for headers; an abort still ends it, and the
         // listener on the caller's signal goes when the stream ends, fails or is cancelled.
@@ -122,7 +107,8 @@ export async function send(
         });
       }
     } catch (error) {
-      settle();
+      clearTimer();
+      unlisten();
       if (caller?.aborted) throw caller.reason;
       if (error instanceof ConvaiResponseError || error instanceof ConvaiConnectionError) throw error;
       const path = redactText(pathOf(url), client.apiKey);
@@ -148,15 +134,12 @@ export async function send(
   }
 }
 
-/** A custom fetch gets a full Request and may ignore its signal: it is raced against the signal. */
-function race<T>(client: ClientConfig, promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return client.fetch === undefined ? promise : raceAbort(promise, signal);
-}
+function noop(): void {}
 
 interface Hop {
   method: string;
   url: string;
-  headers: Headers;
+  headers: OutgoingRequest["headers"];
   body: RequestInit["body"];
 }
 
@@ -168,12 +151,17 @@ interface Hop {
  */
 async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Promise<Response> {
   for (let hops = 0; ; hops++) {
-    const init: RequestInit = { method: hop.method, headers: hop.headers, body: hop.body, signal, redirect: "manual" };
-    const response = await race(
-      client,
-      client.fetch === undefined ? fetch(hop.url, init) : client.fetch(new Request(hop.url, init)),
+    const init: RequestInit = {
+      method: hop.method,
+      headers: hop.headers as ConstructorParameters<typeof Headers>[0],
+      body: hop.body ?? null,
       signal,
-    );
+      redirect: "manual",
+    };
+    // A custom fetch gets a full Request and may ignore its signal: it is raced against the signal.
+    const response = await (client.fetch === undefined
+      ? fetch(hop.url, init)
+      : raceAbort(client.fetch(new Request(hop.url, init)), signal));
     if (response.type === "opaqueredirect") {
       throw new ConvaiConnectionError({
         method: hop.method,
@@ -206,7 +194,10 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
     }
     const toGet =
       response.status === 303 || ((response.status === 301 || response.status === 302) && hop.method === "POST");
-    const headers = next.origin === client.origin ? new Headers(hop.headers) : new Headers();
+    const headers =
+      next.origin === client.origin
+        ? new Headers(hop.headers as ConstructorParameters<typeof Headers>[0])
+        : new Headers();
     if (toGet) headers.delete("content-type");
     hop = {
       method: toGet && hop.method !== "HEAD" ? "GET" : hop.method,
@@ -266,6 +257,11 @@ function releasing(response: Response, release: () => void, failure: (error: unk
 const held = new WeakMap<object, { text: string; json?: unknown }>();
 const heldOf = (response: object) => held.get(response)!;
 
+/** The body `send` read inside the attempt (`"held"` mode), or `""` when there was none. */
+export function heldText(response: Response): string {
+  return held.get(response)?.text ?? "";
+}
+
 /** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
 const FROM_MEMORY: PropertyDescriptorMap = {
   body: {
@@ -320,7 +316,8 @@ async function buffered(response: Response, call: CallConfig, client: ClientConf
     }
   }
   held.set(response, body);
-  Object.defineProperties(response, FROM_MEMORY);
+  // Only what openapi-fetch (and middleware) will read needs the body methods served from memory.
+  if (call.body !== "held") Object.defineProperties(response, FROM_MEMORY);
   return response;
 }
 

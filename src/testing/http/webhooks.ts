@@ -25,7 +25,7 @@ export interface WebhookOptions {
   duplicate?: number;
   /** Every delivery this much later than the event. Default 0. */
   delayMs?: number;
-  /** Which events are dropped or repeated, per conversation and kind. Default 1. */
+  /** Which events are dropped or repeated, by the order sessions were minted in and kind. Default 1. */
   seed?: number;
 }
 
@@ -80,6 +80,7 @@ export class WebhookSender {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
+  #sessions = 0;
 
   constructor(options: WebhookOptions, source: WebhookSource) {
     checkOptions(options);
@@ -90,8 +91,10 @@ export class WebhookSender {
   /** Plans the events of a session for the moment it ends. */
   schedule(session: Session): void {
     const endsAfter = Math.max(0, session.mintedAt + session.lifecycle.doneAfterMs - Date.now());
+    // Drawn by the session's place in the order of minting, not its (random) id: a seed replays.
+    const sequence = ++this.#sessions;
     this.#later(endsAfter + (this.#options.delayMs ?? 0), () => {
-      for (const event of this.#events(session)) this.#deliver(event, session.conversationId);
+      for (const event of this.#events(session)) this.#deliver(event, session.conversationId, sequence);
     });
   }
 
@@ -157,9 +160,9 @@ export class WebhookSender {
     return out;
   }
 
-  #deliver(event: PostCallWebhookEvent, conversationId: string): void {
+  #deliver(event: PostCallWebhookEvent, conversationId: string, sequence: number): void {
     const { drop = 0, duplicate = 0, seed = 1 } = this.#options;
-    const roll = (what: string) => unitHash(`${seed}\n${conversationId}\n${event.type}\n${what}`);
+    const roll = (what: string) => unitHash(`${seed}\n${sequence}\n${event.type}\n${what}`);
     if (roll("drop") < drop) {
       this.deliveries.push({ type: event.type, conversationId, attempt: 1, status: 0, dropped: true });
       return;
