@@ -175,6 +175,51 @@ describe("one call seam", () => {
   });
 });
 
+describe("the seam's own requests", () => {
+  it("are the requests openapi-fetch builds (the path taken when middleware is registered)", async () => {
+    const respond = (request: Request) =>
+      request.url.endsWith("/audio")
+        ? new Response("ID3", { headers: { "content-type": "audio/mpeg" } })
+        : request.url.includes("/conversation/token")
+          ? json({ token: "t" })
+          : request.url.includes("get-signed-url")
+            ? json({ signed_url: "wss://x/y" })
+            : /\/conversations(\?|$)/.test(request.url)
+              ? json({ conversations: [], has_more: false })
+              : json(conversation);
+    const exercise = async (convai: ReturnType<typeof clientWith>["convai"]) => {
+      await convai.conversations
+        .list({
+          agent_id: "agent é/&?#",
+          tool_names: ["a b", "ü", "x&y=z"],
+          call_successful: "failure",
+          has_feedback_comment: false,
+          rating_min: 0,
+          user_id: null,
+          search: "100% sure + more",
+          page_size: 7,
+        })
+        .toArray({ max: 1 });
+      await convai.conversations.get("conv/../x?y#z é", { headers: { "x-trace": "t" } });
+      await convai.conversations.delete("conv_1");
+      await convai.conversations.sendFeedback("conv 1", null);
+      await (await convai.conversations.audio("c")).body.cancel();
+      await convai.sessions.webrtcToken({ agent_id: "a", participant_name: "Zoë", branch_id: null });
+      await convai.sessions.signedUrl({ agent_id: "a", include_conversation_id: true });
+      await convai.agents.link("agent/1");
+    };
+    const direct = clientWith(respond, { headers: { "x-team": "qa" } });
+    const through = clientWith(respond, { headers: { "x-team": "qa" } });
+    through.convai.api.use({ onRequest: () => undefined });
+    await exercise(direct.convai);
+    await exercise(through.convai);
+    const shape = (calls: typeof direct.calls) =>
+      calls.map((c) => ({ method: c.method, url: c.url.href, headers: [...c.headers].sort(), body: c.body }));
+    expect(shape(direct.calls)).toEqual(shape(through.calls));
+    expect(direct.calls).toHaveLength(8);
+  });
+});
+
 describe("per-call options", () => {
   const hang = () => new Promise<Response>(() => {});
   const busy = () => json({ detail: "busy" }, { status: 503, headers: { "retry-after": "0" } });
