@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ConvaiBaseError,
   ConvaiWebhookError,
@@ -41,7 +41,31 @@ async function reason(promise: Promise<unknown>): Promise<string> {
   return (error as ConvaiWebhookError).reason;
 }
 
-describe("the signature", () => {
+describe.each(["node:crypto", "Web Crypto"] as const)("the signature, on %s", (path) => {
+  // Node hands out node:crypto through process.getBuiltinModule; hiding it leaves Web Crypto,
+  // the path of browsers and workers. Every case below runs on both.
+  beforeEach(() => {
+    if (path === "Web Crypto") vi.spyOn(process, "getBuiltinModule").mockReturnValue(undefined as never);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it(`computes the HMAC with ${path}`, async () => {
+    const lookup = vi.spyOn(process, "getBuiltinModule");
+    const subtle = vi.spyOn(crypto.subtle, "verify");
+    const body = event();
+    expect((await verify(body, header(NOW, body))).type).toBe("post_call_transcription");
+    expect(lookup).toHaveBeenCalledWith("node:crypto");
+    expect(subtle).toHaveBeenCalledTimes(path === "Web Crypto" ? 1 : 0);
+  });
+
+  it("hashes the timestamp as sent, leading zeros included", async () => {
+    const body = event();
+    const stamp = `00${NOW}`;
+    const signed = `t=${stamp},v0=${hmac(SECRET, `${stamp}.${body}`)}`;
+    expect((await verify(body, signed)).type).toBe("post_call_transcription");
+    expect(await reason(verify(body, `t=${stamp},v0=${hmac(SECRET, `${NOW}.${body}`)}`))).toBe("signature_mismatch");
+  });
+
   it("verifies against a vector computed independently, and signWebhook computes the same", async () => {
     const body = event();
     const expected = `t=${NOW},v0=${hmac(SECRET, `${NOW}.${body}`)}`;

@@ -1,9 +1,10 @@
 /**
  * Receiving ElevenLabs' post-call webhooks: `verifyWebhook` checks the signature header
  * (`ElevenLabs-Signature: t=<unix seconds>,v0=<hex HMAC-SHA256 of "<t>.<raw body>">`), the
- * timestamp's age in both directions, and parses the event. Web Crypto only, so it runs on Node
- * ≥ 20, Deno, Bun, workers and edge runtimes; the comparison is the runtime's own HMAC verify,
- * which does not stop at the first differing byte.
+ * timestamp's age in both directions, and parses the event. Where the runtime hands out
+ * node:crypto without an import (`process.getBuiltinModule`: Node ≥ 20.16, Bun, Deno) the HMAC is
+ * computed there, about five times faster for small events; elsewhere (browsers, workers, edge
+ * runtimes) by Web Crypto. Either way the comparison does not stop at the first differing byte.
  */
 import { ConvaiWebhookError, type WebhookFailure } from "../http/errors.ts";
 import { describe } from "../http/input.ts";
@@ -54,22 +55,20 @@ export async function verifyWebhook(
       `${WHERE}: toleranceSec must be a non-negative number of seconds, got ${describe(toleranceSec)}`,
     );
   }
-  const bytes =
-    typeof body === "string"
-      ? encoder.encode(body)
-      : body instanceof Uint8Array
-        ? body
-        : body instanceof ArrayBuffer
-          ? new Uint8Array(body)
-          : fail(
-              "body_not_raw",
-              `the body is ${describe(body)}, not the raw request body: a body parsed and serialized again is ` +
-                "not the one that was signed; pass the string or bytes as they arrived",
-            );
+  const raw =
+    typeof body === "string" || body instanceof Uint8Array
+      ? body
+      : body instanceof ArrayBuffer
+        ? new Uint8Array(body)
+        : fail(
+            "body_not_raw",
+            `the body is ${describe(body)}, not the raw request body: a body parsed and serialized again is ` +
+              "not the one that was signed; pass the string or bytes as they arrived",
+          );
   if (signatureHeader === null || signatureHeader === undefined || signatureHeader.trim() === "") {
     fail("missing_header", `no ${WEBHOOK_SIGNATURE_HEADER} header`);
   }
-  const { timestamp, signatures } = parseHeader(String(signatureHeader));
+  const { timestamp, stamp, signatures } = parseHeader(String(signatureHeader));
   if (now - timestamp > toleranceSec) {
     fail(
       "timestamp_too_old",
@@ -82,21 +81,27 @@ export async function verifyWebhook(
       `the signature is dated ${Math.round(timestamp - now)} s ahead; at most ${toleranceSec} s is accepted`,
     );
   }
-  const prefix = encoder.encode(`${timestamp}.`);
-  const signed = new Uint8Array(prefix.length + bytes.length);
-  signed.set(prefix);
-  signed.set(bytes, prefix.length);
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "verify",
-  ]);
+  // What was signed is "<t as sent>.<body>"; a string body is hashed as its UTF-8 bytes either way.
+  const node = nodeCrypto();
   let valid = false;
-  for (const signature of signatures) {
-    valid = (await crypto.subtle.verify("HMAC", key, signature as Uint8Array<ArrayBuffer>, signed)) || valid;
+  if (node !== undefined) {
+    const mac = node.createHmac("sha256", secret).update(`${stamp}.`).update(raw).digest();
+    for (const signature of signatures) valid = node.timingSafeEqual(mac, signature) || valid;
+  } else {
+    const bytes = typeof raw === "string" ? encoder.encode(raw) : raw;
+    const prefix = encoder.encode(`${stamp}.`);
+    const signed = new Uint8Array(prefix.length + bytes.length);
+    signed.set(prefix);
+    signed.set(bytes, prefix.length);
+    const key = await keyFor(secret);
+    for (const signature of signatures) {
+      valid = (await crypto.subtle.verify("HMAC", key, signature as Uint8Array<ArrayBuffer>, signed)) || valid;
+    }
   }
   if (!valid) fail("signature_mismatch", "no v0 signature matches the body and timestamp under this secret");
   let event: unknown;
   try {
-    event = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    event = JSON.parse(typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: true }).decode(raw));
   } catch {
     fail("invalid_json", "the signed body is not JSON");
   }
@@ -113,9 +118,45 @@ export async function verifyWebhook(
   return event as PostCallWebhookEvent;
 }
 
+/** The part of node:crypto used here, typed locally so the main entry's types need no @types/node. */
+interface NodeCrypto {
+  createHmac(algorithm: "sha256", key: string): NodeHmac;
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+interface NodeHmac {
+  update(data: string | Uint8Array): NodeHmac;
+  digest(): Uint8Array;
+}
+
+/**
+ * node:crypto when the runtime offers it without an import statement, so bundles for browsers
+ * and workers never see a `node:` specifier. Looked up per call (a map lookup), not cached.
+ */
+function nodeCrypto(): NodeCrypto | undefined {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return typeof runtime?.getBuiltinModule === "function"
+    ? (runtime.getBuiltinModule("node:crypto") as NodeCrypto | undefined)
+    : undefined;
+}
+
+/** Imported keys by secret: importing one costs more than verifying a small event. A receiver has one or two. */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const keys = new Map<string, Promise<HmacKey>>();
+
+function keyFor(secret: string): Promise<HmacKey> {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    if (keys.size >= 8) keys.delete(keys.keys().next().value!);
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    key.catch(() => keys.delete(secret));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** `t=<digits>` once and `v0=<64 hex>` at least once, in any order, among other schemes; spaces allowed. */
-function parseHeader(header: string): { timestamp: number; signatures: Uint8Array[] } {
-  let timestamp: number | undefined;
+function parseHeader(header: string): { timestamp: number; stamp: string; signatures: Uint8Array[] } {
+  let stamp: string | undefined;
   const signatures: Uint8Array[] = [];
   for (const part of header.split(",")) {
     const at = part.indexOf("=");
@@ -123,22 +164,27 @@ function parseHeader(header: string): { timestamp: number; signatures: Uint8Arra
     const value = part.slice(at + 1).trim();
     if (at < 0) continue;
     if (name === "t") {
-      if (timestamp !== undefined || !/^\d{1,12}$/.test(value))
+      if (stamp !== undefined || !/^\d{1,12}$/.test(value))
         fail("malformed_header", "t must appear once, as unix seconds");
-      timestamp = Number(value);
+      stamp = value;
     } else if (name === "v0") {
       if (!/^[0-9a-f]{64}$/i.test(value)) fail("malformed_header", "a v0 signature must be 64 hex digits");
       signatures.push(hexBytes(value));
     }
   }
-  if (timestamp === undefined) fail("malformed_header", "no t= timestamp");
+  if (stamp === undefined) fail("malformed_header", "no t= timestamp");
   if (signatures.length === 0) fail("malformed_header", "no v0= signature");
-  return { timestamp: timestamp!, signatures };
+  return { timestamp: Number(stamp), stamp: stamp!, signatures };
 }
 
+/** Validated hex (`[0-9a-fA-F]`) to bytes: a digit's low nibble, plus 9 for a letter (bit 6 set). */
 function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hex.charCodeAt(2 * i);
+    const lo = hex.charCodeAt(2 * i + 1);
+    out[i] = (((hi & 0xf) + (hi >> 6) * 9) << 4) | ((lo & 0xf) + (lo >> 6) * 9);
+  }
   return out;
 }
 
