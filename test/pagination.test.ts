@@ -47,6 +47,23 @@ describe("conversations.list", () => {
     void iterable;
   });
 
+  it("hands out every item once, in order, to next() calls made without waiting", async () => {
+    // Calls made at once across page boundaries queue behind the page being fetched: none may
+    // take a later page and skip the rest of the one before it.
+    const { convai, calls } = pager(three);
+    const iterator = convai.conversations.list({ page_size: 2 })[Symbol.asyncIterator]();
+    const results = await Promise.all(Array.from({ length: 6 }, () => iterator.next()));
+    expect(results.map((r) => (r.done ? "done" : r.value.conversation_id))).toEqual([
+      "c1",
+      "c2",
+      "c3",
+      "c4",
+      "done",
+      "done",
+    ]);
+    expect(calls).toHaveLength(3);
+  });
+
   it("yields whole pages from .pages()", async () => {
     const { convai } = pager(three);
     const sizes: number[] = [];

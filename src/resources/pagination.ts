@@ -19,6 +19,8 @@ export interface CursorSource<Page, Item> {
   redact?(cursor: string): string;
 }
 
+const NONE: readonly never[] = [];
+
 /**
  * An async iterable over every item of every page, with `.pages()` for whole pages and
  * `.toArray({ max })` to collect with a bound.
@@ -47,7 +49,7 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
     const seen = new Set<string>();
     let cursor = this.#start;
     for (;;) {
-      let page: Page;
+      let page: Page | undefined;
       let next: string | undefined;
       try {
         page = await source.fetchPage(cursor);
@@ -65,6 +67,9 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
         throw error;
       }
       yield page;
+      // Let the page go before the next one is fetched: a collection during that wait would
+      // otherwise copy a whole page it no longer needs (the loop holds what it still uses).
+      page = undefined;
       if (next === undefined) return;
       seen.add(next);
       cursor = next;
@@ -73,22 +78,39 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
 
   /**
    * Items one by one. Written as an iterator object rather than an async generator delegating to
-   * the page's items: that costs several promise hops per item, and lists run to thousands.
+   * the page's items, and with `next` a plain function: an item already fetched costs one settled
+   * promise and its result, where an `async` method also allocated its suspended frame per item,
+   * and lists run to thousands. Only the step to the next page awaits; `next` calls made while it
+   * does queue behind it, so none takes a later page and skips the rest of this one.
    */
   [Symbol.asyncIterator](): AsyncIterator<Item, undefined> {
     const pages = this.pages();
     const source = this.#source;
-    let current: readonly Item[] = [];
+    let current: readonly Item[] = NONE;
     let i = 0;
+    let waiting: Promise<IteratorResult<Item, undefined>> | undefined;
+    const nextPage = async (): Promise<IteratorResult<Item, undefined>> => {
+      while (i >= current.length) {
+        current = NONE; // the page read to its end is not kept alive while the next is fetched
+        const page = await pages.next();
+        if (page.done) return { done: true, value: undefined };
+        current = source.items(page.value);
+        i = 0;
+      }
+      return { done: false, value: current[i++]! };
+    };
+    const step = () => (i < current.length ? { done: false as const, value: current[i++]! } : nextPage());
     return {
-      async next(): Promise<IteratorResult<Item, undefined>> {
-        while (i >= current.length) {
-          const page = await pages.next();
-          if (page.done) return { done: true, value: undefined };
-          current = source.items(page.value);
-          i = 0;
-        }
-        return { done: false, value: current[i++]! };
+      next(): Promise<IteratorResult<Item, undefined>> {
+        if (waiting === undefined && i < current.length) return Promise.resolve({ done: false, value: current[i++]! });
+        const result: Promise<IteratorResult<Item, undefined>> =
+          waiting === undefined ? nextPage() : waiting.then(step, step);
+        waiting = result;
+        const settled = () => {
+          if (waiting === result) waiting = undefined;
+        };
+        result.then(settled, settled);
+        return result;
       },
       async return(): Promise<IteratorResult<Item, undefined>> {
         await pages.return(undefined); // a `break`: no further page is fetched
