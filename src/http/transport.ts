@@ -253,13 +253,20 @@ function releasing(response: Response, release: () => void, failure: (error: unk
   return wrapped;
 }
 
-/** Bodies read inside the attempt, by response: the text, and its JSON once parsed. */
-const held = new WeakMap<object, { text: string; json?: unknown }>();
-const heldOf = (response: object) => held.get(response)!;
+/**
+ * A body read inside the attempt, kept on its response under a symbol: the text, and its JSON
+ * once parsed. Not a WeakMap: every entry of one is an ephemeron the garbage collector must
+ * revisit, and a 30 KB page per call made that cost more than the floor's whole collection.
+ */
+const HELD = Symbol("convai.body");
+interface Held {
+  [HELD]?: { text: string; json?: unknown };
+}
+const heldOf = (response: object) => (response as Held)[HELD]!;
 
 /** The body `send` read inside the attempt (`"held"` mode), or `""` when there was none. */
 export function heldText(response: Response): string {
-  return held.get(response)?.text ?? "";
+  return (response as Held)[HELD]?.text ?? "";
 }
 
 /** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
@@ -315,7 +322,7 @@ async function buffered(response: Response, call: CallConfig, client: ClientConf
       throw responseError(response, call, client, body.text, "a body that is not JSON", method);
     }
   }
-  held.set(response, body);
+  (response as Held)[HELD] = body;
   // Only what openapi-fetch (and middleware) will read needs the body methods served from memory.
   if (call.body !== "held") Object.defineProperties(response, FROM_MEMORY);
   return response;
