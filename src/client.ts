@@ -81,6 +81,29 @@ const DEFAULT_MAX_RETRIES = 2;
 export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiClient {
   const config = resolveOptions(options);
   const registered: unknown[] = [];
+  // The openapi-fetch client is made on first use of `convai.api`: making it reads
+  // globalThis.Request, and on Node the first read of a fetch global loads undici (10–15 ms), which
+  // a process that only monitors a call or verifies webhooks never needs.
+  let api: Client<paths> | undefined;
+  const getApi = (): Client<paths> => (api ??= openapiClient(config, registered));
+  const call = createCall(getApi, config, () => registered.length > 0);
+  return {
+    get api() {
+      return getApi();
+    },
+    conversations: createConversations(call, {
+      baseUrl: config.baseUrl,
+      apiKey: config.apiKey,
+      timeoutMs: config.timeoutMs,
+      headers: { ...options.headers },
+    }),
+    sessions: createSessions(call),
+    agents: createAgents(call),
+  };
+}
+
+/** `convai.api`: openapi-fetch over the client's transport, with its middleware counted in `registered`. */
+function openapiClient(config: ClientConfig & { baseUrl: string }, registered: unknown[]): Client<paths> {
   const api = createClient<paths>({
     baseUrl: config.baseUrl,
     // Calls made through convai.api directly: the client's timeout and retries, the body read as
@@ -104,18 +127,7 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
     eject(...middleware);
     for (const m of middleware) if (registered.includes(m)) registered.splice(registered.indexOf(m), 1);
   };
-  const call = createCall(api, config, () => registered.length > 0);
-  return {
-    api,
-    conversations: createConversations(call, {
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
-      timeoutMs: config.timeoutMs,
-      headers: { ...options.headers },
-    }),
-    sessions: createSessions(call),
-    agents: createAgents(call),
-  };
+  return api;
 }
 
 /** Checks every option before anything else happens, and fills in the defaults. */

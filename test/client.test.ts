@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ConvaiConnectionError,
@@ -111,6 +113,22 @@ describe("createConvaiClient options", () => {
     expect(response.status).toBe(200);
     expect(data?.conversation_id).toBe("conv_1");
     expect(calls.map((c) => c.headers.get("xi-api-key"))).toEqual([KEY, KEY]);
+  });
+
+  it("loads no fetch machinery until something needs it (a monitor or a webhook receiver never does)", () => {
+    // On Node the first read of a fetch global (fetch, Request, Headers) loads undici: 10–15 ms
+    // at startup that a process which only monitors calls or verifies webhooks does not need.
+    const probe = `
+      const { createConvaiClient } = await import(${JSON.stringify(path.resolve(import.meta.dirname, "../src/index.ts"))});
+      const loaded = () => process.moduleLoadList.some((m) => m.includes("undici"));
+      const convai = createConvaiClient({ apiKey: "xi-probe-key-0000", baseUrl: "http://127.0.0.1:9" });
+      const before = loaded();
+      void convai.api;
+      console.log(JSON.stringify([before, loaded()]));`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", probe], {
+      encoding: "utf8",
+    });
+    expect(JSON.parse(out)).toEqual([false, true]);
   });
 });
 

@@ -69,7 +69,7 @@ export interface Call {
  * `convai.api`: while none is, the seam builds and sends its requests itself; with middleware, they
  * go through openapi-fetch, whose middleware receives a real `Request`.
  */
-export function createCall(api: Client<paths>, config: ClientConfig, middleware: () => boolean): Call {
+export function createCall(api: () => Client<paths>, config: ClientConfig, middleware: () => boolean): Call {
   async function call(
     operationId: OperationId,
     init: object,
@@ -107,7 +107,7 @@ export function createCall(api: Client<paths>, config: ClientConfig, middleware:
       text = heldText(response);
       if (!response.ok) error = parseError(text);
     } else {
-      const result = (await api.request(
+      const result = (await api().request(
         method as never,
         path as never,
         {
