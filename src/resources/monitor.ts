@@ -18,11 +18,11 @@ export interface MonitorSocket {
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: never) => void): void;
-  /** `ws` only: reports the status of a refused handshake. */
-  on?(
-    event: "unexpected-response",
-    listener: (request: { destroy(): void }, response: { statusCode?: number }) => void,
-  ): void;
+  /**
+   * `ws` only: `"unexpected-response"` reports the status of a refused handshake, `"message"`
+   * hands frames over without wrapping each in an event object.
+   */
+  on?(event: "unexpected-response" | "message", listener: (a: never, b: never) => void): void;
   /** `ws` only: stop and resume reading, for backpressure. */
   pause?(): void;
   resume?(): void;
@@ -128,7 +128,8 @@ export function openMonitor(
   let paused = false;
   const stats = { dropped: 0, duplicates: 0, reconnects: 0, peakBuffered: 0 };
   /** Keys of the last REPLAY events yielded, and after a reconnect, those still expected as replays. */
-  const recent: string[] = [];
+  const recent: MonitorEvent[] = [];
+  let recentAt = 0;
   let replays: Map<string, number> | undefined;
   let replayLeft = 0;
 
@@ -149,9 +150,9 @@ export function openMonitor(
   };
   const push = (event: MonitorEvent) => {
     if (ended) return;
-    const key = keyOf(event);
     if (replays !== undefined && replayLeft > 0) {
       replayLeft--;
+      const key = keyOf(event);
       const count = replays.get(key) ?? 0;
       if (count > 0) {
         replays.set(key, count - 1);
@@ -159,8 +160,12 @@ export function openMonitor(
         return;
       }
     }
-    recent.push(key);
-    if (recent.length > REPLAY) recent.shift();
+    // The last REPLAY events, kept only to recognise a replay after a reconnect: a ring of
+    // references, their keys computed only then.
+    if (reconnect) {
+      recent[recentAt] = event;
+      recentAt = (recentAt + 1) % REPLAY;
+    }
     if (waiting) {
       const w = waiting;
       waiting = undefined;
@@ -216,19 +221,20 @@ export function openMonitor(
           ),
         );
       };
-      s.on?.("unexpected-response", (request, response) => {
+      const unexpected = (request: { destroy(): void }, response: { statusCode?: number }) => {
         request.destroy();
         refuse(response.statusCode);
-      });
+      };
+      s.on?.("unexpected-response", unexpected);
       s.addEventListener("open", () => {
         opened = true;
         clearTimer();
         resolve();
       });
-      s.addEventListener("message", (message: { data: unknown }) => {
+      const onMessage = (data: unknown) => {
         let event: unknown;
         try {
-          event = JSON.parse(typeof message.data === "string" ? message.data : String(message.data));
+          event = JSON.parse(typeof data === "string" ? data : String(data));
         } catch {
           return; // not JSON: nothing a loop could use
         }
@@ -236,7 +242,10 @@ export function openMonitor(
           const typed = event as { type?: unknown };
           push((typeof typed.type === "string" ? event : { ...event, type: "unknown" }) as MonitorEvent);
         }
-      });
+      };
+      // ws hands the frame over directly; the WHATWG interface wraps each in an event object.
+      if (s.on) s.on("message", onMessage);
+      else s.addEventListener("message", (message: { data: unknown }) => onMessage(message.data));
       s.addEventListener("error", () => {}); // the close that follows says what happened
       s.addEventListener("close", (event: { code: number }) => {
         clearTimer();
@@ -259,7 +268,10 @@ export function openMonitor(
   /** Connects again with backoff, marking the last events yielded as the replay to expect. */
   const again_ = async (lost: ConvaiConnectionError) => {
     replays = new Map();
-    for (const key of recent) replays.set(key, (replays.get(key) ?? 0) + 1);
+    for (const event of recent) {
+      const key = keyOf(event);
+      replays.set(key, (replays.get(key) ?? 0) + 1);
+    }
     for (let attempt = 0; attempt < attempts && !ended; attempt++) {
       try {
         await sleep(Math.min((reconnect?.delayMs ?? 250) * 2 ** attempt, 5_000), signal);
