@@ -8,6 +8,16 @@ export const ROOT = path.resolve(import.meta.dirname, "..");
 export const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 export const run = promisify(execFile);
 
+/** The distribution of per-round ratios (ours / floor, each round's pair run back to back). */
+export interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+  rounds: number;
+}
+
 /** One line of the results table. `ours`, `floor` and `sdk` are medians in `unit`. */
 export interface Row {
   figure: string;
@@ -18,10 +28,45 @@ export interface Row {
   sdk: number | undefined;
   /** What the target compares, e.g. "ours/floor ≤ 1.10". */
   target: string;
-  /** Whether the target was met, or undefined when the row has no target. */
-  met: boolean | undefined;
+  /**
+   * Whether the target was met: `true`, `false`, `"noise"` when the spread crosses it (neither can
+   * be told), or undefined when the row has no target.
+   */
+  met: boolean | "noise" | undefined;
+  /** The per-round ratios ours / floor, for the figures measured in rounds. */
+  spread?: Spread;
+  /** The per-round ratios SDK / floor, when the SDK was paired with the floor in rounds of its own. */
+  sdkSpread?: Spread;
   note?: string;
 }
+
+/** Per-round ratios a[i] / b[i], summarised. */
+export function spreadOf(a: number[], b: number[]): Spread {
+  const ratios = a.map((v, i) => v / b[i]!).sort((x, y) => x - y);
+  const at = (f: number) => {
+    const pos = f * (ratios.length - 1);
+    const low = Math.floor(pos);
+    return ratios[low]! + (ratios[Math.min(low + 1, ratios.length - 1)]! - ratios[low]!) * (pos - low);
+  };
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75), min: ratios[0]!, max: ratios.at(-1)!, rounds: ratios.length };
+}
+
+/**
+ * A verdict that shows its noise: for "at most `limit`", met when the median is within it and the
+ * upper quartile within `spreadLimit` (the median and its spread both fit), missed when even the
+ * lower quartile is past it, and "noise" when the spread crosses it. Mirrored for "at least".
+ */
+export function verdict(spread: Spread, sense: "≤" | "≥", limit: number, spreadLimit = limit): Row["met"] {
+  if (sense === "≤") {
+    if (spread.median <= limit && spread.q3 <= spreadLimit) return true;
+    return spread.q1 > limit ? false : "noise";
+  }
+  if (spread.median >= limit && spread.q1 >= spreadLimit) return true;
+  return spread.q3 < limit ? false : "noise";
+}
+
+export const formatSpread = (s: Spread): string =>
+  `${s.median.toFixed(2)}× (IQR ${s.q1.toFixed(2)}–${s.q3.toFixed(2)}, ${s.rounds} rounds)`;
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -48,6 +93,52 @@ export async function interleave<K extends string>(
     }
   }
   return samples;
+}
+
+/** What `alternate` measured, per round and variant, in ms. */
+export interface Alternated<K extends string> {
+  /** The round's time without its slowest `trim` share of units (the stalls). */
+  trimmed: Record<K, number[]>;
+  /** The round's whole time. */
+  whole: Record<K, number[]>;
+}
+
+/**
+ * Paired rounds for in-process figures: each round runs every variant's unit of work (one call,
+ * one page) `perRound` times, alternating unit by unit in an order that rotates (A B, B A …), so
+ * a slow stretch of the machine falls on every variant alike. Each unit is timed on its own: on
+ * this kind of machine about 1 % of calls stall for 2–10 ms (scheduling, the other process's
+ * collector), falling on either variant at random, and those few carry nearly all of the
+ * round-to-round spread; the sum without each variant's slowest `trim` share of units is the
+ * robust figure, and the whole sum is kept beside it. `warmup` rounds are dropped.
+ */
+export async function alternate<K extends string>(
+  units: Record<K, () => Promise<unknown>>,
+  { rounds, perRound, warmup, trim = 0 }: { rounds: number; perRound: number; warmup: number; trim?: number },
+): Promise<Alternated<K>> {
+  const names = Object.keys(units) as K[];
+  const empty = () => Object.fromEntries(names.map((n) => [n, [] as number[]])) as unknown as Record<K, number[]>;
+  const result: Alternated<K> = { trimmed: empty(), whole: empty() };
+  const drop = Math.floor(trim * perRound);
+  for (let round = 0; round < warmup + rounds; round++) {
+    const times = empty();
+    for (let i = 0; i < perRound; i++) {
+      for (let j = 0; j < names.length; j++) {
+        const name = names[(i + j) % names.length]!;
+        const start = process.hrtime.bigint();
+        await units[name]();
+        times[name].push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+    }
+    if (round < warmup) continue;
+    for (const name of names) {
+      const sorted = times[name].sort((a, b) => a - b);
+      const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+      result.whole[name].push(sum(sorted));
+      result.trimmed[name].push(sum(sorted.slice(0, sorted.length - drop)));
+    }
+  }
+  return result;
 }
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {

@@ -16,8 +16,10 @@ import { audio } from "./figures/audio.ts";
 import { codegen } from "./figures/codegen.ts";
 import { coldStart, largeConversation, pagination, perCall } from "./figures/http.ts";
 import { size } from "./figures/size.ts";
+import { monitor } from "./figures/monitor.ts";
 import { typecheck } from "./figures/typecheck.ts";
-import { ROOT, type Row, fmt, ratio } from "./lib.ts";
+import { webhook } from "./figures/webhook.ts";
+import { ROOT, type Row, fmt, formatSpread, ratio } from "./lib.ts";
 
 const FIGURES: Record<string, (quick: boolean) => Promise<Row[]>> = {
   "cold-start": coldStart,
@@ -28,12 +30,17 @@ const FIGURES: Record<string, (quick: boolean) => Promise<Row[]>> = {
   typecheck,
   size,
   codegen,
+  webhook,
+  monitor,
 };
 
 const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean" } } });
 const names = values.only ? values.only.split(",") : Object.keys(FIGURES);
 for (const name of names)
   if (!FIGURES[name]) throw new Error(`unknown figure ${name}; known: ${Object.keys(FIGURES).join(", ")}`);
+
+const verdictText = (met: Row["met"]) =>
+  met === undefined ? "" : met === "noise" ? "within noise" : met ? "met" : "missed";
 
 const started = Date.now();
 const rows: Row[] = [];
@@ -48,12 +55,13 @@ for (const name of names) {
 
 function line(r: Row): string {
   const vsFloor = ratio(r.ours, r.floor);
-  const sdkVsFloor = ratio(r.sdk ?? NaN, r.floor);
+  const sdkVsFloor = r.sdkSpread?.median ?? ratio(r.sdk ?? NaN, r.floor);
   return (
     `${r.metric}: ours ${fmt(r.ours)} ${r.unit}, floor ${fmt(r.floor)}, sdk ${fmt(r.sdk)}` +
-    (vsFloor ? ` | ours/floor ${vsFloor.toFixed(2)}×` : "") +
+    (r.spread ? ` | ours/floor ${formatSpread(r.spread)}` : vsFloor ? ` | ours/floor ${vsFloor.toFixed(2)}×` : "") +
     (sdkVsFloor && Number.isFinite(sdkVsFloor) ? `, sdk/floor ${sdkVsFloor.toFixed(2)}×` : "") +
-    ` | ${r.target}${r.met === undefined ? "" : r.met ? " ✓" : " ✗ missed"}`
+    ` | ${r.target}${r.met === undefined ? "" : ` → ${verdictText(r.met)}`}` +
+    (r.note ? `\n    (${r.note})` : "")
   );
 }
 
@@ -63,12 +71,13 @@ function table(all: Row[]): string {
   const rule = "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | :-: |";
   const body = all.map((r) => {
     const o = ratio(r.ours, r.floor);
-    const s = r.sdk === undefined ? undefined : ratio(r.sdk, r.floor);
+    const s = r.sdk === undefined ? undefined : (r.sdkSpread?.median ?? ratio(r.sdk, r.floor));
     const cell = (n: number | undefined) => (n === undefined ? "—" : `${fmt(n)} ${r.unit}`);
+    const ours = r.spread ? formatSpread(r.spread) : o === undefined ? "—" : `${o.toFixed(2)}×`;
+    const met = r.met === undefined ? "" : r.met === "noise" ? "within noise" : r.met ? "yes" : "**no**";
     return (
       `| ${r.figure} | ${r.metric}${r.note ? ` (${r.note})` : ""} | ${cell(r.ours)} | ${cell(r.floor)} | ${cell(r.sdk)} | ` +
-      `${o === undefined ? "—" : `${o.toFixed(2)}×`} | ${s === undefined ? "—" : `${s.toFixed(2)}×`} | ${r.target} | ` +
-      `${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`
+      `${ours} | ${s === undefined ? "—" : `${s.toFixed(2)}×`} | ${r.target} | ${met} |`
     );
   });
   return [head, rule, ...body].join("\n");
@@ -83,9 +92,14 @@ Machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} Gi
 
 Each figure is measured for this package (the built \`dist/\`), for plain \`fetch\` + \`JSON.parse\`
 (the floor) and for the official SDK (\`@elevenlabs/elevenlabs-js\` 2.73.0) doing the same work,
-interleaved in rotating order over several rounds after a warm-up, against the local emulator
-running in its own process on loopback. Cells are medians; ratios are to the floor. A shared
-machine is noisy: compare ratios within this run, not across runs.
+against the local emulator running in its own process on loopback, in rounds after a warm-up.
+Cells are medians over rounds. "ours / floor" is the median of the per-round ratios with their
+interquartile range (IQR) and the number of rounds. Figures 2–4 pair ours with the floor unit by
+unit (one call, one page, one walk), and the SDK with the floor in rounds of their own; in
+figures 2 and 4 each variant's slowest 2 % of units per round (the machine's stalls, which fall
+on either variant at random) are left out, and the note gives the untrimmed ratio. A target is
+met when the median meets it and the quartile on the wrong side stays within the spread limit,
+missed when even the quartile on the right side misses it, and "within noise" otherwise.
 
 ${table(rows)}
 
