@@ -5,4 +5,11 @@ interface Where {
 type Variants<T> = Record<"floor" | "ours" | "sdk", () => Promise<T>>;
 export function perCall(where: Where, id: string, calls: number): Variants<void>;
 export function large(where: Where, id: string, reps: number): Variants<Record<string, number>>;
-export function pagination(where: Where): Variants<number>;
+export function paginationByPage(where: Where, total: number): Variants<void>;
+export function webhooks(
+  body: string,
+  header: string,
+  secret: string,
+  count: number,
+  now: number,
+): Promise<Record<"floor" | "ours" | "oursWebCrypto", () => Promise<unknown>>>;

@@ -85,37 +85,93 @@ export function large(where, id, reps) {
   };
 }
 
-/** Figure 4: every conversation, 100 a page; returns how many were listed. */
-export function pagination(where) {
+/**
+ * Figure 4: one page of 100 per call, each variant walking the whole list of `total` again and
+ * again: ours takes 100 items from `conversations.list`'s iterator (the call that needs a page
+ * fetches it), the floor fetches and parses a page by hand, the SDK calls its `list`. At the end
+ * of each walk every variant checks it saw all `total` conversations once and the list ended.
+ */
+export function paginationByPage(where, total) {
   const { headers, convai, sdk } = clients(where);
+  const check = (name, seen, last) => {
+    if (seen.size !== total || !last) throw new Error(`${name} walked ${seen.size} of ${total} conversations`);
+  };
+  let items; // ours: the iterator of the walk under way
+  let oursSeen = new Set();
+  let floorCursor = null; // null: start a walk
+  let floorSeen = new Set();
+  let sdkCursor = null;
+  let sdkSeen = new Set();
   return {
-    async floor() {
-      let n = 0;
-      let cursor;
-      do {
-        const query = `page_size=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const page = JSON.parse(
-          await (await fetch(`${where.baseUrl}/v1/convai/conversations?${query}`, { headers })).text(),
-        );
-        n += page.conversations.length;
-        cursor = page.has_more ? page.next_cursor : undefined;
-      } while (cursor);
-      return n;
-    },
     async ours() {
-      let n = 0;
-      for await (const _ of convai.conversations.list({ page_size: 100 })) n++;
-      return n;
+      items ??= convai.conversations.list({ page_size: 100 })[Symbol.asyncIterator]();
+      for (let i = 0; i < 100; i++) {
+        const next = await items.next();
+        if (next.done) throw new Error("ours: the list ended early");
+        oursSeen.add(next.value.conversation_id);
+      }
+      if (oursSeen.size === total) {
+        check("ours", oursSeen, (await items.next()).done);
+        items = undefined;
+        oursSeen = new Set();
+      }
+    },
+    async floor() {
+      const query = `page_size=100${floorCursor ? `&cursor=${encodeURIComponent(floorCursor)}` : ""}`;
+      const page = JSON.parse(
+        await (await fetch(`${where.baseUrl}/v1/convai/conversations?${query}`, { headers })).text(),
+      );
+      for (const c of page.conversations) floorSeen.add(c.conversation_id);
+      floorCursor = page.has_more ? page.next_cursor : null;
+      if (floorCursor === null) {
+        check("floor", floorSeen, true);
+        floorSeen = new Set();
+      }
     },
     async sdk() {
-      let n = 0;
-      let cursor;
-      do {
-        const page = await sdk.conversationalAi.conversations.list({ pageSize: 100, cursor });
-        n += page.conversations.length;
-        cursor = page.hasMore ? (page.nextCursor ?? undefined) : undefined;
-      } while (cursor);
-      return n;
+      const page = await sdk.conversationalAi.conversations.list({ pageSize: 100, cursor: sdkCursor ?? undefined });
+      for (const c of page.conversations) sdkSeen.add(c.conversationId);
+      sdkCursor = page.hasMore ? (page.nextCursor ?? null) : null;
+      if (sdkCursor === null) {
+        check("sdk", sdkSeen, true);
+        sdkSeen = new Set();
+      }
+    },
+  };
+}
+
+/** Figure 9: `count` verifications of one signed webhook body: ours, and the same HMAC with node:crypto. */
+export async function webhooks(body, header, secret, count, now) {
+  const { verifyWebhook } = await import("elevenlabs-convai");
+  const { createHmac, timingSafeEqual } = await import("node:crypto");
+  return {
+    async ours() {
+      let event;
+      for (let i = 0; i < count; i++) event = await verifyWebhook(body, header, secret, { now });
+      return event;
+    },
+    // The same call where node:crypto is not handed out (browsers, workers): Web Crypto.
+    async oursWebCrypto() {
+      const lookup = process.getBuiltinModule;
+      process.getBuiltinModule = undefined;
+      try {
+        let event;
+        for (let i = 0; i < count; i++) event = await verifyWebhook(body, header, secret, { now });
+        return event;
+      } finally {
+        process.getBuiltinModule = lookup;
+      }
+    },
+    // The floor does the same work by hand: parse the header, HMAC "<t>.<body>", compare, parse the JSON.
+    async floor() {
+      let event;
+      for (let i = 0; i < count; i++) {
+        const parts = Object.fromEntries(header.split(",").map((p) => p.split("=")));
+        const expected = createHmac("sha256", secret).update(`${parts.t}.`).update(body).digest();
+        if (!timingSafeEqual(expected, Buffer.from(parts.v0, "hex"))) throw new Error("mismatch");
+        event = JSON.parse(body);
+      }
+      return event;
     },
   };
 }
