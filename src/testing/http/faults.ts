@@ -29,11 +29,7 @@ export class FaultQueue {
   }
 
   add(operationId: string, fault: Fault): void {
-    if (operationId !== "*" && !this.#operations.includes(operationId)) {
-      throw new TypeError(
-        `fault: unknown operationId ${JSON.stringify(operationId)}; use one of ${this.#operations.join(", ")} or "*"`,
-      );
-    }
+    if (operationId !== "*") requireOperation("fault", operationId, this.#operations, ' or "*"');
     checkFault(fault);
     const queue = this.#queues.get(operationId) ?? [];
     queue.push({ fault: { ...fault }, left: fault.times ?? 1 });
@@ -54,6 +50,14 @@ export class FaultQueue {
 
   clear(): void {
     this.#queues.clear();
+  }
+}
+
+function requireOperation(where: string, id: string, operations: readonly string[], also = ""): void {
+  if (!operations.includes(id)) {
+    throw new TypeError(
+      `${where}: unknown operationId ${JSON.stringify(id)}; use one of ${operations.join(", ")}${also}`,
+    );
   }
 }
 
@@ -116,10 +120,7 @@ export class Chaos {
     if (!Array.isArray(options.faults) || options.faults.length === 0)
       throw new TypeError("chaos: faults must list at least one fault");
     options.faults.forEach(checkFault);
-    for (const operation of options.operations ?? []) {
-      if (!operations.includes(operation))
-        throw new TypeError(`chaos: unknown operationId ${JSON.stringify(operation)}`);
-    }
+    for (const operation of options.operations ?? []) requireOperation("chaos", operation, operations);
     this.#options = { ...options, faults: options.faults.map((fault) => ({ ...fault })) };
   }
 

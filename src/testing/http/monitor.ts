@@ -4,11 +4,12 @@
  * on each connect (in a slightly shuffled order when asked), commands are recorded and `end_call`
  * ends the call. It speaks WebSocket through the `ws` package, loaded on the first connection.
  */
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { MonitorEvent, TranscriptTurn } from "../../types.ts";
 import { createRandom } from "../data/random.ts";
 import type { Session } from "../state/operations.ts";
+import { Timers } from "./timers.ts";
 
 /** How the emulator serves the monitoring socket. */
 export interface MonitorOptions {
@@ -68,7 +69,7 @@ export class MonitorHub {
   readonly #source: MonitorSource;
   readonly #history = new Map<string, MonitorEvent[]>();
   readonly #peers = new Map<string, Set<Peer>>();
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new Timers();
   #server: Promise<Server | undefined> | undefined;
   #shuffles = 0;
 
@@ -82,20 +83,13 @@ export class MonitorHub {
     if (typeof session.outcome === "object") return; // a call that never started has nothing to monitor
     const { conversationId: id, mintedAt, lifecycle } = session;
     // When the call ends on schedule, its monitors are closed normally.
-    const closeAt = setTimeout(() => this.end(id), Math.max(0, mintedAt + lifecycle.processingAfterMs - Date.now()));
-    this.#timers.add(closeAt);
+    this.#timers.later(Math.max(0, mintedAt + lifecycle.processingAfterMs - Date.now()), () => this.end(id));
     if (this.#options.scripted === false) return;
     const interval = this.#options.intervalMs ?? 100;
-    const at = (ms: number, emit: () => void) => {
-      const timer = setTimeout(
-        () => {
-          this.#timers.delete(timer);
-          if (this.#source.live(id)) emit();
-        },
-        Math.max(0, mintedAt + ms - Date.now()),
-      );
-      this.#timers.add(timer);
-    };
+    const at = (ms: number, emit: () => void) =>
+      this.#timers.later(Math.max(0, mintedAt + ms - Date.now()), () => {
+        if (this.#source.live(id)) emit();
+      });
     at(lifecycle.inProgressAfterMs, () =>
       this.emit(id, {
         type: "conversation_initiation_metadata",
@@ -151,8 +145,7 @@ export class MonitorHub {
   }
 
   close(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#timers.close();
     this.cut();
   }
 
@@ -161,7 +154,7 @@ export class MonitorHub {
     const refuse = (status: number, message: string) => {
       const body = JSON.stringify({ detail: { status: String(status), message } });
       socket.end(
-        `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     };
     if (req.headers["xi-api-key"] !== this.#source.apiKey) return refuse(401, "Invalid API key");
@@ -213,13 +206,6 @@ export class MonitorHub {
     return this.#server;
   }
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  501: "Not Implemented",
-};
 
 /** The events a monitor sees for one transcript turn. */
 function eventsOf(turn: TranscriptTurn): MonitorEvent[] {

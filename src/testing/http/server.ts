@@ -161,11 +161,9 @@ function route(method: string, path: string): Matched {
     if (!operation) {
       return { reply: json(405, { detail: "Method Not Allowed" }, { allow: allowed(methods) }) };
     }
-    try {
-      return { operation, params: match.slice(1).map((p) => decodeURIComponent(p)) };
-    } catch {
-      break; // A malformed escape can name no resource.
-    }
+    const params = match.slice(1).map(safeDecode);
+    if (params.includes(undefined)) break; // A malformed escape can name no resource.
+    return { operation, params: params as string[] };
   }
   return { reply: json(404, { detail: "Not Found" }) };
 }
@@ -204,16 +202,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     () => authority,
   );
 
+  /** A conversation as served, and its recording's bytes: for the tests, and for the webhooks sent. */
+  const conversation = (id: string): Conversation | undefined => {
+    const found = api.snapshot(id);
+    return found ? (JSON.parse(found.snapshot.json()) as Conversation) : undefined;
+  };
+  const audio = (id: string): Uint8Array | undefined => {
+    const found = api.snapshot(id);
+    return found?.snapshot.header.has_audio ? audioBytes(id, found.entry.audioBytes) : undefined;
+  };
   const sender =
     options.webhook === undefined
       ? undefined
-      : new WebhookSender(options.webhook, {
-          conversationJson: (id) => api.snapshot(id)?.snapshot.json(),
-          audioSize: (id) => {
-            const found = api.snapshot(id);
-            return found?.snapshot.header.has_audio ? found.entry.audioBytes : undefined;
-          },
-        });
+      : new WebhookSender(options.webhook, { conversation: (id) => conversation(id), audio: (id) => audio(id) });
   const hub = new MonitorHub(options.monitor ?? {}, {
     apiKey,
     live: (id) => {
@@ -363,14 +364,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faults.clear();
     },
     conversationIds: () => api.conversationIds(),
-    conversation(id) {
-      const found = api.snapshot(id);
-      return found ? (JSON.parse(found.snapshot.json()) as Conversation) : undefined;
-    },
-    audio(id) {
-      const found = api.snapshot(id);
-      return found?.snapshot.header.has_audio ? audioBytes(id, found.entry.audioBytes) : undefined;
-    },
+    conversation,
+    audio,
     addConversation(conversation, addOptions) {
       api.add(conversation, addOptions?.audioBytes);
     },

@@ -5,10 +5,10 @@
  * conversation, to test a receiver's idempotency and its reconciliation against the list.
  */
 import { createHmac } from "node:crypto";
-import type { PostCallWebhookEvent } from "../../types.ts";
-import { audioBytes } from "../data/audio.ts";
+import type { Conversation, PostCallWebhookEvent } from "../../types.ts";
 import { unitHash } from "../data/random.ts";
 import type { Session } from "../state/operations.ts";
+import { Timers } from "./timers.ts";
 
 export type WebhookEventType = "post_call_transcription" | "post_call_audio" | "call_initiation_failure";
 
@@ -62,8 +62,8 @@ export function signWebhook(body: string | Uint8Array, secret: string, options: 
 
 /** What the sender needs of the emulator: a conversation as served, and the bytes of its recording. */
 export interface WebhookSource {
-  conversationJson(id: string): string | undefined;
-  audioSize(id: string): number | undefined;
+  conversation(id: string): Conversation | undefined;
+  audio(id: string): Uint8Array | undefined;
 }
 
 /**
@@ -77,9 +77,8 @@ export class WebhookSender {
   readonly deliveries: WebhookDelivery[] = [];
   readonly #options: WebhookOptions;
   readonly #source: WebhookSource;
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new Timers();
   readonly #inFlight = new Set<Promise<void>>();
-  #closed = false;
   #sessions = 0;
 
   constructor(options: WebhookOptions, source: WebhookSource) {
@@ -93,7 +92,7 @@ export class WebhookSender {
     const endsAfter = Math.max(0, session.mintedAt + session.lifecycle.doneAfterMs - Date.now());
     // Drawn by the session's place in the order of minting, not its (random) id: a seed replays.
     const sequence = ++this.#sessions;
-    this.#later(endsAfter + (this.#options.delayMs ?? 0), () => {
+    this.#timers.later(endsAfter + (this.#options.delayMs ?? 0), () => {
       for (const event of this.#events(session)) this.#deliver(event, session.conversationId, sequence);
     });
   }
@@ -106,17 +105,7 @@ export class WebhookSender {
   }
 
   close(): void {
-    this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-  }
-
-  #later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#closed) run();
-    }, ms);
-    this.#timers.add(timer);
+    this.#timers.close();
   }
 
   #events(session: Session): PostCallWebhookEvent[] {
@@ -148,13 +137,13 @@ export class WebhookSender {
       }
       return out;
     }
-    const json = this.#source.conversationJson(conversation_id);
-    if (json !== undefined && wanted.has("post_call_transcription")) {
-      out.push({ type: "post_call_transcription", event_timestamp, data: JSON.parse(json) as never });
+    const conversation = wanted.has("post_call_transcription") ? this.#source.conversation(conversation_id) : undefined;
+    if (conversation !== undefined) {
+      out.push({ type: "post_call_transcription", event_timestamp, data: conversation as never });
     }
-    const size = this.#source.audioSize(conversation_id);
-    if (size !== undefined && wanted.has("post_call_audio")) {
-      const full_audio = Buffer.from(audioBytes(conversation_id, size)).toString("base64");
+    const audio = wanted.has("post_call_audio") ? this.#source.audio(conversation_id) : undefined;
+    if (audio !== undefined) {
+      const full_audio = Buffer.from(audio).toString("base64");
       out.push({ type: "post_call_audio", event_timestamp, data: { agent_id, conversation_id, full_audio } });
     }
     return out;
