@@ -5,8 +5,8 @@
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
-import { bodyModeOf, createCall, requireHeaders } from "./http/call.ts";
-import { describe, requireIntegerIn, requireTimeout } from "./http/input.ts";
+import { bodyModeOf, createCall } from "./http/call.ts";
+import { checkRequestOptions, describe } from "./http/input.ts";
 import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
 import { type Conversations, createConversations } from "./resources/conversations.ts";
@@ -91,12 +91,7 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
     get api() {
       return getApi();
     },
-    conversations: createConversations(call, {
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
-      timeoutMs: config.timeoutMs,
-      headers: { ...options.headers },
-    }),
+    conversations: createConversations(call, config),
     sessions: createSessions(call),
     agents: createAgents(call),
   };
@@ -154,13 +149,11 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig & { baseUrl:
     );
   }
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-  requireIntegerIn(where, "maxRetries", maxRetries, 0, 10);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  requireTimeout(where, "timeoutMs", timeoutMs);
+  checkRequestOptions(where, { maxRetries, timeoutMs, headers: options.headers });
   if (options.fetch !== undefined && typeof options.fetch !== "function") {
     throw new TypeError(`${where}: fetch must be a function`);
   }
-  if (options.headers !== undefined) requireHeaders(where, "headers", options.headers);
   const base = baseUrlOf(options);
   const headers = Object.freeze({ ...options.headers, "xi-api-key": apiKey });
   return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, baseUrl: base.href, origin: base.origin, headers };

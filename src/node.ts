@@ -8,6 +8,7 @@ import { lstat, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { ConvaiClient } from "./client.ts";
+import { OPERATIONS } from "./generated/operations.ts";
 import type { RequestOptions } from "./http/call.ts";
 import { ConvaiConnectionError } from "./http/errors.ts";
 
@@ -98,14 +99,16 @@ export async function saveConversationAudio(
     if (signal?.aborted) throw signal.reason;
     if (!cutShort) throw error;
     throw new ConvaiConnectionError({
-      operation: "saveConversationAudio",
-      method: "GET",
-      path: `/v1/convai/conversations/${encodeURIComponent(conversationId)}/audio`,
+      operation: where,
+      method: AUDIO.method,
+      path: AUDIO.path.replace("{conversation_id}", encodeURIComponent(conversationId)),
       cause: error,
       reason: `the recording was cut short: ${bytes} of ${total ?? "an unknown number of"} bytes arrived; nothing was saved`,
     });
   }
 }
+
+const AUDIO = OPERATIONS.getConversationAudio;
 
 /**
  * A target that exists must be a regular file: renaming over a symlink, a FIFO or a device would

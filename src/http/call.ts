@@ -8,9 +8,9 @@
 import type { Client } from "openapi-fetch";
 import { OPERATIONS, type OperationId } from "../generated/operations.ts";
 import type { operations, paths } from "../generated/schema.ts";
-import type { OkBody } from "../types.ts";
+import type { OkBody, RequestBody } from "../types.ts";
 import { errorFromResponse, redactText } from "./errors.ts";
-import { describe, requireIntegerIn, requireTimeout } from "./input.ts";
+import { checkRequestOptions, describe } from "./input.ts";
 import { checkValues } from "./params.ts";
 import { type BodyMode, type CallConfig, type ClientConfig, heldText, responseError, send } from "./transport.ts";
 
@@ -37,7 +37,7 @@ type Parameters_<Id extends OperationId> = operations[Id]["parameters"];
 /** What a call sends: the operation's path and query parameters, and its JSON body. */
 export interface CallInit<Id extends OperationId> {
   params?: Pick<Parameters_<Id>, "path" | "query">;
-  body?: operations[Id] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
+  body?: RequestBody<operations[Id]>;
 }
 
 /** What a call resolves to: the parsed JSON body, or for a stream operation the response with its body unread. */
@@ -210,33 +210,9 @@ function callConfig(
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
-  const { signal, timeoutMs = client.timeoutMs, maxRetries = client.maxRetries, headers } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`${where}: signal must be an AbortSignal, got ${describe(signal)}`);
-  }
-  requireTimeout(where, "timeoutMs", timeoutMs);
-  requireIntegerIn(where, "maxRetries", maxRetries, 0, 10);
-  if (headers !== undefined) requireHeaders(where, "headers", headers);
+  checkRequestOptions(where, options);
+  const { timeoutMs = client.timeoutMs, maxRetries = client.maxRetries } = options;
   return { operation: where, timeoutMs, maxRetries, body };
-}
-
-/** Extra headers: string values, no line breaks, and not the API key's header. Messages never show a value. */
-export function requireHeaders(where: string, name: string, headers: unknown): void {
-  if (headers === null || typeof headers !== "object" || Array.isArray(headers)) {
-    throw new TypeError(
-      `${where}: ${name} must be an object of header names and string values, got ${describe(headers)}`,
-    );
-  }
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === "xi-api-key") {
-      throw new TypeError(`${where}: ${name} may not set xi-api-key; pass apiKey to createConvaiClient`);
-    }
-    if (typeof value !== "string" || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
-      throw new TypeError(
-        `${where}: ${name}[${JSON.stringify(key.slice(0, 100))}] must be a valid header name with a string value without line breaks`,
-      );
-    }
-  }
 }
 
 /** How `convai.api` reads a body: streams for the operations the spec says stream, JSON otherwise. */

@@ -345,19 +345,24 @@ export function errorFromResponse(
   return response.status === 422 ? new ConvaiValidationError(init) : new ConvaiError(init);
 }
 
-/** What an error says about a response, redacted: its status, request id, method, path. */
-export function responseFacts(response: Response, method: string, operation: string | undefined, secret: string) {
+/** A URL's path for an error, redacted; `""` for what is not a URL. */
+export function redactedPath(url: string, secret: string): string {
   let path: string;
   try {
-    path = new URL(response.url).pathname;
+    path = new URL(url).pathname;
   } catch {
     path = "";
   }
+  return redactText(path, secret);
+}
+
+/** What an error says about a response, redacted: its status, request id, method, path. */
+export function responseFacts(response: Response, method: string, operation: string | undefined, secret: string) {
   const requestId = requestIdOf(response.headers);
   return {
     status: response.status,
     method,
-    path: redactText(path, secret),
+    path: redactedPath(response.url, secret),
     requestId: requestId === undefined ? undefined : redactText(requestId, secret).slice(0, 200),
     operation,
   };

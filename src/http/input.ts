@@ -38,16 +38,55 @@ export function requireIntegerIn(where: string, name: string, value: unknown, mi
   }
 }
 
-/** A positive number of milliseconds, at most `max` (by default the longest delay a timer can wait). */
-export function requireTimeout(where: string, name: string, value: unknown, max = MAX_TIMER_MS): void {
+/** The most retries a client or a call may ask for. */
+export const MAX_RETRIES = 10;
+
+/**
+ * The options every call takes (`signal`, `timeoutMs`, `maxRetries`, `headers`), checked before any
+ * request by the client, each call, the wait helpers and the monitor; an absent one passes.
+ */
+export function checkRequestOptions(
+  where: string,
+  options: { signal?: unknown; timeoutMs?: unknown; maxRetries?: unknown; headers?: unknown },
+): void {
+  const { signal, timeoutMs, maxRetries, headers } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${where}: signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  requireTimeout(where, "timeoutMs", timeoutMs);
+  requireIntegerIn(where, "maxRetries", maxRetries, 0, MAX_RETRIES);
+  if (headers !== undefined) requireHeaders(where, "headers", headers);
+}
+
+/** A positive number of milliseconds, at most the longest delay a timer can wait. */
+export function requireTimeout(where: string, name: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(`${where}: ${name} must be a positive number of milliseconds, got ${describe(value)}`);
   }
-  if (value > max) {
+  if (value > MAX_TIMER_MS) {
     throw new RangeError(
-      `${where}: ${name} must be at most ${max} ms (about ${Math.floor(max / 86_400_000)} days), got ${value}`,
+      `${where}: ${name} must be at most ${MAX_TIMER_MS} ms (about ${Math.floor(MAX_TIMER_MS / 86_400_000)} days), got ${value}`,
     );
+  }
+}
+
+/** Extra headers: string values, no line breaks, and not the API key's header. Messages never show a value. */
+export function requireHeaders(where: string, name: string, headers: unknown): void {
+  if (headers === null || typeof headers !== "object" || Array.isArray(headers)) {
+    throw new TypeError(
+      `${where}: ${name} must be an object of header names and string values, got ${describe(headers)}`,
+    );
+  }
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === "xi-api-key") {
+      throw new TypeError(`${where}: ${name} may not set xi-api-key; pass apiKey to createConvaiClient`);
+    }
+    if (typeof value !== "string" || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      throw new TypeError(
+        `${where}: ${name}[${JSON.stringify(key.slice(0, 100))}] must be a valid header name with a string value without line breaks`,
+      );
+    }
   }
 }
 

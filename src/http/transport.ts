@@ -11,6 +11,7 @@ import {
   ConvaiResponseError,
   ConvaiTimeoutError,
   redactText,
+  redactedPath,
   responseFacts,
   sanitizeCause,
 } from "./errors.ts";
@@ -99,7 +100,7 @@ export async function send(request: OutgoingRequest, client: ClientConfig, call:
           if (caller?.aborted) return caller.reason;
           return new ConvaiConnectionError({
             method,
-            path: redactText(pathOf(url), client.apiKey),
+            path: redactedPath(url, client.apiKey),
             operation,
             cause: sanitizeCause(error, client.apiKey),
             reason: "the response body was cut short",
@@ -111,7 +112,7 @@ export async function send(request: OutgoingRequest, client: ClientConfig, call:
       unlisten();
       if (caller?.aborted) throw caller.reason;
       if (error instanceof ConvaiResponseError || error instanceof ConvaiConnectionError) throw error;
-      const path = redactText(pathOf(url), client.apiKey);
+      const path = redactedPath(url, client.apiKey);
       const failure =
         signal.reason === TIMEOUT
           ? new ConvaiTimeoutError({ timeoutMs, method, path, operation })
@@ -165,7 +166,7 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
     if (response.type === "opaqueredirect") {
       throw new ConvaiConnectionError({
         method: hop.method,
-        path: redactText(pathOf(hop.url), client.apiKey),
+        path: redactedPath(hop.url, client.apiKey),
         reason:
           "the API answered with a redirect whose target this runtime hides; not followed, as it could take the key elsewhere",
       });
@@ -187,7 +188,7 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
     if ((next.protocol !== "https:" && next.protocol !== "http:") || hops >= MAX_REDIRECTS) {
       throw new ConvaiConnectionError({
         method: hop.method,
-        path: redactText(pathOf(hop.url), client.apiKey),
+        path: redactedPath(hop.url, client.apiKey),
         reason:
           hops >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} redirects` : "a redirect to a URL that is not http(s)",
       });
@@ -205,14 +206,6 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
       headers,
       body: toGet ? null : hop.body,
     };
-  }
-}
-
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return "";
   }
 }
 
@@ -335,7 +328,7 @@ export function responseError(
   client: Pick<ClientConfig, "apiKey">,
   text: string,
   problem: string,
-  method = "GET",
+  method: string,
 ): ConvaiResponseError {
   return new ConvaiResponseError({
     ...responseFacts(response, method, call.operation, client.apiKey),

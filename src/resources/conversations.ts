@@ -1,5 +1,4 @@
 /** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
-import { OPERATIONS } from "../generated/operations.ts";
 import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../http/input.ts";
 import type {
@@ -12,7 +11,14 @@ import type {
 } from "../types.ts";
 import { type ConversationMonitor, type MonitorOptions, type SocketContext, openMonitor } from "./monitor.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
-import { type WaitForOptions, type WaitUntilDoneOptions, unixSeconds, waitFor, waitUntilDone } from "./wait.ts";
+import {
+  type WaitForOptions,
+  type WaitUntilDoneOptions,
+  listSince,
+  unixSeconds,
+  waitFor,
+  waitUntilDone,
+} from "./wait.ts";
 
 export interface ConversationAudio {
   /** The recording's bytes, unread. Read it to the end or cancel it to free the connection. */
@@ -173,10 +179,7 @@ function reconcile(list: Conversations["list"], options: ReconcileOptions): Asyn
   if (has === undefined)
     throw new TypeError(`${where}: seen must be a Set of conversation ids or a function, got ${describe(seen)}`);
   if (!Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
-  const query: Record<string, unknown> = agent_id === undefined ? {} : { agent_id };
-  if (Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix"))
-    query.call_start_after_unix = since - 1;
-  const pages = list(query as ListConversationsQuery, callOptions);
+  const pages = listSince(list, since, agent_id === undefined ? {} : { agent_id }, callOptions);
   return {
     async *[Symbol.asyncIterator]() {
       for await (const summary of pages) {

@@ -8,7 +8,8 @@
  */
 import { onAbort, setTimer, sleep } from "../http/abort.ts";
 import { ConvaiConnectionError, ConvaiMonitorError, ConvaiTimeoutError } from "../http/errors.ts";
-import { requireId } from "../http/input.ts";
+import { checkRequestOptions, requireId } from "../http/input.ts";
+import type { ClientConfig } from "../http/transport.ts";
 import { isBy, matchBy } from "../transcript/narrowing.ts";
 import type { KnownMonitorEvent, MonitorCommand, MonitorEvent, UnknownMonitorEvent } from "../types.ts";
 
@@ -80,13 +81,8 @@ export interface ConversationMonitor extends AsyncIterable<MonitorEvent> {
   readonly peakBuffered: number;
 }
 
-/** What a monitor needs of its client. */
-export interface SocketContext {
-  baseUrl: string;
-  apiKey: string;
-  timeoutMs: number;
-  headers: Record<string, string>;
-}
+/** What a monitor needs of its client: where, how long a handshake may take, and its headers (the key among them). */
+export type SocketContext = Pick<ClientConfig, "baseUrl" | "timeoutMs" | "headers">;
 
 const WHERE = "conversations.monitor";
 const OPEN = 1;
@@ -109,8 +105,7 @@ export function openMonitor(
   const { signal, bufferLimit = 1000, eventsFormat, timeoutMs = context.timeoutMs } = options;
   if (!Number.isSafeInteger(bufferLimit) || bufferLimit < 1)
     throw new RangeError(`${WHERE}: bufferLimit must be a positive integer`);
-  if (signal !== undefined && !(signal instanceof AbortSignal))
-    throw new TypeError(`${WHERE}: signal must be an AbortSignal`);
+  checkRequestOptions(WHERE, { signal });
   const reconnect = options.reconnect === true ? {} : options.reconnect || undefined;
   const attempts = reconnect?.attempts ?? 5;
   const url = new URL(`${context.baseUrl}/v1/convai/conversations/${encodeURIComponent(id)}/monitor`);
@@ -184,9 +179,10 @@ export function openMonitor(
     stats.peakBuffered = Math.max(stats.peakBuffered, size());
   };
 
+  let implementation: WebSocketConstructor | undefined; // looked up on the first connect, kept for reconnects
   const connect = async (again: boolean): Promise<void> => {
-    const WebSocket = options.WebSocket ?? (await defaultWebSocket());
-    const headers = { ...context.headers, "xi-api-key": context.apiKey };
+    const WebSocket = (implementation ??= options.WebSocket ?? (await defaultWebSocket()));
+    const headers = { ...context.headers }; // a copy: an implementation may add its own to it
     await new Promise<void>((resolve, reject) => {
       let opened = false;
       let refused = false;

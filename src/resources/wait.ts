@@ -5,10 +5,10 @@
  * each time up to 10 s. Each poll is an ordinary call, with the call options given.
  */
 import { OPERATIONS } from "../generated/operations.ts";
-import { MAX_TIMER_MS, linkSignals, setTimer, sleep } from "../http/abort.ts";
-import { type RequestOptions, requireHeaders } from "../http/call.ts";
+import { linkSignals, setTimer, sleep } from "../http/abort.ts";
+import type { RequestOptions } from "../http/call.ts";
 import { ConvaiTimeoutError } from "../http/errors.ts";
-import { describe, requireId, requireIntegerIn, requireTimeout } from "../http/input.ts";
+import { checkRequestOptions, describe, requireId, requireTimeout } from "../http/input.ts";
 import type { Conversation, ConversationSummary, ListConversationsQuery } from "../types.ts";
 
 export interface WaitOptions extends RequestOptions {
@@ -57,17 +57,12 @@ export async function waitFor(list: List, options: WaitForOptions): Promise<Conv
     throw new TypeError(`${where}: match must be a function`);
   }
   const match = options.match ?? (() => true);
-  // The API filters by start time where the spec has the filter (its bound may be exclusive, so
-  // from a second earlier); a spec without it still works, paging from the newest down to `since`.
-  const query: Record<string, unknown> = { agent_id };
-  if (Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix"))
-    query.call_start_after_unix = since - 1;
   return poll(
     where,
     options,
     `no conversation of ${agent_id} started after ${new Date(since * 1000).toISOString()}`,
     async (callOptions) => {
-      for await (const summary of list(query as ListConversationsQuery, callOptions)) {
+      for await (const summary of listSince(list, since, { agent_id }, callOptions)) {
         // Newest first: past `startedAfter`, nothing further down can match.
         if (summary.start_time_unix_secs < since) return undefined;
         if (match(summary)) return summary;
@@ -102,15 +97,10 @@ async function poll<T>(
   attempt: (callOptions: RequestOptions) => Promise<T | undefined>,
 ): Promise<T> {
   const { totalTimeoutMs = DEFAULT_TOTAL_TIMEOUT_MS, pollMs = DEFAULT_POLL_MS, signal: caller, ...call } = options;
-  requireTimeout(where, "totalTimeoutMs", totalTimeoutMs, MAX_TIMER_MS);
-  requireTimeout(where, "pollMs", pollMs, MAX_TIMER_MS);
-  if (caller !== undefined && !(caller instanceof AbortSignal)) {
-    throw new TypeError(`${where}: signal must be an AbortSignal, got ${describe(caller)}`);
-  }
+  requireTimeout(where, "totalTimeoutMs", totalTimeoutMs);
+  requireTimeout(where, "pollMs", pollMs);
   // The options of each poll, checked now under this helper's name rather than at the first poll.
-  requireTimeout(where, "timeoutMs", call.timeoutMs);
-  requireIntegerIn(where, "maxRetries", call.maxRetries, 0, 10);
-  if (call.headers !== undefined) requireHeaders(where, "headers", call.headers);
+  checkRequestOptions(where, { ...call, signal: caller });
   const deadline = new AbortController();
   const clearTimer = setTimer(totalTimeoutMs, () => deadline.abort());
   const { signal, dispose } = linkSignals([caller, deadline.signal]);
@@ -134,6 +124,25 @@ async function poll<T>(
     clearTimer();
     dispose();
   }
+}
+
+const START_FILTER = /* @__PURE__ */ Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix");
+
+/**
+ * The list from the newest down, asked to start at `since` where the spec has the start-time
+ * filter (its bound may be exclusive, so from a second earlier); a spec without it still works,
+ * and the caller stops at the first conversation older than `since`.
+ */
+export function listSince(
+  list: List,
+  since: number,
+  query: { agent_id?: string },
+  options: RequestOptions,
+): AsyncIterable<ConversationSummary> {
+  return list(
+    (START_FILTER ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery,
+    options,
+  );
 }
 
 /** A moment given as a Date or unix seconds, in whole unix seconds. */

@@ -26,6 +26,7 @@ export const WEBHOOK_SIGNATURE_HEADER = "elevenlabs-signature";
 
 const WHERE = "verifyWebhook";
 const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Verifies a post-call webhook and returns its event, typed by `type`. Pass the body exactly as
@@ -101,7 +102,7 @@ export async function verifyWebhook(
   if (!valid) fail("signature_mismatch", "no v0 signature matches the body and timestamp under this secret");
   let event: unknown;
   try {
-    event = JSON.parse(typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    event = JSON.parse(typeof raw === "string" ? raw : decoder.decode(raw));
   } catch {
     fail("invalid_json", "the signed body is not JSON");
   }
