@@ -249,6 +249,35 @@ describe("bad input never reaches the wire", () => {
     });
   }
 
+  describe("the monitor, before it opens a socket", () => {
+    const opened: string[] = [];
+    // Records a socket it was asked to open, and opens none.
+    const WebSocket = class {
+      constructor(url: string) {
+        opened.push(url);
+      }
+      readyState = 0;
+      send() {}
+      close() {}
+      addEventListener() {}
+    };
+    const monitorRows: [string, object, RegExp][] = [
+      ["timeoutMs 0", { timeoutMs: 0 }, /monitor: timeoutMs must be a positive number/],
+      ["timeoutMs -1", { timeoutMs: -1 }, /monitor: timeoutMs must be a positive number/],
+      ["timeoutMs NaN", { timeoutMs: NaN }, /monitor: timeoutMs must be a positive number/],
+      ["timeoutMs past a timer", { timeoutMs: huge }, /monitor: timeoutMs must be at most/],
+      ["signal not a signal", { signal: {} }, /monitor: signal must be an AbortSignal, got an object/],
+      ["bufferLimit 0", { bufferLimit: 0 }, /monitor: bufferLimit must be a positive integer/],
+    ];
+    for (const [name, options, message] of monitorRows) {
+      it(`refuses ${name}`, () => {
+        opened.length = 0;
+        expect(() => convai.conversations.monitor("c", { ...options, WebSocket } as never)).toThrow(message);
+        expect(opened).toEqual([]);
+      });
+    }
+  });
+
   it("every promise-returning method rejects rather than throwing synchronously", async () => {
     const pending = [
       convai.conversations.get(""),

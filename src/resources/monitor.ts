@@ -105,7 +105,7 @@ export function openMonitor(
   const { signal, bufferLimit = 1000, eventsFormat, timeoutMs = context.timeoutMs } = options;
   if (!Number.isSafeInteger(bufferLimit) || bufferLimit < 1)
     throw new RangeError(`${WHERE}: bufferLimit must be a positive integer`);
-  checkRequestOptions(WHERE, { signal });
+  checkRequestOptions(WHERE, { signal, timeoutMs });
   const reconnect = options.reconnect === true ? {} : options.reconnect || undefined;
   const attempts = reconnect?.attempts ?? 5;
   const url = new URL(`${context.baseUrl}/v1/convai/conversations/${encodeURIComponent(id)}/monitor`);
