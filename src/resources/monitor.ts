@@ -122,7 +122,7 @@ export function openMonitor(
   let socket: MonitorSocket | undefined;
   let paused = false;
   const stats = { dropped: 0, duplicates: 0, reconnects: 0, peakBuffered: 0 };
-  /** Keys of the last REPLAY events yielded, and after a reconnect, those still expected as replays. */
+  /** With reconnect, the last REPLAY events yielded (a ring), and after a reconnect the keys still expected as replays. */
   const recent: MonitorEvent[] = [];
   let recentAt = 0;
   let replays: Map<string, number> | undefined;

@@ -99,12 +99,11 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
       }
       return { done: false, value: current[i++]! };
     };
-    const step = () => (i < current.length ? { done: false as const, value: current[i++]! } : nextPage());
     return {
       next(): Promise<IteratorResult<Item, undefined>> {
         if (waiting === undefined && i < current.length) return Promise.resolve({ done: false, value: current[i++]! });
         const result: Promise<IteratorResult<Item, undefined>> =
-          waiting === undefined ? nextPage() : waiting.then(step, step);
+          waiting === undefined ? nextPage() : waiting.then(nextPage, nextPage);
         waiting = result;
         const settled = () => {
           if (waiting === result) waiting = undefined;
