@@ -14,12 +14,19 @@
 import { copyFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { compatibility, parseReliesOn } from "./openapi/compat.ts";
-import { FRAGMENTS_DIR, ROOT, SPEC_FILE, buildFromRecord, parseDocument } from "./openapi/io.ts";
+import { compatibility } from "./openapi/compat.ts";
+import {
+  FRAGMENTS_DIR,
+  RELIES_ON_FILE,
+  ROOT,
+  SPEC_FILE,
+  buildFromRecord,
+  loadReliesOn,
+  parseDocument,
+} from "./openapi/io.ts";
 import { SpecError } from "./openapi/json.ts";
 import { staleSpec, writeGenerated, writeSpec } from "./openapi/outputs.ts";
 
-const RELIES_ON = "openapi/relies-on.yaml";
 const UPSTREAM_DIR = "openapi/upstream";
 
 async function main(): Promise<void> {
@@ -39,11 +46,13 @@ async function main(): Promise<void> {
     (text) => parseDocument(text, SPEC_FILE),
     () => undefined,
   );
-  const relies = parseReliesOn(parseDocument(await readFile(path.join(ROOT, RELIES_ON), "utf8"), RELIES_ON), RELIES_ON);
+  const relies = await loadReliesOn();
   const report = compatibility(doc, previous, relies);
   for (const note of notes) console.log(`note: ${note}`);
   if (report.lines.length > 0) {
-    console.log(`compatibility with what the package relies on (${RELIES_ON}) and with the ${SPEC_FILE} it replaces:`);
+    console.log(
+      `compatibility with what the package relies on (${RELIES_ON_FILE}) and with the ${SPEC_FILE} it replaces:`,
+    );
     for (const line of report.lines) console.log(`  - ${line}`);
   }
   if (report.fatal) {

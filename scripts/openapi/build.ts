@@ -6,6 +6,7 @@
 import { normalizeDialect } from "./dialect.ts";
 import { type Overlay, applyOverlay } from "./overlay.ts";
 import {
+  METHODS,
   type Json,
   type JsonObject,
   SpecError,
@@ -42,8 +43,6 @@ export interface Fragment {
 
 export type BuildInput =
   { kind: "fragments"; fragments: Fragment[] } | { kind: "standard"; name: string; doc: JsonObject; all?: boolean };
-
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 export const OVERLAY_FILE = "openapi/overlay.yaml";
 

@@ -5,7 +5,7 @@
  * document removes or adds that users of the package meet (list filters, their values, response
  * fields, union members), compared with the document it replaces.
  */
-import { type Json, type JsonObject, SpecError, isObject, resolveLocalRef } from "./json.ts";
+import { type Json, type JsonObject, SpecError, deref, isObject } from "./json.ts";
 
 export interface Reliance {
   operation: string;
@@ -69,11 +69,6 @@ function operation(doc: JsonObject, id: string): JsonObject | undefined {
     for (const op of Object.values(item)) if (isObject(op) && op.operationId === id) return op;
   }
   return undefined;
-}
-
-function deref(doc: JsonObject, node: Json | undefined): Json | undefined {
-  for (let i = 0; i < 8 && isObject(node) && typeof node.$ref === "string"; i++) node = resolveLocalRef(doc, node.$ref);
-  return node;
 }
 
 /** The concrete schemas a schema stands for: through `$ref`, `allOf`, and the members of `anyOf`/`oneOf`. */
@@ -194,9 +189,11 @@ export function compatibility(next: JsonObject, previous: JsonObject | undefined
       say(r, `response field \`${r.path}\` of ${r.operation}`);
     }
   }
+  const unionAt = (doc: JsonObject, r: ReliesOn["unions"][number]) =>
+    unionValues(doc, schemasAt(doc, okSchema(doc, operation(doc, r.operation)), r.path), r.by);
+  const unionsAfter = new Map(relies.unions.map((r) => [r, unionAt(next, r)]));
   for (const r of relies.unions) {
-    const schemas = schemasAt(next, okSchema(next, operation(next, r.operation)), r.path);
-    const values = unionValues(next, schemas, r.by);
+    const values = unionsAfter.get(r)!;
     const missing = r.values.filter((v) => !values.has(v));
     if (values.size === 0) say(r, `the union by \`${r.by}\` at \`${r.path}\` of ${r.operation}`);
     else for (const v of missing) say(r, `\`${r.by}: ${v}\` in the union at \`${r.path}\` of ${r.operation}`);
@@ -209,7 +206,8 @@ export function compatibility(next: JsonObject, previous: JsonObject | undefined
         if (!after.has(name))
           changes.push(`query parameter \`${name}\` of ${id}: not in the new document; \`${facade}\` will refuse it`);
         else {
-          const removed = [...enumOf(previous, before.get(name))].filter((v) => !enumOf(next, after.get(name)).has(v));
+          const kept = enumOf(next, after.get(name));
+          const removed = [...enumOf(previous, before.get(name))].filter((v) => !kept.has(v));
           for (const v of removed)
             changes.push(`\`${name}: ${v}\` of ${id}: not in the new document; \`${facade}\` will refuse it`);
         }
@@ -225,12 +223,8 @@ export function compatibility(next: JsonObject, previous: JsonObject | undefined
       }
     }
     for (const r of relies.unions) {
-      const before = unionValues(
-        previous,
-        schemasAt(previous, okSchema(previous, operation(previous, r.operation)), r.path),
-        r.by,
-      );
-      const after = unionValues(next, schemasAt(next, okSchema(next, operation(next, r.operation)), r.path), r.by);
+      const before = unionAt(previous, r);
+      const after = unionsAfter.get(r)!;
       for (const v of before)
         if (!after.has(v))
           changes.push(

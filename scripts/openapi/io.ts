@@ -12,6 +12,7 @@ import {
   buildSpec,
   parseBuildConfig,
 } from "./build.ts";
+import { type ReliesOn, parseReliesOn } from "./compat.ts";
 import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
 
@@ -19,6 +20,7 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SPEC_FILE = "openapi/convai.yaml";
 export const BUILD_FILE = "openapi/build.yaml";
 export const FRAGMENTS_DIR = "openapi/source";
+export const RELIES_ON_FILE = "openapi/relies-on.yaml";
 
 /** Where the checked-in document came from, recorded in it so `--check` can rebuild it. */
 export interface BuildRecord {
@@ -44,6 +46,11 @@ export async function loadBuildConfig(root = ROOT): Promise<BuildConfig> {
 
 export async function loadOverlay(root = ROOT): Promise<Overlay> {
   return parseOverlay(parseDocument(await readFile(path.join(root, OVERLAY_FILE), "utf8"), OVERLAY_FILE), OVERLAY_FILE);
+}
+
+export async function loadReliesOn(root = ROOT): Promise<ReliesOn> {
+  const file = path.join(root, RELIES_ON_FILE);
+  return parseReliesOn(parseDocument(await readFile(file, "utf8"), RELIES_ON_FILE), RELIES_ON_FILE);
 }
 
 export async function readFragments(dir: string): Promise<Fragment[]> {
@@ -78,8 +85,8 @@ export async function buildFromRecord(record: BuildRecord, root = ROOT, notes: s
   return doc;
 }
 
-export function readRecord(specText: string): BuildRecord {
-  const record = parseDocument(specText, SPEC_FILE)["x-build"];
+export function readRecord(spec: JsonObject): BuildRecord {
+  const record = spec["x-build"];
   if (!isObject(record) || typeof record.from !== "string") {
     throw new SpecError(`${SPEC_FILE} has no x-build record; rebuild it with npm run build:spec`);
   }
@@ -93,8 +100,8 @@ export function readRecord(specText: string): BuildRecord {
  */
 export function serializeSpec(doc: JsonObject): string {
   const banner =
-    "# Built by scripts/build-spec.ts from the source named in x-build and openapi/patches.yaml.\n" +
-    "# Do not edit: change the source or the patches and run `npm run build:spec`.\n";
+    "# Built by scripts/build-spec.ts from the source named in x-build, openapi/build.yaml and openapi/overlay.yaml.\n" +
+    "# Do not edit: change those and run `npm run build:spec`.\n";
   return banner + stringify(doc, { aliasDuplicateObjects: false, lineWidth: 0 });
 }
 

@@ -70,9 +70,18 @@ export function resolveLocalRef(doc: JsonObject, ref: string): Json | undefined 
   return node;
 }
 
+/** A node, or what its local `$ref` points at (followed a few times, so a cycle of refs ends). */
+export function deref(doc: JsonObject, node: Json | undefined): Json | undefined {
+  for (let i = 0; i < 8 && isObject(node) && typeof node.$ref === "string"; i++) node = resolveLocalRef(doc, node.$ref);
+  return node;
+}
+
+/** The keys of a path item that hold operations. */
+export const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
 /** A copy of an object with its keys in sorted order (shallow). */
-export function sortKeys(obj: JsonObject, compare?: (a: string, b: string) => number): JsonObject {
-  const out: JsonObject = {};
+export function sortKeys<T>(obj: Record<string, T>, compare?: (a: string, b: string) => number): Record<string, T> {
+  const out: Record<string, T> = {};
   for (const k of Object.keys(obj).sort(compare)) out[k] = obj[k]!;
   return out;
 }

@@ -5,9 +5,7 @@
  * by id through it and checks every query and body against it before a request, so no verb,
  * path or filter name is written by hand, and a filter the API adds works once regenerated.
  */
-import { type Json, type JsonObject, isObject, resolveLocalRef } from "./json.ts";
-
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+import { METHODS, type Json, type JsonObject, deref, isObject, sortKeys } from "./json.ts";
 
 /**
  * How a success body is read: `object`, JSON the spec documents as an object (an empty or other
@@ -155,16 +153,6 @@ export function valueSpec(doc: JsonObject, raw: Json | undefined): ValueSpec {
   }
   if (nullable) spec.nullable = true;
   return spec;
-}
-
-/** A node, or what its local `$ref` points at (followed a few times). */
-function deref(doc: JsonObject, node: Json | undefined): Json | undefined {
-  for (let i = 0; i < 8 && isObject(node) && typeof node.$ref === "string"; i++) node = resolveLocalRef(doc, node.$ref);
-  return node;
-}
-
-function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The TypeScript module written to src/generated/operations.ts. */

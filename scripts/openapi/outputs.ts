@@ -34,16 +34,22 @@ export async function writeGenerated(doc?: JsonObject, root = ROOT): Promise<str
   return [...files.keys()];
 }
 
-/** The spec as built from the source recorded in it; writes it and returns it. */
+/** Writes the spec just built to openapi/convai.yaml. */
 export async function writeSpec(doc: JsonObject, root = ROOT): Promise<void> {
   await writeFile(path.join(root, SPEC_FILE), serializeSpec(doc));
 }
 
+/** openapi/convai.yaml as checked in: its text, and the document parsed from it. */
+async function checkedInSpec(root: string): Promise<{ text: string; doc: JsonObject }> {
+  const text = await readFile(path.join(root, SPEC_FILE), "utf8");
+  return { text, doc: parseDocument(text, SPEC_FILE) };
+}
+
 /** Returns the stale spec's message, or undefined when convai.yaml is what its recorded source builds. */
-export async function staleSpec(root = ROOT): Promise<string | undefined> {
-  const current = await readFile(path.join(root, SPEC_FILE), "utf8");
-  const expected = serializeSpec(await buildFromRecord(readRecord(current), root));
-  return current === expected
+export async function staleSpec(root = ROOT, spec?: { text: string; doc: JsonObject }): Promise<string | undefined> {
+  const { text, doc } = spec ?? (await checkedInSpec(root));
+  const expected = serializeSpec(await buildFromRecord(readRecord(doc), root));
+  return text === expected
     ? undefined
     : `${SPEC_FILE} is stale: it differs from what its source builds; run npm run build:spec`;
 }
@@ -51,9 +57,10 @@ export async function staleSpec(root = ROOT): Promise<string | undefined> {
 /** One message per stale file: the spec against its source, each generated file against the spec. */
 export async function staleFiles(root = ROOT): Promise<string[]> {
   const stale: string[] = [];
-  const spec = await staleSpec(root);
-  if (spec) stale.push(spec);
-  for (const [file, expected] of await generatedFiles(await readFile(path.join(root, SPEC_FILE), "utf8"), root)) {
+  const spec = await checkedInSpec(root);
+  const specStale = await staleSpec(root, spec);
+  if (specStale) stale.push(specStale);
+  for (const [file, expected] of await generatedFiles(spec.doc, root)) {
     const current = await readFile(path.join(root, file), "utf8").catch(() => "");
     if (current !== expected)
       stale.push(`${file} is stale: it differs from what ${SPEC_FILE} generates; run npm run generate`);
