@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -337,5 +338,25 @@ describe("the built entries", () => {
     };
     await visit("index.js");
     expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it("one helper imported alone bundles without the rest: conversationIdFromToken stays under 1 KB min+gzip", async () => {
+    // Any top-level statement a bundler cannot prove pure (a property read of a table in a
+    // module-level call, say) keeps whole tables in every bundle; this holds the pure annotations to it.
+    const { build } = await import("esbuild");
+    const bundle = await build({
+      stdin: { contents: 'export { conversationIdFromToken } from "./dist/index.js";', resolveDir: ROOT },
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      write: false,
+      logLevel: "silent",
+    });
+    const code = bundle.outputFiles[0]!.text;
+    expect(code).toContain("conversationIdFromToken");
+    expect(code).not.toMatch(/listConversations|call_start_after_unix/);
+    expect(gzipSync(code, { level: 9 }).length).toBeLessThanOrEqual(1024);
   });
 });

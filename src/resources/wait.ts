@@ -126,8 +126,6 @@ async function poll<T>(
   }
 }
 
-const START_FILTER = /* @__PURE__ */ Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix");
-
 /**
  * The list from the newest down, asked to start at `since` where the spec has the start-time
  * filter (its bound may be exclusive, so from a second earlier); a spec without it still works,
@@ -139,10 +137,9 @@ export function listSince(
   query: { agent_id?: string },
   options: RequestOptions,
 ): AsyncIterable<ConversationSummary> {
-  return list(
-    (START_FILTER ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery,
-    options,
-  );
+  // Looked up per call, not at import: a module-level read of the table would keep it in every bundle.
+  const filtered = Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix");
+  return list((filtered ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery, options);
 }
 
 /** A moment given as a Date or unix seconds, in whole unix seconds. */
