@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js";
 import { createConvaiClient } from "elevenlabs-convai";
 import { saveConversationAudio } from "elevenlabs-convai/node";
+import { measure } from "./measure.mjs";
 
 const [variant, sink, baseUrl, apiKey, id, file] = process.argv.slice(2);
 const target = sink === "devnull" ? "/dev/null" : file;
@@ -33,14 +34,6 @@ const downloads = {
 // Warm the code paths (and the connection) on the small request before measuring.
 await convai.conversations.get(id).catch(() => {});
 await fetch(`${baseUrl}/v1/convai/agents/x/link`, { headers: { "xi-api-key": apiKey } }).then((r) => r.arrayBuffer());
-global.gc?.();
-const baseline = process.memoryUsage.rss();
-let peak = baseline;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2);
-const start = process.hrtime.bigint();
-await downloads[variant]();
-const ms = Number(process.hrtime.bigint() - start) / 1e6;
-clearInterval(sampler);
-peak = Math.max(peak, process.memoryUsage.rss());
+const result = await measure(downloads[variant]);
 if (sink === "file") await rm(target, { force: true });
-console.log(JSON.stringify({ ms, rssGrowthMB: (peak - baseline) / 2 ** 20 }));
+console.log(JSON.stringify(result));

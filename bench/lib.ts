@@ -56,13 +56,49 @@ export function spreadOf(a: number[], b: number[]): Spread {
  * upper quartile within `spreadLimit` (the median and its spread both fit), missed when even the
  * lower quartile is past it, and "noise" when the spread crosses it. Mirrored for "at least".
  */
-export function verdict(spread: Spread, sense: "≤" | "≥", limit: number, spreadLimit = limit): Row["met"] {
+export function verdict(spread: Spread, sense: "≤" | "≥", limit: number, spreadLimit: number): Row["met"] {
   if (sense === "≤") {
     if (spread.median <= limit && spread.q3 <= spreadLimit) return true;
     return spread.q1 > limit ? false : "noise";
   }
   if (spread.median >= limit && spread.q1 >= spreadLimit) return true;
   return spread.q3 < limit ? false : "noise";
+}
+
+/** A target for the per-round ratio ours / floor: its median, and the quartile on the far side. */
+export interface Target {
+  sense: "≤" | "≥";
+  limit: number;
+  spreadLimit: number;
+  /** Said after the target, e.g. what the floor is. */
+  note?: string;
+}
+
+/**
+ * A row of per-round samples: their medians, the spread of the ratio ours / floor, and its
+ * verdict against `target` (none: the row is reported, not judged).
+ */
+export function ratioRow(
+  figure: string,
+  metric: string,
+  unit: string,
+  s: { ours: number[]; floor: number[]; sdk?: number[] },
+  target?: Target,
+): Row {
+  const spread = spreadOf(s.ours, s.floor);
+  const limits =
+    target && `median ${target.sense} ${target.limit.toFixed(2)}, IQR ${target.sense} ${target.spreadLimit.toFixed(2)}`;
+  return {
+    figure,
+    metric,
+    unit,
+    ours: median(s.ours),
+    floor: median(s.floor),
+    sdk: s.sdk && median(s.sdk),
+    target: target ? `${limits}${target.note ? ` (${target.note})` : ""}` : "reported",
+    met: target && verdict(spread, target.sense, target.limit, target.spreadLimit),
+    spread,
+  };
 }
 
 export const formatSpread = (s: Spread): string =>
@@ -188,23 +224,23 @@ export interface EmulatorProcess {
  * The emulator in its own process, so the server's work runs on the other core and is not
  * counted in the client's time.
  */
-export async function startEmulatorProcess(config: EmulatorConfig): Promise<EmulatorProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [TSX, path.join(ROOT, "bench/emulator.ts"), JSON.stringify(config)],
-    {
-      cwd: ROOT,
-      stdio: ["pipe", "pipe", "inherit"],
-    },
-  );
+export function startEmulatorProcess(config: EmulatorConfig): Promise<EmulatorProcess> {
+  return startServerProcess("bench emulator", [TSX, path.join(ROOT, "bench/emulator.ts"), JSON.stringify(config)]);
+}
+
+/**
+ * A server in a child process (node with `args`) that prints one JSON line when it is ready and
+ * serves until its stdin closes: that line, and `close` to stop it and wait for its exit.
+ */
+export async function startServerProcess<T>(name: string, args: string[]): Promise<T & { close(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`bench emulator exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  const info = JSON.parse(line) as Omit<EmulatorProcess, "close">;
   return {
-    ...info,
+    ...(JSON.parse(line) as T),
     close: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());

@@ -3,30 +3,25 @@
 // before the clock starts for both (ours would otherwise import it once, on its first monitor).
 import { WebSocket } from "ws";
 import { createConvaiClient } from "elevenlabs-convai";
+import { measure } from "./measure.mjs";
 
 const [variant, port, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const url = `ws://127.0.0.1:${port}/v1/convai/conversations/conv_bench/monitor`;
-global.gc?.();
-const baseline = process.memoryUsage.rss();
-let peak = baseline;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2);
-const start = process.hrtime.bigint();
 let n = 0;
-if (variant === "ours") {
-  const convai = createConvaiClient({ apiKey: "xi-bench-key-0000", baseUrl: `http://127.0.0.1:${port}` });
-  for await (const event of convai.conversations.monitor("conv_bench")) if (event.type) n++;
-} else {
-  await new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers: { "xi-api-key": "xi-bench-key-0000" } });
-    socket.on("message", (data) => {
-      if (JSON.parse(String(data)).type) n++;
+const result = await measure(async () => {
+  if (variant === "ours") {
+    const convai = createConvaiClient({ apiKey: "xi-bench-key-0000", baseUrl: `http://127.0.0.1:${port}` });
+    for await (const event of convai.conversations.monitor("conv_bench")) if (event.type) n++;
+  } else {
+    await new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers: { "xi-api-key": "xi-bench-key-0000" } });
+      socket.on("message", (data) => {
+        if (JSON.parse(String(data)).type) n++;
+      });
+      socket.on("close", resolve);
+      socket.on("error", reject);
     });
-    socket.on("close", resolve);
-    socket.on("error", reject);
-  });
-}
-const ms = Number(process.hrtime.bigint() - start) / 1e6;
-clearInterval(sampler);
-peak = Math.max(peak, process.memoryUsage.rss());
+  }
+});
 if (n !== count) throw new Error(`read ${n} of ${count} events`);
-console.log(JSON.stringify({ ms, rssGrowthMB: (peak - baseline) / 2 ** 20 }));
+console.log(JSON.stringify(result));

@@ -3,8 +3,8 @@ interface Where {
   apiKey: string;
 }
 type Variants<T> = Record<"floor" | "ours" | "sdk", () => Promise<T>>;
-export function perCall(where: Where, id: string, calls: number): Variants<void>;
-export function large(where: Where, id: string, reps: number): Variants<Record<string, number>>;
+export function perCall(where: Where, id: string): Variants<void>;
+export function large(where: Where, id: string): Variants<Record<string, number>>;
 export function paginationByPage(where: Where, total: number): Variants<void>;
 export function webhooks(
   body: string,

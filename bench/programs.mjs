@@ -13,19 +13,19 @@ function clients({ baseUrl, apiKey }) {
   };
 }
 
-/** Figure 2: `calls` sequential gets of one conversation. */
-export function perCall(where, id, calls) {
+/** Figure 2: one get of a conversation (the harness times each and repeats them). */
+export function perCall(where, id) {
   const { headers, convai, sdk } = clients(where);
   const url = `${where.baseUrl}/v1/convai/conversations/${id}`;
   return {
     async floor() {
-      for (let i = 0; i < calls; i++) JSON.parse(await (await fetch(url, { headers })).text());
+      JSON.parse(await (await fetch(url, { headers })).text());
     },
     async ours() {
-      for (let i = 0; i < calls; i++) await convai.conversations.get(id);
+      await convai.conversations.get(id);
     },
     async sdk() {
-      for (let i = 0; i < calls; i++) await sdk.conversationalAi.conversations.get(id);
+      await sdk.conversationalAi.conversations.get(id);
     },
   };
 }
@@ -46,41 +46,33 @@ function handWalk(conversation, resultsKey) {
   return counts;
 }
 
-/** Figure 3: fetch one large conversation and count its tool results by type, `reps` times. */
-export function large(where, id, reps) {
+/** Figure 3: fetch one large conversation and count its tool results by type (the harness repeats it). */
+export function large(where, id) {
   const { headers, convai, sdk } = clients(where);
   const url = `${where.baseUrl}/v1/convai/conversations/${id}`;
   return {
     async floor() {
-      let counts;
-      for (let i = 0; i < reps; i++)
-        counts = handWalk(JSON.parse(await (await fetch(url, { headers })).text()), "tool_results");
-      return counts;
+      return handWalk(JSON.parse(await (await fetch(url, { headers })).text()), "tool_results");
     },
     async ours() {
-      let counts;
-      for (let i = 0; i < reps; i++) {
-        counts = {};
-        const add = (type) => (counts[type] = (counts[type] ?? 0) + 1);
-        for (const { result } of toolResults(await convai.conversations.get(id))) {
-          matchToolResult(result, {
-            system: () => add("system"),
-            workflow: () => add("workflow"),
-            api_integration_webhook: () => add("api_integration_webhook"),
-            client: () => add("client"),
-            webhook: () => add("webhook"),
-            mcp: () => add("mcp"),
-            untyped: () => add("untyped"),
-          });
-        }
+      const counts = {};
+      const add = (type) => (counts[type] = (counts[type] ?? 0) + 1);
+      for (const { result } of toolResults(await convai.conversations.get(id))) {
+        matchToolResult(result, {
+          system: () => add("system"),
+          workflow: () => add("workflow"),
+          api_integration_webhook: () => add("api_integration_webhook"),
+          client: () => add("client"),
+          webhook: () => add("webhook"),
+          mcp: () => add("mcp"),
+          untyped: () => add("untyped"),
+        });
       }
       return counts;
     },
     // The SDK converts keys to camelCase and has no narrowing helpers: the hand-written walk over its shape.
     async sdk() {
-      let counts;
-      for (let i = 0; i < reps; i++) counts = handWalk(await sdk.conversationalAi.conversations.get(id), "toolResults");
-      return counts;
+      return handWalk(await sdk.conversationalAi.conversations.get(id), "toolResults");
     },
   };
 }

@@ -53,9 +53,14 @@ for (const name of names) {
   for (const r of figureRows) console.log(`  ${line(r)}`);
 }
 
+/** SDK / floor: the median of its own rounds where it had them, else the ratio of the medians. */
+function sdkRatio(r: Row): number | undefined {
+  return r.sdk === undefined ? undefined : (r.sdkSpread?.median ?? ratio(r.sdk, r.floor));
+}
+
 function line(r: Row): string {
   const vsFloor = ratio(r.ours, r.floor);
-  const sdkVsFloor = r.sdkSpread?.median ?? ratio(r.sdk ?? NaN, r.floor);
+  const sdkVsFloor = sdkRatio(r);
   return (
     `${r.metric}: ours ${fmt(r.ours)} ${r.unit}, floor ${fmt(r.floor)}, sdk ${fmt(r.sdk)}` +
     (r.spread ? ` | ours/floor ${formatSpread(r.spread)}` : vsFloor ? ` | ours/floor ${vsFloor.toFixed(2)}×` : "") +
@@ -71,7 +76,7 @@ function table(all: Row[]): string {
   const rule = "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | :-: |";
   const body = all.map((r) => {
     const o = ratio(r.ours, r.floor);
-    const s = r.sdk === undefined ? undefined : (r.sdkSpread?.median ?? ratio(r.sdk, r.floor));
+    const s = sdkRatio(r);
     const cell = (n: number | undefined) => (n === undefined ? "—" : `${fmt(n)} ${r.unit}`);
     const ours = r.spread ? formatSpread(r.spread) : o === undefined ? "—" : `${o.toFixed(2)}×`;
     const met = r.met === undefined ? "" : r.met === "noise" ? "within noise" : r.met ? "yes" : "**no**";

@@ -7,19 +7,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  ROOT,
-  type Row,
-  interleave,
-  jsonProcess,
-  median,
-  ratio,
-  spreadOf,
-  startEmulatorProcess,
-  verdict,
-} from "../lib.ts";
+import { ROOT, type Row, type Target, interleave, jsonProcess, ratio, ratioRow, startEmulatorProcess } from "../lib.ts";
 
 const MB = 2 ** 20;
+/** Throughput within 10 % of plain fetch piped to the same sink, its lower quartile within 15 %. */
+const THROUGHPUT: Target = { sense: "≥", limit: 0.9, spreadLimit: 0.85 };
 
 export async function audio(quick: boolean): Promise<Row[]> {
   const sizes = quick ? [20] : [20, 200, 500];
@@ -46,18 +38,7 @@ export async function audio(quick: boolean): Promise<Row[]> {
           { rounds: quick ? 2 : mb >= 500 ? 3 : mb >= 200 ? 5 : 7, warmup: 1 },
         );
         const what = sink === "devnull" ? "streamed to /dev/null" : "saved to a file";
-        const spread = spreadOf(s.ours, s.floor);
-        rows.push({
-          figure: "5. audio",
-          metric: `${mb} MB recording ${what}: throughput`,
-          unit: "MB/s",
-          ours: median(s.ours),
-          floor: median(s.floor),
-          sdk: median(s.sdk),
-          target: "median ≥ 0.90, IQR ≥ 0.85",
-          met: verdict(spread, "≥", 0.9, 0.85),
-          spread,
-        });
+        rows.push(ratioRow("5. audio", `${mb} MB recording ${what}: throughput`, "MB/s", s, THROUGHPUT));
         // Plain fetch piped to the same sink is the floor: undici's chunks wait for the collector,
         // so even it grows by tens of MB; what counts is that nothing of ours buffers on top.
         const growth = Math.max(...rss.ours!);

@@ -9,44 +9,18 @@ import * as programs from "../programs.mjs";
 import {
   ROOT,
   type Row,
+  type Target,
   alternate,
   formatSpread,
   interleave,
-  median,
+  ratioRow,
   spreadOf,
   startEmulatorProcess,
   timeProcess,
-  timed,
-  verdict,
 } from "../lib.ts";
 
-/** A timed row: medians, and the spread of the per-round ratio against a limit for the median and one for its quartiles. */
-function row(
-  figure: string,
-  metric: string,
-  unit: string,
-  s: Record<"ours" | "floor" | "sdk", number[]>,
-  limit: number,
-  spreadLimit = limit,
-  sdkPair?: Record<"sdk" | "floor", number[]>,
-): Row {
-  const spread = spreadOf(s.ours, s.floor);
-  return {
-    figure,
-    metric,
-    unit,
-    ours: median(s.ours),
-    floor: median(s.floor),
-    sdk: median(sdkPair?.sdk ?? s.sdk),
-    target:
-      spreadLimit === limit
-        ? `ours/floor ≤ ${limit.toFixed(2)}`
-        : `median ≤ ${limit.toFixed(2)}, IQR ≤ ${spreadLimit.toFixed(2)}`,
-    met: verdict(spread, "≤", limit, spreadLimit),
-    spread,
-    sdkSpread: sdkPair && spreadOf(sdkPair.sdk, sdkPair.floor),
-  };
-}
+/** What figures 1–4 hold ours to: a median within 10 % of the floor, its upper quartile within 15 %. */
+const WITHIN: Target = { sense: "≤", limit: 1.1, spreadLimit: 1.15 };
 
 /**
  * A paired figure: ours against the floor, then the SDK against the floor, each pair alternated
@@ -60,13 +34,12 @@ async function paired(
   metric: string,
   p: Record<"floor" | "ours" | "sdk", () => Promise<unknown>>,
   options: Parameters<typeof alternate>[1],
-  limit: number,
-  spreadLimit: number,
 ): Promise<Row> {
   const ours = await alternate({ floor: p.floor, ours: p.ours }, options);
   const rounds = Math.max(3, Math.ceil(options.rounds / 3));
   const sdk = await alternate({ floor: p.floor, sdk: p.sdk }, { ...options, rounds });
-  const r = row(figure, metric, "ms", { ...ours.trimmed, sdk: sdk.trimmed.sdk }, limit, spreadLimit, sdk.trimmed);
+  const r = ratioRow(figure, metric, "ms", { ...ours.trimmed, sdk: sdk.trimmed.sdk }, WITHIN);
+  r.sdkSpread = spreadOf(sdk.trimmed.sdk, sdk.trimmed.floor);
   if (options.trim) {
     const share = `${(options.trim * 100).toFixed(0)} %`;
     r.note = `each variant's slowest ${share} of units left out of each round; untrimmed ${formatSpread(spreadOf(ours.whole.ours, ours.whole.floor))}`;
@@ -83,7 +56,7 @@ export async function coldStart(quick: boolean): Promise<Row[]> {
       { floor: cold("fetch"), ours: cold("ours"), sdk: cold("sdk") },
       { rounds: quick ? 5 : 21, warmup: 2 },
     );
-    return [row("1. cold start", "new process: import, create client, mint one WebRTC token", "ms", s, 1.1, 1.15)];
+    return [ratioRow("1. cold start", "new process: import, create client, mint one WebRTC token", "ms", s, WITHIN)];
   } finally {
     await emulator.close();
   }
@@ -95,9 +68,9 @@ export async function perCall(quick: boolean): Promise<Row[]> {
     const calls = quick ? 100 : 1000;
     const kb = (emulator.sizes.conv_small! / 1024).toFixed(1);
     const metric = `conversations.get of a ${kb} KB conversation, ${calls.toLocaleString("en")} calls a round`;
-    const p = programs.perCall(emulator, "conv_small", 1);
+    const p = programs.perCall(emulator, "conv_small");
     const options = { rounds: quick ? 3 : 31, perRound: calls, warmup: quick ? 1 : 3, trim: 0.02 };
-    return [await paired("2. per-call overhead", metric, p, options, 1.1, 1.15)];
+    return [await paired("2. per-call overhead", metric, p, options)];
   } finally {
     await emulator.close();
   }
@@ -107,7 +80,7 @@ export async function largeConversation(quick: boolean): Promise<Row[]> {
   const emulator = await startEmulatorProcess({ extra: { conv_large: { turns: 2000 } } });
   try {
     const reps = quick ? 2 : 30;
-    const p = programs.large(emulator, "conv_large", 1);
+    const p = programs.large(emulator, "conv_large");
     const expected = JSON.stringify(await p.floor());
     // Each variant must find the same results, or the comparison means nothing.
     for (const [name, run] of Object.entries(p)) {
@@ -118,7 +91,7 @@ export async function largeConversation(quick: boolean): Promise<Row[]> {
     const metric = `2,000 turns (${mb} MB of JSON) fetched and walked, ${reps} times a round`;
     // Units of 7 ms and more: a stall is a small part of one, and none is left out.
     const options = { rounds: quick ? 3 : 31, perRound: reps, warmup: quick ? 1 : 2 };
-    return [await paired("3. large conversation", metric, p, options, 1.1, 1.15)];
+    return [await paired("3. large conversation", metric, p, options)];
   } finally {
     await emulator.close();
   }
@@ -134,7 +107,7 @@ export async function pagination(quick: boolean): Promise<Row[]> {
     const p = programs.paginationByPage(emulator, total);
     const metric = `${total.toLocaleString("en")} conversations at page_size 100, walked page by page, ${pages} pages a round`;
     const options = { rounds: quick ? 3 : 31, perRound: pages, warmup: quick ? 1 : 3, trim: 0.02 };
-    return [await paired("4. pagination", metric, p, options, 1.1, 1.15)];
+    return [await paired("4. pagination", metric, p, options)];
   } finally {
     await emulator.close();
   }

@@ -3,21 +3,17 @@
  * is its own): `conversations.monitor` against a bare `ws` client parsing the same frames. The
  * server (bench/monitor-server.mjs) runs in another process and sends as fast as the socket takes.
  */
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import path from "node:path";
-import { ROOT, type Row, interleave, jsonProcess, median, spreadOf, verdict } from "../lib.ts";
+import { ROOT, type Row, interleave, jsonProcess, ratioRow, startServerProcess } from "../lib.ts";
 
 export async function monitor(quick: boolean): Promise<Row[]> {
   const count = quick ? 1_000 : 10_000;
-  const server = spawn(process.execPath, [path.join(ROOT, "bench/monitor-server.mjs"), String(count)], {
-    cwd: ROOT,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const server = await startServerProcess<{ port: number }>("bench/monitor-server.mjs", [
+    path.join(ROOT, "bench/monitor-server.mjs"),
+    String(count),
+  ]);
+  const { port } = server;
   try {
-    const { port } = JSON.parse(
-      await new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once("line", resolve)),
-    ) as { port: number };
     const rss: Record<"ours" | "floor", number[]> = { ours: [], floor: [] };
     const read = (variant: "ours" | "ws", key: "ours" | "floor") => async () => {
       const r = await jsonProcess<{ ms: number; rssGrowthMB: number }>(path.join(ROOT, "bench/monitor-child.mjs"), [
@@ -32,19 +28,14 @@ export async function monitor(quick: boolean): Promise<Row[]> {
       { floor: read("ws", "floor"), ours: read("ours", "ours") },
       { rounds: quick ? 2 : 21, warmup: 1 },
     );
-    const spread = spreadOf(s.ours, s.floor);
     return [
-      {
-        figure: "10. monitor",
-        metric: `${count.toLocaleString("en")} events through one socket: time (floor: a bare ws client)`,
-        unit: "ms",
-        ours: median(s.ours),
-        floor: median(s.floor),
-        sdk: undefined,
-        target: "median ≤ 1.10, IQR ≤ 1.15",
-        met: verdict(spread, "≤", 1.1, 1.15),
-        spread,
-      },
+      ratioRow(
+        "10. monitor",
+        `${count.toLocaleString("en")} events through one socket: time (floor: a bare ws client)`,
+        "ms",
+        s,
+        { sense: "≤", limit: 1.1, spreadLimit: 1.15 },
+      ),
       {
         figure: "10. monitor",
         metric: `${count.toLocaleString("en")} events through one socket: peak RSS growth (worst of the rounds)`,
@@ -57,6 +48,6 @@ export async function monitor(quick: boolean): Promise<Row[]> {
       },
     ];
   } finally {
-    server.stdin!.end();
+    await server.close();
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import * as programs from "../programs.mjs";
-import { type Row, interleave, median, spreadOf, timed, verdict } from "../lib.ts";
+import { type Row, interleave, ratioRow, timed } from "../lib.ts";
 
 const SECRET = "wsec_bench_5e1f0d2c3b4a";
 const NOW = 1_763_700_000;
@@ -42,28 +42,23 @@ export async function webhook(quick: boolean): Promise<Row[]> {
     );
     const perSecond = (ms: number[]) => ms.map((m) => (count * 1000) / m);
     const size = `${(event.body.length / 1024).toFixed(0)} KB`;
-    rows.push({
-      figure: "9. webhooks",
-      metric: `verify a ${name} (${size}): events per second`,
-      unit: "/s",
-      ours: median(perSecond(s.ours)),
-      floor: median(perSecond(s.floor)),
-      sdk: undefined,
-      target: "median ≥ 0.90, IQR ≥ 0.85 (floor: node:crypto by hand)",
-      met: verdict(spreadOf(perSecond(s.ours), perSecond(s.floor)), "≥", 0.9, 0.85),
-      spread: spreadOf(perSecond(s.ours), perSecond(s.floor)),
-    });
-    rows.push({
-      figure: "9. webhooks",
-      metric: `the same on Web Crypto, as in browsers and workers (${size}): events per second`,
-      unit: "/s",
-      ours: median(perSecond(s.web)),
-      floor: median(perSecond(s.floor)),
-      sdk: undefined,
-      target: "reported",
-      met: undefined,
-      spread: spreadOf(perSecond(s.web), perSecond(s.floor)),
-    });
+    const floor = perSecond(s.floor);
+    rows.push(
+      ratioRow(
+        "9. webhooks",
+        `verify a ${name} (${size}): events per second`,
+        "/s",
+        {
+          ours: perSecond(s.ours),
+          floor,
+        },
+        { sense: "≥", limit: 0.9, spreadLimit: 0.85, note: "floor: node:crypto by hand" },
+      ),
+      ratioRow("9. webhooks", `the same on Web Crypto, as in browsers and workers (${size}): events per second`, "/s", {
+        ours: perSecond(s.web),
+        floor,
+      }),
+    );
   }
   return rows;
 }
