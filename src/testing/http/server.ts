@@ -144,12 +144,13 @@ const ROUTES: readonly Route[] = (() => {
 
 const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
 
-/** The `Allow` header of a route: its methods in the usual order. */
-function allowed(methods: Route["methods"]): string {
-  return Object.keys(methods)
-    .sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b))
-    .join(", ");
+/** An `Allow` header: the methods, each once, in the usual order. */
+function allowed(methods: readonly string[]): string {
+  return [...new Set(methods)].sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)).join(", ");
 }
+
+/** What a CORS preflight allows: every method some route serves, and the preflight's own. */
+const PREFLIGHT_METHODS = allowed([...ROUTES.flatMap((r) => Object.keys(r.methods)), "OPTIONS"]);
 
 type Matched = { operation: OperationId; params: string[] } | { reply: Reply };
 
@@ -159,7 +160,7 @@ function route(method: string, path: string): Matched {
     if (!match) continue;
     const operation = methods[method];
     if (!operation) {
-      return { reply: json(405, { detail: "Method Not Allowed" }, { allow: allowed(methods) }) };
+      return { reply: json(405, { detail: "Method Not Allowed" }, { allow: allowed(Object.keys(methods)) }) };
     }
     const params = match.slice(1).map(safeDecode);
     if (params.includes(undefined)) break; // A malformed escape can name no resource.
@@ -268,7 +269,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       record.status = 204;
       res.writeHead(204, {
         ...CORS,
-        "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+        "access-control-allow-methods": PREFLIGHT_METHODS,
         "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "xi-api-key, content-type",
         "access-control-max-age": "600",
       });
