@@ -35,7 +35,7 @@ export async function audio(quick: boolean): Promise<Row[]> {
         };
         const s = await interleave(
           { floor: download("fetch", "floor"), ours: download("ours", "ours"), sdk: download("sdk", "sdk") },
-          { rounds: quick ? 2 : mb >= 500 ? 3 : mb >= 200 ? 5 : 7, warmup: 1 },
+          { rounds: quick ? 2 : mb >= 500 ? 5 : 9, warmup: 1 },
         );
         const what = sink === "devnull" ? "streamed to /dev/null" : "saved to a file";
         rows.push(ratioRow("5. audio", `${mb} MB recording ${what}: throughput`, "MB/s", s, THROUGHPUT));
