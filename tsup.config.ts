@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 
 /**
  * ESM and CJS builds with declarations for each entry. Shared code goes into chunks (also for
- * CJS), so that `instanceof ConvaiError` holds across the main and node entries (and the error
+ * CJS), so that `instanceof ConvaiAPIError` holds across the main and node entries (and the error
  * classes' brand makes it hold across the ESM and CJS builds too). The `types` entry has
  * declarations only: its JavaScript, empty, is written after the build rather than bundled (the
  * bundler would warn of an empty chunk).

@@ -13,13 +13,14 @@ const FOLDERS = ["src", "scripts", "examples"];
 const LAYERS: readonly { from: string; may: readonly string[] }[] = [
   { from: "generated/", may: ["generated/"] },
   { from: "types.ts", may: ["generated/"] },
-  { from: "http/", may: ["http/", "generated/", "types.ts"] },
-  { from: "transcript/", may: ["transcript/", "types.ts", "generated/", "http/errors.ts", "http/input.ts"] },
-  { from: "resources/", may: ["resources/", "http/", "transcript/", "types.ts", "generated/"] },
-  { from: "client.ts", may: ["http/", "resources/", "types.ts", "generated/"] },
+  { from: "core/", may: ["core/", "types.ts", "generated/"] },
+  { from: "http/", may: ["http/", "core/", "generated/", "types.ts"] },
+  { from: "transcript/", may: ["transcript/", "core/", "types.ts", "generated/"] },
+  { from: "resources/", may: ["resources/", "http/", "core/", "transcript/", "types.ts", "generated/"] },
+  { from: "client.ts", may: ["http/", "core/", "resources/", "types.ts", "generated/"] },
   { from: "testing/", may: ["testing/", "transcript/", "types.ts", "generated/"] },
-  { from: "index.ts", may: ["client.ts", "http/", "resources/", "transcript/", "types.ts", "generated/"] },
-  { from: "node.ts", may: ["client.ts", "http/", "resources/", "types.ts", "generated/"] },
+  { from: "index.ts", may: ["client.ts", "http/", "core/", "resources/", "transcript/", "types.ts", "generated/"] },
+  { from: "node.ts", may: ["client.ts", "http/", "core/", "resources/", "types.ts", "generated/"] },
 ];
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;

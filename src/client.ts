@@ -6,7 +6,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
 import { bodyModeOf, createCall } from "./http/call.ts";
-import { checkRequestOptions, describe } from "./http/input.ts";
+import { checkRequestOptions, describe } from "./core/input.ts";
 import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
 import { type Conversations, createConversations } from "./resources/conversations.ts";

@@ -11,20 +11,20 @@ export type { ConversationAudio, Conversations, ReconcileOptions } from "./resou
 export type { Sessions, SignedUrl, WebrtcToken } from "./resources/sessions.ts";
 export type { WaitForOptions, WaitOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
 export {
-  ConvaiBaseError,
-  ConvaiConnectionError,
   ConvaiError,
+  ConvaiConnectionError,
+  ConvaiAPIError,
   ConvaiMonitorError,
   ConvaiResponseError,
   ConvaiTimeoutError,
   ConvaiValidationError,
   ConvaiWebhookError,
-  PaginationError,
-  UnknownVariantError,
+  ConvaiPaginationError,
+  ConvaiUnknownVariantError,
   type MonitorFailure,
   type ValidationIssue,
   type WebhookFailure,
-} from "./http/errors.ts";
+} from "./core/errors.ts";
 export {
   isMonitorEvent,
   matchMonitorEvent,

@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import type { ConvaiClient } from "./client.ts";
 import { OPERATIONS } from "./generated/operations.ts";
 import type { RequestOptions } from "./http/call.ts";
-import { ConvaiConnectionError } from "./http/errors.ts";
+import { ConvaiConnectionError } from "./core/errors.ts";
 
 export interface SaveAudioProgress {
   /** Bytes written so far. */

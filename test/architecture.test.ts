@@ -7,13 +7,13 @@ import { describe, expect, it } from "vitest";
 import { OPERATIONS } from "../src/generated/operations.ts";
 import * as main from "../src/index.ts";
 import {
-  ConvaiBaseError,
-  ConvaiConnectionError,
   ConvaiError,
+  ConvaiConnectionError,
+  ConvaiAPIError,
   ConvaiTimeoutError,
   ConvaiValidationError,
-  PaginationError,
-  UnknownVariantError,
+  ConvaiPaginationError,
+  ConvaiUnknownVariantError,
   matchPhoneCall,
 } from "../src/index.ts";
 import { startEmulator } from "../src/testing/index.ts";
@@ -47,33 +47,33 @@ describe("the import graph", () => {
 });
 
 describe("one error family", () => {
-  it("every error class the main entry exports extends ConvaiBaseError", () => {
+  it("every error class the main entry exports extends ConvaiError", () => {
     const classes = Object.entries(main).filter(([name, value]) => typeof value === "function" && /Error$/.test(name));
     expect(classes.map(([name]) => name).sort()).toEqual([
-      "ConvaiBaseError",
-      "ConvaiConnectionError",
       "ConvaiError",
+      "ConvaiConnectionError",
+      "ConvaiAPIError",
       "ConvaiMonitorError",
       "ConvaiResponseError",
       "ConvaiTimeoutError",
       "ConvaiValidationError",
       "ConvaiWebhookError",
-      "PaginationError",
-      "UnknownVariantError",
+      "ConvaiPaginationError",
+      "ConvaiUnknownVariantError",
     ]);
     for (const [name, value] of classes) {
       const Class = value as unknown as new (...args: never[]) => Error;
-      expect(Class.prototype instanceof ConvaiBaseError || Class === ConvaiBaseError, name).toBe(true);
+      expect(Class.prototype instanceof ConvaiError || Class === ConvaiError, name).toBe(true);
       expect(new Class(...([{}] as never[])).name, name).toBe(name);
     }
     expect(ConvaiTimeoutError.prototype).toBeInstanceOf(ConvaiConnectionError);
-    expect(ConvaiValidationError.prototype).toBeInstanceOf(ConvaiError);
+    expect(ConvaiValidationError.prototype).toBeInstanceOf(ConvaiAPIError);
   });
 
-  it("what each failure throws is a ConvaiBaseError naming the facade method", async () => {
+  it("what each failure throws is a ConvaiError naming the facade method", async () => {
     const hang = () => new Promise<Response>(() => {});
     const cases: [unknown, Function][] = [
-      [await rejectionOf(clientWith(() => json({}, { status: 404 })).convai.conversations.get("c")), ConvaiError],
+      [await rejectionOf(clientWith(() => json({}, { status: 404 })).convai.conversations.get("c")), ConvaiAPIError],
       [
         await rejectionOf(clientWith(() => json({ detail: [] }, { status: 422 })).convai.agents.link("a")),
         ConvaiValidationError,
@@ -100,7 +100,7 @@ describe("one error family", () => {
               max: 5,
             }),
         ),
-        PaginationError,
+        ConvaiPaginationError,
       ],
     ];
     const operations = [
@@ -112,8 +112,8 @@ describe("one error family", () => {
     ];
     cases.forEach(([error, kind], i) => {
       expect(error).toBeInstanceOf(kind);
-      expect(error).toBeInstanceOf(ConvaiBaseError);
-      expect((error as ConvaiBaseError).operation).toBe(operations[i]);
+      expect(error).toBeInstanceOf(ConvaiError);
+      expect((error as ConvaiError).operation).toBe(operations[i]);
     });
     const unknown = (() => {
       try {
@@ -122,8 +122,8 @@ describe("one error family", () => {
         return error;
       }
     })();
-    expect(unknown).toBeInstanceOf(UnknownVariantError);
-    expect(unknown).toBeInstanceOf(ConvaiBaseError);
+    expect(unknown).toBeInstanceOf(ConvaiUnknownVariantError);
+    expect(unknown).toBeInstanceOf(ConvaiError);
   });
 
   it("a wait helper's deadline names the helper in `operation`, not in `path`", async () => {

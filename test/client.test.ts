@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ConvaiConnectionError,
-  ConvaiError,
+  ConvaiAPIError,
   ConvaiTimeoutError,
   ConvaiValidationError,
   ENVIRONMENTS,
@@ -165,13 +165,13 @@ describe("ids in paths", () => {
 });
 
 describe("errors", () => {
-  it("throws ConvaiError with status, body, request id, method and path", async () => {
+  it("throws ConvaiAPIError with status, body, request id, method and path", async () => {
     const body = { detail: { status: "conversation_not_found", message: "Conversation not found" } };
     const { convai } = clientWith(() => json(body, { status: 404, headers: { "request-id": "req_42" } }));
     const error = await rejectionOf(convai.conversations.get("conv_x"));
-    expect(error).toBeInstanceOf(ConvaiError);
+    expect(error).toBeInstanceOf(ConvaiAPIError);
     expect(error).toMatchObject({
-      name: "ConvaiError",
+      name: "ConvaiAPIError",
       status: 404,
       body,
       requestId: "req_42",
@@ -188,7 +188,7 @@ describe("errors", () => {
     const { convai } = clientWith(() => json({ detail }, { status: 422 }));
     const error = await rejectionOf(convai.conversations.list().toArray({ max: 1 }));
     expect(error).toBeInstanceOf(ConvaiValidationError);
-    expect(error).toBeInstanceOf(ConvaiError);
+    expect(error).toBeInstanceOf(ConvaiAPIError);
     expect((error as ConvaiValidationError).detail).toEqual(detail);
     expect((error as Error).message).toContain("query.page_size: must be at most 100");
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   type ConvaiClient,
   ConvaiConnectionError,
-  ConvaiError,
+  ConvaiAPIError,
   ConvaiTimeoutError,
   ConvaiValidationError,
   createConvaiClient,
@@ -70,9 +70,9 @@ describe("every operation", () => {
     const id = emulator.conversationIds()[10]!;
     await convai.conversations.delete(id);
     const error = await rejectionOf(convai.conversations.get(id));
-    expect(error).toBeInstanceOf(ConvaiError);
+    expect(error).toBeInstanceOf(ConvaiAPIError);
     expect(error).toMatchObject({ status: 404, method: "GET", path: `/v1/convai/conversations/${id}` });
-    expect((error as ConvaiError).requestId).toMatch(/^req_/);
+    expect((error as ConvaiAPIError).requestId).toMatch(/^req_/);
     const ids = await convai.conversations.list({ page_size: 100 }).toArray({ max: 20 });
     expect(ids.map((c) => c.conversation_id)).not.toContain(id);
   });
@@ -90,7 +90,7 @@ describe("every operation", () => {
 
   it("throws before handing over a body when there is no recording", async () => {
     const id = emulator.conversationIds().find((c) => emulator.audio(c) === undefined)!;
-    expect(await rejectionOf(convai.conversations.audio(id))).toMatchObject({ name: "ConvaiError", status: 404 });
+    expect(await rejectionOf(convai.conversations.audio(id))).toMatchObject({ name: "ConvaiAPIError", status: 404 });
   });
 
   it("mints a WebRTC token whose conversation id is readable on the server", async () => {
@@ -138,7 +138,7 @@ describe("failures", () => {
   it("does not retry a POST that got 503", async () => {
     emulator.fault("sendConversationFeedback", { kind: "status", status: 503, retryAfter: 0 });
     const error = await rejectionOf(convai.conversations.sendFeedback(emulator.conversationIds()[0]!, "like"));
-    expect(error).toMatchObject({ name: "ConvaiError", status: 503, method: "POST" });
+    expect(error).toMatchObject({ name: "ConvaiAPIError", status: 503, method: "POST" });
     expect(emulator.requestCount("sendConversationFeedback")).toBe(1);
   });
 
@@ -183,7 +183,7 @@ describe("failures", () => {
   it("answers a wrong key with 401", async () => {
     const wrong = createConvaiClient({ apiKey: "xi-wrong-key-0c9b8a77", baseUrl: emulator.baseUrl });
     const error = await rejectionOf(wrong.conversations.get(emulator.conversationIds()[0]!));
-    expect(error).toMatchObject({ name: "ConvaiError", status: 401 });
+    expect(error).toMatchObject({ name: "ConvaiAPIError", status: 401 });
     expect(everythingIn(error)).not.toContain("xi-wrong-key-0c9b8a77");
   });
 
@@ -218,11 +218,11 @@ describe("failures", () => {
     errors.push(await rejectionOf(strict.conversations.get(id, { timeoutMs: 50 })));
     errors.push(await rejectionOf(strict.conversations.get("")));
     expect(errors.map((e) => (e as Error).name)).toEqual([
-      "ConvaiError",
+      "ConvaiAPIError",
       "ConvaiValidationError",
       "ConvaiConnectionError",
       "ConvaiConnectionError",
-      "ConvaiError",
+      "ConvaiAPIError",
       "ConvaiTimeoutError",
       "TypeError",
     ]);

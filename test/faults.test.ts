@@ -6,7 +6,7 @@
  * from the cursor the error carries. Either way: nothing lost, nothing twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConvaiBaseError, createConvaiClient, type ConvaiClient } from "../src/index.ts";
+import { ConvaiError, createConvaiClient, type ConvaiClient } from "../src/index.ts";
 import { type Emulator, type Fault, startEmulator } from "../src/testing/index.ts";
 
 const CONVERSATIONS = 10_000;
@@ -48,7 +48,7 @@ async function walk(agent_id: string): Promise<{ ids: string[]; resumes: number 
       }
       return { ids, resumes };
     } catch (error) {
-      if (!(error instanceof ConvaiBaseError)) throw error;
+      if (!(error instanceof ConvaiError)) throw error;
       cursor = error.cursor; // the page that failed; its items were never yielded
     }
   }

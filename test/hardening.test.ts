@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ConvaiConnectionError,
-  ConvaiError,
+  ConvaiAPIError,
   ConvaiResponseError,
   conversationIdFromToken,
   createConvaiClient,
@@ -324,7 +324,7 @@ describe("5. a 2xx that is not what the spec says is a typed error", () => {
       const { convai, calls } = clientWith(respond);
       const error = await rejectionOf(run(convai));
       expect(error).toBeInstanceOf(ConvaiResponseError);
-      expect(error).toBeInstanceOf(ConvaiError);
+      expect(error).toBeInstanceOf(ConvaiAPIError);
       const e = error as ConvaiResponseError;
       expect(e.status).toBe(200);
       expect(e.method).toBe("GET");

@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  ConvaiBaseError,
-  ConvaiConnectionError,
   ConvaiError,
+  ConvaiConnectionError,
+  ConvaiAPIError,
   ConvaiResponseError,
   ConvaiTimeoutError,
   ConvaiValidationError,
-  PaginationError,
-  UnknownVariantError,
+  ConvaiPaginationError,
+  ConvaiUnknownVariantError,
   createConvaiClient,
   matchPhoneCall,
 } from "../src/index.ts";
@@ -194,18 +194,18 @@ describe("the key-leak sweep", () => {
 
     const classes = new Set(errors.map(([, e]) => (e as Error).constructor));
     for (const kind of [
-      ConvaiError,
+      ConvaiAPIError,
       ConvaiValidationError,
       ConvaiResponseError,
       ConvaiConnectionError,
       ConvaiTimeoutError,
-      PaginationError,
-      UnknownVariantError,
+      ConvaiPaginationError,
+      ConvaiUnknownVariantError,
       TypeError,
     ]) {
       expect(classes.has(kind), kind.name).toBe(true);
     }
-    expect(errors.filter(([, e]) => e instanceof ConvaiBaseError).length).toBeGreaterThan(15);
+    expect(errors.filter(([, e]) => e instanceof ConvaiError).length).toBeGreaterThan(15);
     const found = errors.map(([name, error]) => [name, leaks(error)] as const).filter(([, n]) => n > 0);
     expect(found).toEqual([]);
     // The sweep looks where it should: the same search finds a key put there on purpose.

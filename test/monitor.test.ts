@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   ConvaiConnectionError,
   ConvaiMonitorError,
-  UnknownVariantError,
+  ConvaiUnknownVariantError,
   createConvaiClient,
   isMonitorEvent,
   matchMonitorEvent,
@@ -136,7 +136,9 @@ describe("the monitoring socket", () => {
       "tentative h",
       "other agent_tool_response",
     ]);
-    expect(() => matchMonitorEvent(events.at(-1)!, { user_transcript: () => 1 } as never)).toThrow(UnknownVariantError);
+    expect(() => matchMonitorEvent(events.at(-1)!, { user_transcript: () => 1 } as never)).toThrow(
+      ConvaiUnknownVariantError,
+    );
     expect(events.filter(isMonitorEvent(["user_transcript", "agent_response"]))).toHaveLength(2);
     await monitor.close();
   });

@@ -1,6 +1,6 @@
 /** Run-time behaviour of the discriminant matchers and guards, and of the conversation walkers. */
 import { describe, expect, it } from "vitest";
-import { UnknownVariantError } from "../src/http/errors.ts";
+import { ConvaiUnknownVariantError } from "../src/core/errors.ts";
 import {
   type Untyped,
   type Variant,
@@ -209,7 +209,7 @@ describe("matchToolResult", () => {
     expect(got).toBe(added);
   });
 
-  it("throws UnknownVariantError carrying the key, the value and the input when there is no catch-all", () => {
+  it("throws ConvaiUnknownVariantError carrying the key, the value and the input when there is no catch-all", () => {
     const added = withUnknown(toolResultsByType.webhook, "type", "smart_tool");
     let caught: unknown;
     try {
@@ -217,10 +217,10 @@ describe("matchToolResult", () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(UnknownVariantError);
+    expect(caught).toBeInstanceOf(ConvaiUnknownVariantError);
     expect(caught).toBeInstanceOf(Error);
-    const error = caught as UnknownVariantError;
-    expect(error.name).toBe("UnknownVariantError");
+    const error = caught as ConvaiUnknownVariantError;
+    expect(error.name).toBe("ConvaiUnknownVariantError");
     expect(error.key).toBe("type");
     expect(error.value).toBe("smart_tool");
     expect(error.input).toBe(added);
@@ -231,7 +231,7 @@ describe("matchToolResult", () => {
     for (const tag of ["toString", "constructor", "__proto__", "_", "untyped", 7]) {
       const odd = withUnknown(toolResultsByType.client, "type", tag);
       expect(matchToolResult(odd, { untyped: () => "untyped", _: () => "catch-all" })).toBe("catch-all");
-      expect(() => name(odd)).toThrow(UnknownVariantError);
+      expect(() => name(odd)).toThrow(ConvaiUnknownVariantError);
     }
   });
 
@@ -288,7 +288,7 @@ describe("matchSystemResult", () => {
     expect(matchSystemResult(added, { end_call_success: () => "end", _: (o) => o.result_type })).toBe(
       "hold_music_success",
     );
-    expect(() => name(added)).toThrow(UnknownVariantError);
+    expect(() => name(added)).toThrow(ConvaiUnknownVariantError);
     expect(() => name(added)).toThrow(expect.objectContaining({ key: "result_type", value: "hold_music_success" }));
   });
 });
@@ -332,7 +332,7 @@ describe("matchWorkflowStep, matchToolCall, matchPhoneCall, matchInitiationTrigg
     ).toEqual(["default", "zendesk:42"]);
   });
 
-  it("send a variant the types do not know to the catch-all, or throw UnknownVariantError", () => {
+  it("send a variant the types do not know to the catch-all, or throw ConvaiUnknownVariantError", () => {
     const cases: [string, () => unknown, () => unknown][] = [
       [
         "condition",
@@ -377,7 +377,7 @@ describe("matchWorkflowStep, matchToolCall, matchPhoneCall, matchInitiationTrigg
     ];
     for (const [tag, withCatchAll, without] of cases) {
       expect(withCatchAll()).toBe(tag);
-      expect(without).toThrow(UnknownVariantError);
+      expect(without).toThrow(ConvaiUnknownVariantError);
       expect(without).toThrow(expect.objectContaining({ value: tag }));
     }
   });

@@ -39,7 +39,7 @@ const TSC = {
 };
 
 const consumer = (format: "esm" | "cjs") => `
-import { ConvaiError, createConvaiClient, isToolResult, matchToolResult, toolResults, verifyWebhook } from "elevenlabs-convai";
+import { ConvaiAPIError, createConvaiClient, isToolResult, matchToolResult, toolResults, verifyWebhook } from "elevenlabs-convai";
 import type { Conversation, ConversationSummary, MonitorEvent, PostCallWebhookEvent, SystemToolResult, ToolResult } from "elevenlabs-convai/types";
 import { startEmulator } from "elevenlabs-convai/testing";
 import { saveConversationAudio } from "elevenlabs-convai/node";
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   try {
     await convai.conversations.get("conv_missing");
   } catch (error) {
-    if (!(error instanceof ConvaiError)) throw error;
+    if (!(error instanceof ConvaiAPIError)) throw error;
     status = error.status;
   }
   const unused: [PostCallWebhookEvent?, MonitorEvent?, typeof verifyWebhook?] = [];
@@ -268,10 +268,10 @@ describe("the packed package, installed elsewhere", () => {
        const cjs = createRequire(import.meta.url)("elevenlabs-convai");
        const client = cjs.createConvaiClient({ apiKey: "xi-dual-key-0000", baseUrl: "https://api.test", fetch: async () => Response.json({ detail: [] }, { status: 422 }) });
        const error = await client.conversations.get("c").catch((e) => e);
-       console.log(JSON.stringify([esm.ConvaiError !== cjs.ConvaiError, error instanceof esm.ConvaiValidationError, error instanceof esm.ConvaiError, error instanceof esm.ConvaiBaseError, esm.ConvaiError.is(error), error instanceof esm.ConvaiResponseError, new Error("x") instanceof esm.ConvaiBaseError]));`,
+       console.log(JSON.stringify([esm.ConvaiAPIError !== cjs.ConvaiAPIError, esm.ConvaiValidationError.is(error), esm.ConvaiAPIError.is(error), esm.ConvaiError.is(error), cjs.ConvaiAPIError.is(error), esm.ConvaiResponseError.is(error), esm.ConvaiError.is(new Error("x")), esm.ConvaiError.is(null)]));`,
     );
     const dual = await run(project, process.execPath, ["dual.mjs"]);
-    expect(JSON.parse(dual.out)).toEqual([true, true, true, true, true, false, false]);
+    expect(JSON.parse(dual.out)).toEqual([true, true, true, true, true, false, false, false]);
   });
 
   it("compiles every TypeScript block of the README as a consumer module", async () => {

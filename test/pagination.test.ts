@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PaginationError } from "../src/index.ts";
+import { ConvaiPaginationError } from "../src/index.ts";
 import { clientWith, json, rejectionOf } from "./helpers.ts";
 
 const summary = (id: string) => ({ conversation_id: id, agent_id: "a", status: "done", start_time_unix_secs: 1 });
@@ -88,16 +88,16 @@ describe("conversations.list", () => {
   it("ends with an error, not a loop, when the API repeats a cursor", async () => {
     const { convai, calls } = pager({ first: { ids: ["c1"], next: "p2" }, p2: { ids: ["c2"], next: "p2" } });
     const error = await rejectionOf(convai.conversations.list().toArray({ max: 1000 }));
-    expect(error).toBeInstanceOf(PaginationError);
+    expect(error).toBeInstanceOf(ConvaiPaginationError);
     expect((error as Error).message).toMatch(/returned a cursor it had already given/);
-    expect((error as PaginationError).cursor).toBe("p2"); // the page whose next cursor was the repeat
+    expect((error as ConvaiPaginationError).cursor).toBe("p2"); // the page whose next cursor was the repeat
     expect(calls).toHaveLength(2);
   });
 
   it("ends with an error when has_more comes without a cursor", async () => {
     const { convai } = pager({ first: { ids: ["c1"], next: null, has_more: true } });
     const error = await rejectionOf(convai.conversations.list().toArray({ max: 1000 }));
-    expect(error).toBeInstanceOf(PaginationError);
+    expect(error).toBeInstanceOf(ConvaiPaginationError);
     expect((error as Error).message).toMatch(/has_more but sent no next_cursor/);
   });
 

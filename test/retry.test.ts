@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConvaiConnectionError, ConvaiError, ConvaiTimeoutError } from "../src/index.ts";
-import { sleep } from "../src/http/abort.ts";
+import { ConvaiConnectionError, ConvaiAPIError, ConvaiTimeoutError } from "../src/index.ts";
+import { sleep } from "../src/core/abort.ts";
 import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay } from "../src/http/retry.ts";
 import { clientWith, json, rejectionOf } from "./helpers.ts";
 
@@ -19,7 +19,7 @@ describe("retry policy", () => {
   it("stops after maxRetries and throws the last error", async () => {
     const { convai, calls } = clientWith(now, { maxRetries: 2 });
     const error = await rejectionOf(convai.conversations.get("c"));
-    expect(error).toMatchObject({ name: "ConvaiError", status: 503 });
+    expect(error).toMatchObject({ name: "ConvaiAPIError", status: 503 });
     expect(calls).toHaveLength(3);
   });
 
@@ -43,7 +43,7 @@ describe("retry policy", () => {
   it("never retries a POST on a status", async () => {
     const { convai, calls } = clientWith(now);
     const error = await rejectionOf(convai.conversations.sendFeedback("c", "like"));
-    expect(error).toBeInstanceOf(ConvaiError);
+    expect(error).toBeInstanceOf(ConvaiAPIError);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.body).toBe('{"feedback":"like"}');
   });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Conversation,
-  UnknownVariantError,
+  ConvaiUnknownVariantError,
   createConvaiClient,
   isToolResult,
   matchInitiationTrigger,
@@ -185,7 +185,7 @@ describe("every variant in the emulator's conversations", () => {
         return e;
       }
     })();
-    expect(error).toBeInstanceOf(UnknownVariantError);
+    expect(error).toBeInstanceOf(ConvaiUnknownVariantError);
     expect(error).toMatchObject({ key: "result_type", value: "hold_music_success" });
 
     const added = { ...system, type: "smart_tool" } as unknown as typeof system;

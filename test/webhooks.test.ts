@@ -11,9 +11,9 @@ import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  ConvaiBaseError,
+  ConvaiError,
   ConvaiWebhookError,
-  UnknownVariantError,
+  ConvaiUnknownVariantError,
   createConvaiClient,
   isWebhookEvent,
   matchWebhookEvent,
@@ -37,7 +37,7 @@ const verify = (body: string | Uint8Array | ArrayBuffer, h: string | null | unde
 async function reason(promise: Promise<unknown>): Promise<string> {
   const error = await rejectionOf(promise);
   expect(error).toBeInstanceOf(ConvaiWebhookError);
-  expect(error).toBeInstanceOf(ConvaiBaseError);
+  expect(error).toBeInstanceOf(ConvaiError);
   return (error as ConvaiWebhookError).reason;
 }
 
@@ -247,7 +247,7 @@ describe("events", () => {
         post_call_audio: () => 2,
         call_initiation_failure: () => 3,
       }),
-    ).toThrow(UnknownVariantError);
+    ).toThrow(ConvaiUnknownVariantError);
     expect(known.filter(isWebhookEvent(["post_call_audio", "call_initiation_failure"])).map((e) => e.type)).toEqual([
       "post_call_audio",
       "call_initiation_failure",

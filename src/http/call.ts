@@ -9,9 +9,10 @@ import type { Client } from "openapi-fetch";
 import { OPERATIONS, type OperationId } from "../generated/operations.ts";
 import type { operations, paths } from "../generated/schema.ts";
 import type { OkBody, RequestBody } from "../types.ts";
-import { errorFromResponse, redactText } from "./errors.ts";
-import { checkRequestOptions, describe } from "./input.ts";
-import { checkValues } from "./params.ts";
+import { checkRequestOptions, describe } from "../core/input.ts";
+import { checkValues } from "../core/params.ts";
+import { redactText } from "../core/redact.ts";
+import { errorFromResponse } from "./responses.ts";
 import { type BodyMode, type CallConfig, type ClientConfig, heldText, responseError, send } from "./transport.ts";
 
 /** Options every facade method takes as its last argument. */

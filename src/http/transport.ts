@@ -5,16 +5,10 @@
  * timeout or a body cut short is then retried like any other failure); a stream (audio) is handed
  * over unread once the headers arrive, whatever they claim, and is never retried mid-stream.
  */
-import { deadline, onAbort, raceAbort, sleep } from "./abort.ts";
-import {
-  ConvaiConnectionError,
-  ConvaiResponseError,
-  ConvaiTimeoutError,
-  redactText,
-  redactedPath,
-  responseFacts,
-  sanitizeCause,
-} from "./errors.ts";
+import { deadline, onAbort, raceAbort, sleep } from "../core/abort.ts";
+import { ConvaiConnectionError, ConvaiResponseError, ConvaiTimeoutError } from "../core/errors.ts";
+import { redactText, redactedPath, sanitizeCause } from "../core/redact.ts";
+import { responseFacts } from "./responses.ts";
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay } from "./retry.ts";
 
 /** What the client resolved once, in `createConvaiClient`. */

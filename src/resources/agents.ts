@@ -1,6 +1,6 @@
 /** `convai.agents`: the agent's shareable link. */
 import type { Call, RequestOptions } from "../http/call.ts";
-import { requireId } from "../http/input.ts";
+import { requireId } from "../core/input.ts";
 import type { AgentLink } from "../types.ts";
 
 export interface Agents {

@@ -1,6 +1,6 @@
 /** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
 import type { Call, RequestOptions } from "../http/call.ts";
-import { describe, requireId } from "../http/input.ts";
+import { describe, requireId } from "../core/input.ts";
 import type {
   Conversation,
   ConversationSummary,

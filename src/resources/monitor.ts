@@ -6,9 +6,9 @@
  * can send one: an injected constructor, the runtime's own (Deno, Bun, Node ≥ 22), or the `ws`
  * package, loaded only when needed and never part of this entry's bundle.
  */
-import { onAbort, setTimer, sleep } from "../http/abort.ts";
-import { ConvaiConnectionError, ConvaiMonitorError, ConvaiTimeoutError } from "../http/errors.ts";
-import { checkRequestOptions, requireId } from "../http/input.ts";
+import { onAbort, setTimer, sleep } from "../core/abort.ts";
+import { ConvaiConnectionError, ConvaiMonitorError, ConvaiTimeoutError } from "../core/errors.ts";
+import { checkRequestOptions, requireId } from "../core/input.ts";
 import type { ClientConfig } from "../http/transport.ts";
 import { isBy, matchBy } from "../transcript/narrowing.ts";
 import type { KnownMonitorEvent, MonitorCommand, MonitorEvent, UnknownMonitorEvent } from "../types.ts";

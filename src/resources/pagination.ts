@@ -5,7 +5,7 @@
  * ends a walk carries the cursor of the page that failed, and a walk started from it goes on
  * without losing or repeating an item.
  */
-import { ConvaiBaseError, PaginationError } from "../http/errors.ts";
+import { ConvaiError, ConvaiPaginationError } from "../core/errors.ts";
 
 export interface CursorSource<Page, Item> {
   /** Fetches the page after `cursor` (the first page when `cursor` is undefined). */
@@ -42,7 +42,7 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
   /**
    * Yields whole pages, fetching each only when asked for. An error of the package that ends the
    * walk carries `cursor`: the cursor of the page that could not be fetched (for a
-   * `PaginationError`, of the page whose next cursor was wrong, so resuming repeats that page).
+   * `ConvaiPaginationError`, of the page whose next cursor was wrong, so resuming repeats that page).
    */
   async *pages(): AsyncGenerator<Page, void, undefined> {
     const source = this.#source;
@@ -55,12 +55,12 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
         page = await source.fetchPage(cursor);
         next = source.next(page);
         if (next !== undefined && (seen.has(next) || next === this.#start)) {
-          throw new PaginationError(`${source.label}: the API returned a cursor it had already given; stopping`, {
+          throw new ConvaiPaginationError(`${source.label}: the API returned a cursor it had already given; stopping`, {
             operation: source.label,
           });
         }
       } catch (error) {
-        if (error instanceof ConvaiBaseError) {
+        if (error instanceof ConvaiError) {
           const at = cursor === undefined || source.redact === undefined ? cursor : source.redact(cursor);
           Object.defineProperty(error, "cursor", { value: at, enumerable: true, configurable: true });
         }
@@ -146,7 +146,7 @@ export function nextCursorOf(
 ): string | undefined {
   if (!page.has_more) return undefined;
   if (typeof page.next_cursor !== "string" || page.next_cursor === "") {
-    throw new PaginationError(`${label}: the API said has_more but sent no next_cursor; stopping`, {
+    throw new ConvaiPaginationError(`${label}: the API said has_more but sent no next_cursor; stopping`, {
       operation: label,
     });
   }

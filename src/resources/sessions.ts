@@ -3,7 +3,7 @@
  * they were minted for, known on the server before the browser connects.
  */
 import type { Call, RequestOptions } from "../http/call.ts";
-import { describe, requireId } from "../http/input.ts";
+import { describe, requireId } from "../core/input.ts";
 import type { SignedUrlQuery, WebrtcTokenQuery } from "../types.ts";
 import { readToken } from "./token.ts";
 

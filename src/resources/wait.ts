@@ -5,10 +5,10 @@
  * each time up to 10 s. Each poll is an ordinary call, with the call options given.
  */
 import { OPERATIONS } from "../generated/operations.ts";
-import { linkSignals, setTimer, sleep } from "../http/abort.ts";
+import { linkSignals, setTimer, sleep } from "../core/abort.ts";
 import type { RequestOptions } from "../http/call.ts";
-import { ConvaiTimeoutError } from "../http/errors.ts";
-import { checkRequestOptions, describe, requireId, requireTimeout } from "../http/input.ts";
+import { ConvaiTimeoutError } from "../core/errors.ts";
+import { checkRequestOptions, describe, requireId, requireTimeout } from "../core/input.ts";
 import type { Conversation, ConversationSummary, ListConversationsQuery } from "../types.ts";
 
 export interface WaitOptions extends RequestOptions {

@@ -6,8 +6,8 @@
  * computed there, about five times faster for small events; elsewhere (browsers, workers, edge
  * runtimes) by Web Crypto. Either way the comparison does not stop at the first differing byte.
  */
-import { ConvaiWebhookError, type WebhookFailure } from "../http/errors.ts";
-import { describe } from "../http/input.ts";
+import { ConvaiWebhookError, type WebhookFailure } from "../core/errors.ts";
+import { describe } from "../core/input.ts";
 import { isBy, matchBy } from "../transcript/narrowing.ts";
 import type { KnownWebhookEvent, PostCallAudioEvent, PostCallWebhookEvent, UnknownWebhookEvent } from "../types.ts";
 

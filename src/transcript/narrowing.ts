@@ -7,7 +7,7 @@
  * error. Two keys are reserved: `_`, the catch-all, and `untyped`, which receives the members
  * whose discriminant may be absent or null (tool results from client, webhook and mcp tools can
  * come without a `type`). At run time a value the types do not know goes to `_`, or throws
- * `UnknownVariantError` where there is none.
+ * `ConvaiUnknownVariantError` where there is none.
  */
 import type {
   InitiationTrigger,
@@ -17,8 +17,8 @@ import type {
   ToolResult,
   WorkflowStep,
 } from "../types.ts";
-import { UnknownVariantError } from "../http/errors.ts";
-import { describe } from "../http/input.ts";
+import { ConvaiUnknownVariantError } from "../core/errors.ts";
+import { describe } from "../core/input.ts";
 
 const CATCH_ALL = "_";
 const UNTYPED = "untyped";
@@ -163,7 +163,7 @@ export function matchBy<T, K extends keyof T & string, Open = never>(
       handler = handlers[UNTYPED];
     }
     handler ??= handlers[CATCH_ALL];
-    if (handler === undefined) throw new UnknownVariantError(key, tag, value);
+    if (handler === undefined) throw new ConvaiUnknownVariantError(key, tag, value);
     return handler(value);
   }
   // The one cast: `Match<T, K>` is what callers see; the body needs only the shapes above.

@@ -6,7 +6,7 @@
  * or an item should be (the wire sends them) is skipped.
  */
 import type { ToolCall, ToolResult, TranscriptTurn, WorkflowToolResult } from "../types.ts";
-import { describe } from "../http/input.ts";
+import { describe } from "../core/input.ts";
 import { isToolResult, isWorkflowStep } from "./narrowing.ts";
 
 /** A conversation (only its transcript is read) or its transcript. */

@@ -1,83 +1,73 @@
 /**
- * The one error family. Every error class of the package extends `ConvaiBaseError`, and each
+ * The one error family. Every error class of the package extends `ConvaiError`, and each
  * subclass is a branch a caller takes:
  *
- *   ConvaiBaseError
- *   ├─ ConvaiError                the API answered with a non-2xx status
- *   │  ├─ ConvaiValidationError   …422: the request's parameters were refused
- *   │  └─ ConvaiResponseError     …or a 2xx whose body is not what the spec says (not JSON, empty)
- *   ├─ ConvaiConnectionError      no (complete) answer: refused, reset, DNS, a body cut short
- *   │  └─ ConvaiTimeoutError      …no answer within the time allowed
- *   ├─ PaginationError            a list's cursors went wrong (repeated, or missing with has_more)
- *   ├─ UnknownVariantError        a union member no handler was given for
- *   ├─ ConvaiWebhookError         a webhook that is not ElevenLabs' (signature, timestamp, body)
- *   └─ ConvaiMonitorError         the monitoring socket refused, closed, or not available here
+ *   ConvaiError
+ *   ├─ ConvaiAPIError              the API answered with a non-2xx status
+ *   │  ├─ ConvaiValidationError    …422: the request's parameters were refused
+ *   │  └─ ConvaiResponseError      …or a 2xx whose body is not what the spec says (not JSON, empty)
+ *   ├─ ConvaiConnectionError       no (complete) answer: refused, reset, DNS, a body cut short
+ *   │  └─ ConvaiTimeoutError       …no answer within the time allowed
+ *   ├─ ConvaiPaginationError       a list's cursors went wrong (repeated, or missing with has_more)
+ *   ├─ ConvaiUnknownVariantError   a union member no handler was given for
+ *   ├─ ConvaiWebhookError          a webhook that is not ElevenLabs' (signature, timestamp, body)
+ *   └─ ConvaiMonitorError          the monitoring socket refused, closed, or not available here
  *
  * A caller's own abort rejects with the signal's reason, untouched; bad arguments throw a
  * `TypeError` or `RangeError` naming the argument, before any request.
  *
- * None of these errors carries the API key: no request headers are kept; every string they hold
- * (message, path, request id, body, cursor) is redacted before it is stored; and an error from a
- * custom fetch is never kept as it is: its cause is a `SanitizedCause`, a new Error holding only
- * its name, code, message and stack, redacted (and the same of its own causes).
+ * None of these errors carries the API key: no request headers are kept, and every string they
+ * hold is redacted (./redact.ts) before it is stored, a foreign error's too.
  */
 import type { ValidationIssue } from "../types.ts";
 import { describe } from "./input.ts";
+import { safeString } from "./redact.ts";
 
 export type { ValidationIssue };
-
-const REQUEST_ID_HEADERS = ["request-id", "x-request-id", "xi-request-id"];
 
 /** Shared through the global symbol registry, so the ESM and CJS builds of this package agree on it. */
 const BRAND: unique symbol = /* @__PURE__ */ Symbol.for("elevenlabs-convai/error") as never;
 
 /**
- * What every error of this package extends: `err instanceof ConvaiBaseError` tells the package's
+ * What every error of this package extends: `err instanceof ConvaiError` tells the package's
  * errors from everything else.
  *
  * @example
  * try {
  *   await convai.conversations.get(id);
  * } catch (err) {
- *   if (!(err instanceof ConvaiBaseError)) throw err; // an abort, or a bug of ours
+ *   if (!(err instanceof ConvaiError)) throw err; // an abort, or a bug of ours
  *   log.warn(err.name, err.message);
  * }
  */
-export class ConvaiBaseError extends Error {
-  override name = "ConvaiBaseError";
+export class ConvaiError extends Error {
+  override name = "ConvaiError";
   /** Marks the prototypes of this package's errors, whichever copy of the package made them. */
   get [BRAND](): true {
     return true;
   }
-  /**
-   * The class's identity across copies of this package (its ESM and its CJS build, which a
-   * program can load both of): `instanceof` and `is` compare it where plain `instanceof` cannot.
-   */
-  static readonly brand: string = "ConvaiBaseError";
+  /** The class's identity across copies of this package, which `is` compares. */
+  static readonly brand: string = "ConvaiError";
 
   /**
-   * `instanceof` that also holds between the ESM and the CJS builds: a value is an instance when
-   * its prototype chain has a class of the same brand from any copy of this package.
+   * Whether `value` is an error of this class (or a subclass), made by this copy of the package or
+   * by another: the ESM and the CJS builds of this package are two copies, and a program can load
+   * both (an ESM app whose dependency `require`s the package), where `instanceof` is false across
+   * them. `is` compares the classes' brands along the prototype chain instead.
+   *
+   * @example
+   * if (ConvaiAPIError.is(err) && err.status === 404) return undefined;
    */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (!Object.hasOwn(this, "brand") || typeof value !== "object" || value === null) return false;
-    const brand = (this as { brand?: unknown }).brand;
+  static is<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    if (value instanceof this) return true;
+    if (typeof value !== "object" || value === null) return false;
+    const brand = (this as unknown as { brand?: unknown }).brand;
+    if (!Object.hasOwn(this, "brand")) return false;
     for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
       const owner = Object.hasOwn(proto, "constructor") ? (proto.constructor as { brand?: unknown }) : undefined;
       if (owner !== undefined && Object.hasOwn(owner, "brand") && owner.brand === brand && BRAND in proto) return true;
     }
     return false;
-  }
-
-  /**
-   * Whether `value` is an error of this class, from this copy of the package or another.
-   *
-   * @example
-   * if (ConvaiError.is(err) && err.status === 404) return undefined;
-   */
-  static is<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
-    return value instanceof this;
   }
   /** The facade method that failed, e.g. `"conversations.get"`; undefined for calls made through `convai.api`. */
   readonly operation: string | undefined;
@@ -109,13 +99,13 @@ interface RequestFacts {
  * try {
  *   await convai.conversations.get(id);
  * } catch (err) {
- *   if (err instanceof ConvaiError && err.status === 404) return undefined;
+ *   if (err instanceof ConvaiAPIError && err.status === 404) return undefined;
  *   throw err;
  * }
  */
-export class ConvaiError extends ConvaiBaseError {
-  override name = "ConvaiError";
-  static override readonly brand: string = "ConvaiError";
+export class ConvaiAPIError extends ConvaiError {
+  override name = "ConvaiAPIError";
+  static override readonly brand: string = "ConvaiAPIError";
   /** HTTP status of the response. */
   readonly status: number;
   /** The response body, parsed as JSON when it is JSON. */
@@ -144,12 +134,12 @@ export class ConvaiError extends ConvaiBaseError {
  * @example
  * if (err instanceof ConvaiValidationError) console.log(err.detail.map((d) => d.loc.join(".")));
  */
-export class ConvaiValidationError extends ConvaiError {
+export class ConvaiValidationError extends ConvaiAPIError {
   override name = "ConvaiValidationError";
   static override readonly brand: string = "ConvaiValidationError";
   readonly detail: ValidationIssue[];
 
-  constructor(init: ConstructorParameters<typeof ConvaiError>[0]) {
+  constructor(init: ConstructorParameters<typeof ConvaiAPIError>[0]) {
     super(init);
     const detail = (init.body as { detail?: unknown } | null)?.detail;
     this.detail = Array.isArray(detail) ? (detail as ValidationIssue[]) : [];
@@ -163,7 +153,7 @@ export class ConvaiValidationError extends ConvaiError {
  * @example
  * if (err instanceof ConvaiResponseError) console.error(err.status, err.contentType, err.excerpt);
  */
-export class ConvaiResponseError extends ConvaiError {
+export class ConvaiResponseError extends ConvaiAPIError {
   override name = "ConvaiResponseError";
   static override readonly brand: string = "ConvaiResponseError";
   /** The response's `Content-Type`, or `""` when it had none. */
@@ -205,7 +195,7 @@ const EXCERPT = 200;
  * @example
  * if (err instanceof ConvaiConnectionError) console.log(err.cause);
  */
-export class ConvaiConnectionError extends ConvaiBaseError {
+export class ConvaiConnectionError extends ConvaiError {
   override name = "ConvaiConnectionError";
   static override readonly brand: string = "ConvaiConnectionError";
   readonly method: string | undefined;
@@ -243,11 +233,11 @@ export class ConvaiTimeoutError extends ConvaiConnectionError {
  * A paginated list could not go on: the API repeated a cursor, or said `has_more` without one.
  *
  * @example
- * if (err instanceof PaginationError) console.warn(`${err.operation} stopped early: ${err.message}`);
+ * if (err instanceof ConvaiPaginationError) console.warn(`${err.operation} stopped early: ${err.message}`);
  */
-export class PaginationError extends ConvaiBaseError {
-  override name = "PaginationError";
-  static override readonly brand: string = "PaginationError";
+export class ConvaiPaginationError extends ConvaiError {
+  override name = "ConvaiPaginationError";
+  static override readonly brand: string = "ConvaiPaginationError";
 }
 
 /**
@@ -258,13 +248,13 @@ export class PaginationError extends ConvaiBaseError {
  * try {
  *   return matchPhoneCall(phone, { twilio: (p) => p.stream_sid, sip_trunking: (p) => p.call_sid });
  * } catch (err) {
- *   if (err instanceof UnknownVariantError) return undefined; // err.key "type", err.value e.g. "vonage"
+ *   if (err instanceof ConvaiUnknownVariantError) return undefined; // err.key "type", err.value e.g. "vonage"
  *   throw err;
  * }
  */
-export class UnknownVariantError extends ConvaiBaseError {
-  override name = "UnknownVariantError";
-  static override readonly brand: string = "UnknownVariantError";
+export class ConvaiUnknownVariantError extends ConvaiError {
+  override name = "ConvaiUnknownVariantError";
+  static override readonly brand: string = "ConvaiUnknownVariantError";
   /** The discriminant key, e.g. `"type"` or `"result_type"`. */
   readonly key: string;
   /** The discriminant value that matched no handler. */
@@ -298,7 +288,7 @@ export type WebhookFailure =
  * @example
  * catch (err) { if (err instanceof ConvaiWebhookError) return new Response(err.reason, { status: 400 }); throw err; }
  */
-export class ConvaiWebhookError extends ConvaiBaseError {
+export class ConvaiWebhookError extends ConvaiError {
   override name = "ConvaiWebhookError";
   static override readonly brand: string = "ConvaiWebhookError";
   readonly reason: WebhookFailure;
@@ -319,7 +309,7 @@ export type MonitorFailure = "handshake_refused" | "closed" | "unsupported_runti
  * @example
  * if (err instanceof ConvaiMonitorError && err.status === 403) console.warn("monitoring is not enabled");
  */
-export class ConvaiMonitorError extends ConvaiBaseError {
+export class ConvaiMonitorError extends ConvaiError {
   override name = "ConvaiMonitorError";
   static override readonly brand: string = "ConvaiMonitorError";
   readonly reason: MonitorFailure;
@@ -331,49 +321,6 @@ export class ConvaiMonitorError extends ConvaiBaseError {
     this.reason = reason;
     this.status = status;
   }
-}
-
-/** Builds the error for a non-2xx response whose body has been parsed; everything it keeps is redacted. */
-export function errorFromResponse(
-  response: Response,
-  body: unknown,
-  method: string,
-  operation: string | undefined,
-  secret: string,
-): ConvaiError {
-  const init = { ...responseFacts(response, method, operation, secret), body: redactValue(body, secret) };
-  return response.status === 422 ? new ConvaiValidationError(init) : new ConvaiError(init);
-}
-
-/** A URL's path for an error, redacted; `""` for what is not a URL. */
-export function redactedPath(url: string, secret: string): string {
-  let path: string;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    path = "";
-  }
-  return redactText(path, secret);
-}
-
-/** What an error says about a response, redacted: its status, request id, method, path. */
-export function responseFacts(response: Response, method: string, operation: string | undefined, secret: string) {
-  const requestId = requestIdOf(response.headers);
-  return {
-    status: response.status,
-    method,
-    path: redactedPath(response.url, secret),
-    requestId: requestId === undefined ? undefined : redactText(requestId, secret).slice(0, 200),
-    operation,
-  };
-}
-
-function requestIdOf(headers: Headers): string | undefined {
-  for (const name of REQUEST_ID_HEADERS) {
-    const value = headers.get(name);
-    if (value) return value;
-  }
-  return undefined;
 }
 
 /** The API's own words, when its body has them: `{ detail: { message } }`, `{ detail: "..." }`, 422 lists. */
@@ -398,78 +345,4 @@ function causeText(cause: unknown): string {
   const code = c?.cause?.code ?? c?.code;
   const message = c?.cause?.message ?? c?.message;
   return code ? ` (${safeString(code)})` : message ? ` (${safeString(message)})` : "";
-}
-
-/** The forms a secret can take in text it leaked into: as it is, and percent-encoded. */
-function forms(secret: string): string[] {
-  const encoded = encodeURIComponent(secret);
-  return encoded === secret ? [secret] : [secret, encoded];
-}
-
-/** `text` with every occurrence of `secret` replaced by `[redacted]`. */
-export function redactText(text: string, secret: string): string {
-  for (const form of forms(secret)) if (text.includes(form)) text = text.split(form).join("[redacted]");
-  return text;
-}
-
-/**
- * A value to keep in an error (a parsed body): itself when it holds no trace of `secret`,
- * otherwise a copy with the secret redacted in every string (through JSON; what JSON cannot
- * carry is dropped). A value that cannot be serialized at all is replaced.
- */
-export function redactValue<T>(value: T, secret: string): T {
-  if (typeof value === "string") return redactText(value, secret) as T;
-  if (value === null || typeof value !== "object") return value;
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    return "[unserializable]" as T;
-  }
-  if (json === undefined || !forms(secret).some((form) => json.includes(form))) return value;
-  return JSON.parse(redactText(json, secret)) as T;
-}
-
-/** What a foreign error becomes when it is kept as a cause: only these fields, each redacted. */
-export interface SanitizedCause extends Error {
-  /** The foreign error's `code`, as a string, when it had one (`ECONNRESET`, `UND_ERR_SOCKET`, …). */
-  code?: string;
-  /** The sanitized members of an `AggregateError`. */
-  errors?: SanitizedCause[];
-}
-
-const MAX_CAUSE_DEPTH = 4;
-
-/**
- * A new Error standing for `value` (an error a custom fetch or the runtime threw): its name,
- * code, message and stack, redacted, and its own cause and `errors` sanitized the same way.
- * Nothing else of the foreign object is kept: not its request, its config, its headers.
- */
-export function sanitizeCause(value: unknown, secret: string, depth = 0): SanitizedCause {
-  const foreign = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
-  const text = (field: unknown, fallback = ""): string =>
-    redactText(
-      typeof field === "string" ? field : field === undefined || field === null ? fallback : safeString(field),
-      secret,
-    );
-  const message = typeof value === "object" && value !== null ? text(foreign.message) : text(value);
-  const cause: SanitizedCause = new Error(message);
-  cause.name = text(foreign.name, "Error");
-  cause.stack = typeof foreign.stack === "string" ? text(foreign.stack) : `${cause.name}: ${message}`;
-  if (foreign.code !== undefined && foreign.code !== null) cause.code = text(foreign.code);
-  if (depth < MAX_CAUSE_DEPTH) {
-    if (foreign.cause !== undefined) cause.cause = sanitizeCause(foreign.cause, secret, depth + 1);
-    if (Array.isArray(foreign.errors)) {
-      cause.errors = foreign.errors.slice(0, 10).map((e: unknown) => sanitizeCause(e, secret, depth + 1));
-    }
-  }
-  return cause;
-}
-
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return "[unprintable]";
-  }
 }
