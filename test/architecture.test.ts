@@ -40,7 +40,7 @@ describe("the import graph", () => {
     ]);
     expect(cycles(graph)).toEqual([["src/resources/a.ts", "src/resources/b.ts", "src/resources/a.ts"]]);
     expect(violations(graph)).toEqual([
-      "src/http/transport.ts imports src/resources/a.ts: http/ may import only http/, generated/, types.ts",
+      "src/http/transport.ts imports src/resources/a.ts: http/ may import only http/, core/, generated/, types.ts",
       "scripts/generate.ts imports scripts/build-spec.ts: the CLIs in scripts/ stay independent",
     ]);
   });
@@ -50,16 +50,16 @@ describe("one error family", () => {
   it("every error class the main entry exports extends ConvaiError", () => {
     const classes = Object.entries(main).filter(([name, value]) => typeof value === "function" && /Error$/.test(name));
     expect(classes.map(([name]) => name).sort()).toEqual([
-      "ConvaiError",
-      "ConvaiConnectionError",
       "ConvaiAPIError",
+      "ConvaiConnectionError",
+      "ConvaiError",
       "ConvaiMonitorError",
+      "ConvaiPaginationError",
       "ConvaiResponseError",
       "ConvaiTimeoutError",
+      "ConvaiUnknownVariantError",
       "ConvaiValidationError",
       "ConvaiWebhookError",
-      "ConvaiPaginationError",
-      "ConvaiUnknownVariantError",
     ]);
     for (const [name, value] of classes) {
       const Class = value as unknown as new (...args: never[]) => Error;
