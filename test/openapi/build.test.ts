@@ -4,7 +4,13 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import { parse } from "yaml";
-import { type BuildConfig, type Fragment, buildSpec, camelCase, parseBuildConfig } from "../../scripts/openapi/build.ts";
+import {
+  type BuildConfig,
+  type Fragment,
+  buildSpec,
+  camelCase,
+  parseBuildConfig,
+} from "../../scripts/openapi/build.ts";
 import { type Overlay, type OverlayAction, parseOverlay } from "../../scripts/openapi/overlay.ts";
 import { normalizeDialect } from "../../scripts/openapi/dialect.ts";
 import { type Json, type JsonObject, SpecError } from "../../scripts/openapi/json.ts";
