@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ConvaiConnectionError,
   ConvaiAPIError,
@@ -9,7 +9,7 @@ import {
   ENVIRONMENTS,
   createConvaiClient,
 } from "../src/index.ts";
-import { KEY, clientWith, everythingIn, json, rejectionOf } from "./helpers.ts";
+import { KEY, clientWith, everythingIn, json, rejectionOf, tracked, withFakeTimers } from "./helpers.ts";
 
 const conversation = { conversation_id: "conv_1", agent_id: "agent_1", status: "done", transcript: [] };
 
@@ -222,13 +222,18 @@ describe("errors", () => {
     }
   });
 
-  it("times out per attempt with ConvaiTimeoutError", async () => {
-    const { convai } = clientWith(() => new Promise<Response>(() => {}), { maxRetries: 0, timeoutMs: 30 });
-    const started = Date.now();
-    const error = await rejectionOf(convai.conversations.get("c"));
-    expect(error).toBeInstanceOf(ConvaiTimeoutError);
-    expect(error).toMatchObject({ timeoutMs: 30, method: "GET", path: "/v1/convai/conversations/c" });
-    expect(Date.now() - started).toBeLessThan(2_000);
+  it("times out per attempt with ConvaiTimeoutError, at timeoutMs and not before", async () => {
+    await withFakeTimers(async () => {
+      const { convai } = clientWith(() => new Promise<Response>(() => {}), { maxRetries: 0, timeoutMs: 30 });
+      const call = tracked(convai.conversations.get("c"));
+      await vi.advanceTimersByTimeAsync(29);
+      expect(call.settled()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(call.settled()).toBe(true);
+      const error = await call.result;
+      expect(error).toBeInstanceOf(ConvaiTimeoutError);
+      expect(error).toMatchObject({ timeoutMs: 30, method: "GET", path: "/v1/convai/conversations/c" });
+    });
   });
 
   it("lets a per-call timeoutMs override the client's", async () => {

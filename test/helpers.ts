@@ -1,4 +1,5 @@
 /** Test helpers: a client over an injected fetch that records every request it sees. */
+import { vi } from "vitest";
 import { type ConvaiClientOptions, createConvaiClient } from "../src/index.ts";
 
 export const KEY = "xi-test-key-5d1e8c0b9a7f";
@@ -65,4 +66,29 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error("expected a rejection");
+}
+
+/**
+ * Runs `body` on a fake clock (vi.useFakeTimers: timers and Date), so a test says "after 30 ms"
+ * by advancing the clock, never by reading a real one. Whatever is still scheduled when `body`
+ * ends is run out before the real timers come back, so no fake timer outlives its test.
+ */
+export async function withFakeTimers<T>(body: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers();
+  try {
+    return await body();
+  } finally {
+    vi.runOnlyPendingTimers();
+    vi.useRealTimers();
+  }
+}
+
+/** `promise`, with a flag that says whether it has settled yet (without waiting for it). */
+export function tracked<T>(promise: Promise<T>): { settled: () => boolean; result: Promise<unknown> } {
+  let settled = false;
+  const result = promise.then(
+    (value) => ((settled = true), value),
+    (error: unknown) => ((settled = true), error),
+  );
+  return { settled: () => settled, result };
 }

@@ -4,10 +4,16 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import { parse } from "yaml";
-import { type BuildConfig, type Fragment, buildSpec, camelCase, parseBuildConfig } from "../scripts/openapi/build.ts";
-import { type Overlay, type OverlayAction, parseOverlay } from "../scripts/openapi/overlay.ts";
-import { normalizeDialect } from "../scripts/openapi/dialect.ts";
-import { type Json, type JsonObject, SpecError } from "../scripts/openapi/json.ts";
+import {
+  type BuildConfig,
+  type Fragment,
+  buildSpec,
+  camelCase,
+  parseBuildConfig,
+} from "../../scripts/openapi/build.ts";
+import { type Overlay, type OverlayAction, parseOverlay } from "../../scripts/openapi/overlay.ts";
+import { normalizeDialect } from "../../scripts/openapi/dialect.ts";
+import { type Json, type JsonObject, SpecError } from "../../scripts/openapi/json.ts";
 import {
   ROOT,
   SPEC_FILE,
@@ -17,8 +23,8 @@ import {
   parseDocument,
   readFragments,
   serializeSpec,
-} from "../scripts/openapi/io.ts";
-import { extractFragments, slug } from "../scripts/import-pages.ts";
+} from "../../scripts/openapi/io.ts";
+import { extractFragments, slug } from "../../scripts/import-pages.ts";
 
 const OPERATIONS: BuildConfig["operations"] = [
   { method: "get", path: "/items", operationId: "listItems" },

@@ -1,8 +1,8 @@
 /** The conversation id of a session, on the server: tokens, signed URLs, and waiting for the conversation. */
-import { afterEach, describe, expect, it } from "vitest";
-import { ConvaiTimeoutError, conversationIdFromToken, createConvaiClient } from "../src/index.ts";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../src/testing/index.ts";
-import { clientWith, json, rejectionOf } from "./helpers.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConvaiTimeoutError, conversationIdFromToken, createConvaiClient } from "../../src/index.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/testing/index.ts";
+import { clientWith, json, rejectionOf, tracked, withFakeTimers } from "../helpers.ts";
 
 let emulator: Emulator | undefined;
 afterEach(() => emulator?.close());
@@ -42,14 +42,33 @@ describe("the id of a session, on the server", () => {
 
 describe("conversations.waitFor", () => {
   it("finds a conversation that appears after two polls", async () => {
-    const { emulator, convai, agent_id } = await start({ lifecycle: { inProgressAfterMs: 250 } });
-    const startedAfter = new Date();
-    const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-    emulator.resetRequests();
-    const found = await convai.conversations.waitFor({ agent_id, startedAfter, pollMs: 100, totalTimeoutMs: 5_000 });
-    expect(found.conversation_id).toBe(conversationId);
-    expect(emulator.requestCount("listConversations")).toBeGreaterThanOrEqual(3);
-    for (const r of emulator.requests) expect(r.query).toContain(`agent_id=${agent_id}&call_start_after_unix=`);
+    // The emulator's conversations follow Date; only Date is fake here, and it moves past the
+    // moment the conversation appears once the second poll has been answered, never on its own.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const { emulator, agent_id } = await start({ lifecycle: { inProgressAfterMs: 250 } });
+      let polls = 0;
+      const convai = createConvaiClient({
+        apiKey: emulator.apiKey,
+        baseUrl: emulator.baseUrl,
+        fetch: async (request: Request) => {
+          const response = await fetch(request);
+          if (new URL(request.url).pathname.endsWith("/conversations") && ++polls === 2) {
+            vi.setSystemTime(Date.now() + 250);
+          }
+          return response;
+        },
+      });
+      const startedAfter = new Date();
+      const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
+      emulator.resetRequests();
+      const found = await convai.conversations.waitFor({ agent_id, startedAfter, pollMs: 10, totalTimeoutMs: 60_000 });
+      expect(found.conversation_id).toBe(conversationId);
+      expect(emulator.requestCount("listConversations")).toBe(3);
+      for (const r of emulator.requests) expect(r.query).toContain(`agent_id=${agent_id}&call_start_after_unix=`);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("takes only a conversation that matches", async () => {
@@ -77,14 +96,28 @@ describe("conversations.waitFor", () => {
   });
 
   it("backs off between polls", async () => {
-    const { emulator, convai, agent_id } = await start();
-    emulator.resetRequests();
-    await rejectionOf(
-      convai.conversations.waitFor({ agent_id, startedAfter: new Date(), pollMs: 100, totalTimeoutMs: 1_000 }),
-    );
-    // 100, 150, 225, 337, 506 ms pauses: about 5 polls in a second, not 10.
-    expect(emulator.requestCount("listConversations")).toBeLessThanOrEqual(6);
-    expect(emulator.requestCount("listConversations")).toBeGreaterThanOrEqual(3);
+    await withFakeTimers(async () => {
+      const { convai, calls } = clientWith(() => json({ conversations: [], has_more: false }));
+      const wait = tracked(
+        convai.conversations.waitFor({ agent_id: "a", startedAfter: new Date(), pollMs: 100, totalTimeoutMs: 1_000 }),
+      );
+      // Polls at 0, 100, 250, 475 and 812.5 ms (pauses of 100, 150, 225, 337.5 ms): 5 in a second, not 10.
+      const at = async (ms: number, expected: number) => {
+        await vi.advanceTimersByTimeAsync(ms);
+        expect(calls, `${expected} polls`).toHaveLength(expected);
+      };
+      await at(0, 1);
+      await at(99, 1);
+      await at(1, 2);
+      await at(149, 2);
+      await at(1, 3);
+      await at(225, 4);
+      await at(338, 5);
+      expect(wait.settled()).toBe(false);
+      await at(188, 5);
+      expect(wait.settled()).toBe(true);
+      expect(await wait.result).toBeInstanceOf(ConvaiTimeoutError);
+    });
   });
 
   it("refuses bad options before any request", async () => {
@@ -112,27 +145,34 @@ describe("conversations.waitUntilDone", () => {
     expect(failed.status).toBe("failed");
   });
 
-  it("throws ConvaiTimeoutError when processing takes too long", async () => {
-    const { convai, agent_id } = await start({ lifecycle: { doneAfterMs: 60_000, processingAfterMs: 60_000 } });
-    const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-    const started = Date.now();
-    const error = await rejectionOf(
-      convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, totalTimeoutMs: 150 }),
-    );
-    expect(error).toBeInstanceOf(ConvaiTimeoutError);
-    expect((error as Error).message).toContain("did not finish processing within 150 ms");
-    expect(Date.now() - started).toBeLessThan(1_000);
+  const processing = () => json({ conversation_id: "conv_1", agent_id: "a", status: "processing", transcript: [] });
+
+  it("throws ConvaiTimeoutError when processing takes too long, at totalTimeoutMs", async () => {
+    await withFakeTimers(async () => {
+      const { convai } = clientWith(processing);
+      const wait = tracked(convai.conversations.waitUntilDone("conv_1", { pollMs: 20, totalTimeoutMs: 150 }));
+      await vi.advanceTimersByTimeAsync(149);
+      expect(wait.settled()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(wait.settled()).toBe(true);
+      const error = await wait.result;
+      expect(error).toBeInstanceOf(ConvaiTimeoutError);
+      expect((error as Error).message).toContain("did not finish processing within 150 ms");
+    });
   });
 
   it("rejects with the abort reason at once", async () => {
-    const { convai, agent_id } = await start({ lifecycle: { doneAfterMs: 60_000, processingAfterMs: 60_000 } });
-    const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-    const controller = new AbortController();
-    const pending = rejectionOf(convai.conversations.waitUntilDone(conversationId!, { signal: controller.signal }));
-    setTimeout(() => controller.abort(new Error("shutting down")), 50);
-    const started = Date.now();
-    expect(await pending).toMatchObject({ message: "shutting down" });
-    expect(Date.now() - started).toBeLessThan(300);
+    await withFakeTimers(async () => {
+      const { convai, calls } = clientWith(processing);
+      const controller = new AbortController();
+      const wait = tracked(convai.conversations.waitUntilDone("conv_1", { signal: controller.signal }));
+      await vi.advanceTimersByTimeAsync(50);
+      expect(calls.length).toBeGreaterThan(0);
+      controller.abort(new Error("shutting down"));
+      await vi.advanceTimersByTimeAsync(0); // no time passes: the abort alone ends the wait
+      expect(wait.settled()).toBe(true);
+      expect(await wait.result).toMatchObject({ message: "shutting down" });
+    });
   });
 
   it("polls details until the status is final (injected fetch)", async () => {

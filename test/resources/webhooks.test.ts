@@ -20,9 +20,9 @@ import {
   verifyWebhook,
   webhookAudio,
   type PostCallWebhookEvent,
-} from "../src/index.ts";
-import { signWebhook, startEmulator } from "../src/testing/index.ts";
-import { rejectionOf } from "./helpers.ts";
+} from "../../src/index.ts";
+import { signWebhook, startEmulator } from "../../src/testing/index.ts";
+import { rejectionOf } from "../helpers.ts";
 
 const SECRET = "wsec_5e1f0d2c3b4a5968";
 const NOW = 1_763_700_000;
@@ -189,15 +189,14 @@ describe("events", () => {
       full_audio: audio.toString("base64"),
     });
     expect(body.length).toBeGreaterThan(30_000_000);
-    const started = performance.now();
+    // How fast is bench/'s (`npm run bench -- --only webhook`); here, that it works at this size.
     const parsed = await verify(body, header(NOW, body));
     expect(isWebhookEvent("post_call_audio", parsed)).toBe(true);
     if (!isWebhookEvent("post_call_audio", parsed)) return;
     const decoded = webhookAudio(parsed);
     expect(decoded.length).toBe(audio.length);
     expect(Buffer.from(decoded).equals(audio)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(10_000);
-  }, 30_000);
+  }, 120_000);
 
   it("decodes base64 with or without padding, and base64url; refuses what is not base64", () => {
     const bytes = Uint8Array.from([0, 1, 2, 250, 251, 252, 253, 254, 255, 7]);
@@ -258,7 +257,7 @@ describe("events", () => {
 describe("on Web Crypto alone", () => {
   it("verifies in a context without process, Buffer or require (as an edge runtime has)", async () => {
     const bundle = await build({
-      entryPoints: [path.resolve(import.meta.dirname, "../src/index.ts")],
+      entryPoints: [path.resolve(import.meta.dirname, "../../src/index.ts")],
       bundle: true,
       format: "iife",
       globalName: "convai",

@@ -16,9 +16,9 @@ import {
   type ConvaiClient,
   type MonitorEvent,
   type WebSocketConstructor,
-} from "../src/index.ts";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../src/testing/index.ts";
-import { everythingIn, rejectionOf } from "./helpers.ts";
+} from "../../src/index.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/testing/index.ts";
+import { everythingIn, rejectionOf } from "../helpers.ts";
 
 const open: Emulator[] = [];
 afterEach(async () => {
@@ -40,7 +40,7 @@ async function live(options: EmulatorOptions = {}): Promise<{ emulator: Emulator
   return { emulator, convai, id: conversationId! };
 }
 
-const until = async (check: () => boolean, ms = 3_000) => {
+const until = async (check: () => boolean, ms = 60_000) => {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error("timed out waiting");

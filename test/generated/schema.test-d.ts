@@ -1,6 +1,6 @@
 /** The generated types read as the wire does. Checked by vitest's typecheck mode and by tsc. */
 import { describe, expectTypeOf, it } from "vitest";
-import type { components, operations, paths } from "../src/generated/schema.ts";
+import type { components, operations, paths } from "../../src/generated/schema.ts";
 
 type Schemas = components["schemas"];
 type Json200<O> = O extends { responses: { 200: { content: { "application/json": infer B } } } } ? B : never;

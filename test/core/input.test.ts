@@ -3,9 +3,9 @@
  * every method and option: each row runs against a client whose fetch counts its calls.
  */
 import { describe, expect, it } from "vitest";
-import { createConvaiClient } from "../src/index.ts";
-import { saveConversationAudio } from "../src/node.ts";
-import { KEY, clientWith, json } from "./helpers.ts";
+import { createConvaiClient } from "../../src/index.ts";
+import { saveConversationAudio } from "../../src/node.ts";
+import { KEY, clientWith, json } from "../helpers.ts";
 
 const { convai, calls } = clientWith(() => json({}));
 const huge = 2 ** 31;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConvaiPaginationError } from "../src/index.ts";
-import { clientWith, json, rejectionOf } from "./helpers.ts";
+import { ConvaiPaginationError } from "../../src/index.ts";
+import { clientWith, json, rejectionOf } from "../helpers.ts";
 
 const summary = (id: string) => ({ conversation_id: id, agent_id: "a", status: "done", start_time_unix_secs: 1 });
 

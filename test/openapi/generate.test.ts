@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../scripts/openapi/io.ts";
+import { ROOT } from "../../scripts/openapi/io.ts";
 
 const run = promisify(execFile);
 

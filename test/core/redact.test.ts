@@ -19,11 +19,11 @@ import {
   ConvaiUnknownVariantError,
   createConvaiClient,
   matchPhoneCall,
-} from "../src/index.ts";
-import { saveConversationAudio } from "../src/node.ts";
-import { startEmulator } from "../src/testing/index.ts";
-import { rejectionOf } from "./helpers.ts";
-import { serve } from "./servers.ts";
+} from "../../src/index.ts";
+import { saveConversationAudio } from "../../src/node.ts";
+import { startEmulator } from "../../src/testing/index.ts";
+import { rejectionOf } from "../helpers.ts";
+import { serve } from "../servers.ts";
 
 const CANARY = "sk_canary_5f0e1d2c3b4a59687";
 const FORMS = [CANARY, encodeURIComponent(CANARY), Buffer.from(CANARY).toString("base64")];

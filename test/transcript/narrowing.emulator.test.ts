@@ -13,8 +13,8 @@ import {
   matchWorkflowStep,
   pairToolCalls,
   toolResults,
-} from "../src/index.ts";
-import { type Emulator, startEmulator } from "../src/testing/index.ts";
+} from "../../src/index.ts";
+import { type Emulator, startEmulator } from "../../src/testing/index.ts";
 
 let emulator: Emulator;
 let conversations: Conversation[];

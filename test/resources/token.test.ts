@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { conversationIdFromToken, tokenExpiresAt } from "../src/index.ts";
-import { decodeJwtPayload } from "../src/resources/token.ts";
-import { clientWith, json } from "./helpers.ts";
+import { conversationIdFromToken, tokenExpiresAt } from "../../src/index.ts";
+import { decodeJwtPayload } from "../../src/resources/token.ts";
+import { clientWith, json } from "../helpers.ts";
 
 const b64url = (value: string) => Buffer.from(value).toString("base64url");
 const jwt = (payload: unknown) => `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url(JSON.stringify(payload))}.c2ln`;

@@ -1,6 +1,6 @@
 /** Run-time behaviour of the discriminant matchers and guards, and of the conversation walkers. */
 import { describe, expect, it } from "vitest";
-import { ConvaiUnknownVariantError } from "../src/core/errors.ts";
+import { ConvaiUnknownVariantError } from "../../src/core/errors.ts";
 import {
   type Untyped,
   type Variant,
@@ -18,8 +18,8 @@ import {
   matchToolCall,
   matchToolResult,
   matchWorkflowStep,
-} from "../src/transcript/narrowing.ts";
-import { pairToolCalls, toolResults } from "../src/transcript/walk.ts";
+} from "../../src/transcript/narrowing.ts";
+import { pairToolCalls, toolResults } from "../../src/transcript/walk.ts";
 import type {
   Conversation,
   InitiationTrigger,
@@ -31,7 +31,7 @@ import type {
   TranscriptTurn,
   WorkflowStep,
   WorkflowToolResult,
-} from "../src/types.ts";
+} from "../../src/types.ts";
 
 // One value per variant, keyed by its tag: a variant added to the generated types and missing
 // here is a compile error, so these tables stay complete.

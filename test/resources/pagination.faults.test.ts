@@ -6,8 +6,8 @@
  * from the cursor the error carries. Either way: nothing lost, nothing twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConvaiError, createConvaiClient, type ConvaiClient } from "../src/index.ts";
-import { type Emulator, type Fault, startEmulator } from "../src/testing/index.ts";
+import { ConvaiError, createConvaiClient, type ConvaiClient } from "../../src/index.ts";
+import { type Emulator, type Fault, startEmulator } from "../../src/testing/index.ts";
 
 const CONVERSATIONS = 10_000;
 const AGENTS = 10;
@@ -34,7 +34,7 @@ beforeAll(async () => {
     if (!byAgent.has(agent)) byAgent.set(agent, new Set());
     byAgent.get(agent)!.add(id);
   }
-}, 30_000);
+});
 afterAll(() => emulator.close());
 
 /** Every conversation of one agent, resuming from `err.cursor` whenever the retries run out. */
@@ -90,7 +90,7 @@ describe("paging through injected faults", () => {
       extra: 0,
       byAgent: true,
     });
-  }, 60_000);
+  });
 
   it("at 30 %, resuming from err.cursor: 0 lost, 0 duplicated", async () => {
     const r = await run(0.3, 12);
@@ -102,5 +102,5 @@ describe("paging through injected faults", () => {
       extra: 0,
       byAgent: true,
     });
-  }, 60_000);
+  });
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 
 it("npm start walks through the API against the emulator and exits 0", async () => {
   const cwd = await mkdtemp(path.join(tmpdir(), "convai-demo-"));
@@ -15,7 +15,7 @@ it("npm start walks through the API against the emulator and exits 0", async () 
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "examples/demo.ts")],
-      { cwd, env, timeout: 60_000 },
+      { cwd, env, timeout: 300_000 },
     );
     expect(stdout).toContain("against the local emulator");
     expect(stdout).toMatch(/1\. Conversations, newest first\n {3}60 conversations in 3 pages/);

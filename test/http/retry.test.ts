@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { ConvaiConnectionError, ConvaiAPIError, ConvaiTimeoutError } from "../src/index.ts";
-import { sleep } from "../src/core/abort.ts";
-import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay } from "../src/http/retry.ts";
-import { clientWith, json, rejectionOf } from "./helpers.ts";
+import { describe, expect, it, vi } from "vitest";
+import { ConvaiConnectionError, ConvaiAPIError, ConvaiTimeoutError } from "../../src/index.ts";
+import { sleep } from "../../src/core/abort.ts";
+import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay } from "../../src/http/retry.ts";
+import { clientWith, json, rejectionOf, tracked, withFakeTimers } from "../helpers.ts";
 
 const ok = { conversation_id: "c", agent_id: "a", status: "done", transcript: [] };
 const now = () => json({ detail: "busy" }, { status: 503, headers: { "retry-after": "0" } });
@@ -97,21 +97,46 @@ describe("retry policy", () => {
   });
 
   it("ends a backoff wait at once when the caller aborts", async () => {
-    const { convai, calls } = clientWith(() => json({}, { status: 503 })); // no Retry-After: ~0.5 s backoff
-    const controller = new AbortController();
-    const started = Date.now();
-    const pending = rejectionOf(convai.conversations.get("c", { signal: controller.signal }));
-    setTimeout(() => controller.abort(new Error("stop")), 50);
-    expect(await pending).toMatchObject({ message: "stop" });
-    expect(Date.now() - started).toBeLessThan(300);
-    expect(calls).toHaveLength(1);
+    await withFakeTimers(async () => {
+      const { convai, calls } = clientWith(() => json({}, { status: 503 })); // no Retry-After: ≥ 375 ms backoff
+      const controller = new AbortController();
+      const call = tracked(convai.conversations.get("c", { signal: controller.signal }));
+      await vi.advanceTimersByTimeAsync(50);
+      expect(calls).toHaveLength(1);
+      expect(call.settled()).toBe(false); // waiting out the backoff
+      controller.abort(new Error("stop"));
+      await vi.advanceTimersByTimeAsync(0); // no time passes: the abort alone ends the wait
+      expect(call.settled()).toBe(true);
+      expect(await call.result).toMatchObject({ message: "stop" });
+      expect(calls).toHaveLength(1);
+    });
   });
 
-  it("gives up a timed-out call promptly when no retries are left", async () => {
-    const { convai } = clientWith(() => new Promise<Response>(() => {}), { timeoutMs: 40, maxRetries: 0 });
-    const started = Date.now();
-    expect(await rejectionOf(convai.conversations.get("c"))).toBeInstanceOf(ConvaiTimeoutError);
-    expect(Date.now() - started).toBeLessThan(500);
+  it("waits what Retry-After says before the next attempt, and no longer", async () => {
+    await withFakeTimers(async () => {
+      const { convai, calls } = clientWith((_r, n) =>
+        n === 1 ? json({}, { status: 429, headers: { "retry-after": "2" } }) : json(ok),
+      );
+      const call = tracked(convai.conversations.get("c"));
+      await vi.advanceTimersByTimeAsync(1_999);
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toHaveLength(2);
+      expect(call.settled()).toBe(true);
+      expect(await call.result).toMatchObject({ conversation_id: "c" });
+    });
+  });
+
+  it("gives up a timed-out call at its timeout when no retries are left", async () => {
+    await withFakeTimers(async () => {
+      const { convai } = clientWith(() => new Promise<Response>(() => {}), { timeoutMs: 40, maxRetries: 0 });
+      const call = tracked(convai.conversations.get("c"));
+      await vi.advanceTimersByTimeAsync(39);
+      expect(call.settled()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(call.settled()).toBe(true);
+      expect(await call.result).toBeInstanceOf(ConvaiTimeoutError);
+    });
   });
 });
 

@@ -19,8 +19,8 @@ import {
   matchToolCall,
   matchToolResult,
   matchWorkflowStep,
-} from "../src/transcript/narrowing.ts";
-import { type ToolCallPair, type ToolResultEntry, pairToolCalls, toolResults } from "../src/transcript/walk.ts";
+} from "../../src/transcript/narrowing.ts";
+import { type ToolCallPair, type ToolResultEntry, pairToolCalls, toolResults } from "../../src/transcript/walk.ts";
 import type {
   Conversation,
   InitiationTrigger,
@@ -33,7 +33,7 @@ import type {
   TranscriptTurn,
   WorkflowStep,
   WorkflowToolResult,
-} from "../src/types.ts";
+} from "../../src/types.ts";
 
 declare const result: ToolResult;
 declare const results: ToolResult[];
