@@ -80,13 +80,12 @@ const DEFAULT_MAX_RETRIES = 2;
  */
 export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiClient {
   const config = resolveOptions(options);
-  const registered: unknown[] = [];
-  // The openapi-fetch client is made on first use of `convai.api`: making it reads
+  // The openapi-fetch client is made on first use (a call, or `convai.api`): making it reads
   // globalThis.Request, and on Node the first read of a fetch global loads undici (10–15 ms), which
   // a process that only monitors a call or verifies webhooks never needs.
   let api: Client<paths> | undefined;
-  const getApi = (): Client<paths> => (api ??= openapiClient(config, registered));
-  const call = createCall(getApi, config, () => registered.length > 0);
+  const getApi = (): Client<paths> => (api ??= openapiClient(config));
+  const call = createCall(getApi, config);
   return {
     get api() {
       return getApi();
@@ -97,9 +96,12 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
   };
 }
 
-/** `convai.api`: openapi-fetch over the client's transport, with its middleware counted in `registered`. */
-function openapiClient(config: ClientConfig & { baseUrl: string }, registered: unknown[]): Client<paths> {
-  const api = createClient<paths>({
+/**
+ * The openapi-fetch client behind `convai.api` and every facade call, over the client's
+ * transport. The facade passes its own `fetch` per call (its options, its name in errors).
+ */
+function openapiClient(config: ClientConfig): Client<paths> {
+  return createClient<paths>({
     baseUrl: config.baseUrl,
     // Calls made through convai.api directly: the client's timeout and retries, the body read as
     // the spec says the operation answers (a recording as a stream, whatever its headers claim).
@@ -112,21 +114,10 @@ function openapiClient(config: ClientConfig & { baseUrl: string }, registered: u
       })) as (input: Request) => Promise<Response>,
     headers: config.headers,
   });
-  // Middleware is promised a real Request; while none is registered, the facade's calls skip building one.
-  const { use, eject } = api;
-  api.use = (...middleware) => {
-    use(...middleware);
-    registered.push(...middleware.filter(Boolean));
-  };
-  api.eject = (...middleware) => {
-    eject(...middleware);
-    for (const m of middleware) if (registered.includes(m)) registered.splice(registered.indexOf(m), 1);
-  };
-  return api;
 }
 
 /** Checks every option before anything else happens, and fills in the defaults. */
-function resolveOptions(options: ConvaiClientOptions): ClientConfig & { baseUrl: string } {
+function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   const where = "createConvaiClient";
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);

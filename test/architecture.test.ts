@@ -3,7 +3,9 @@
  * family under one base, one call seam that takes the verb and path from the generated table, and
  * the per-call options every method takes.
  */
+import createClient from "openapi-fetch";
 import { describe, expect, it } from "vitest";
+import type { paths } from "../src/generated/schema.ts";
 import { OPERATIONS } from "../src/generated/operations.ts";
 import * as main from "../src/index.ts";
 import {
@@ -175,8 +177,8 @@ describe("one call seam", () => {
   });
 });
 
-describe("the seam's own requests", () => {
-  it("are the requests openapi-fetch builds (the path taken when middleware is registered)", async () => {
+describe("the one request path", () => {
+  it("sends, for every operation, the very request a bare openapi-fetch client sends", async () => {
     const respond = (request: Request) =>
       request.url.endsWith("/audio")
         ? new Response("ID3", { headers: { "content-type": "audio/mpeg" } })
@@ -187,36 +189,60 @@ describe("the seam's own requests", () => {
             : /\/conversations(\?|$)/.test(request.url)
               ? json({ conversations: [], has_more: false })
               : json(conversation);
-    const exercise = async (convai: ReturnType<typeof clientWith>["convai"]) => {
-      await convai.conversations
-        .list({
-          agent_id: "agent é/&?#",
-          tool_names: ["a b", "ü", "x&y=z"],
-          call_successful: "failure",
-          has_feedback_comment: false,
-          rating_min: 0,
-          user_id: null,
-          search: "100% sure + more",
-          page_size: 7,
-        })
-        .toArray({ max: 1 });
-      await convai.conversations.get("conv/../x?y#z é", { headers: { "x-trace": "t" } });
-      await convai.conversations.delete("conv_1");
-      await convai.conversations.sendFeedback("conv 1", null);
-      await (await convai.conversations.audio("c")).body.cancel();
-      await convai.sessions.webrtcToken({ agent_id: "a", participant_name: "Zoë", branch_id: null });
-      await convai.sessions.signedUrl({ agent_id: "a", include_conversation_id: true });
-      await convai.agents.link("agent/1");
+    const list = {
+      agent_id: "agent é/&?#",
+      tool_names: ["a b", "ü", "x&y=z"],
+      call_successful: "failure" as const,
+      has_feedback_comment: false,
+      rating_min: 0,
+      user_id: null,
+      search: "100% sure + more",
+      page_size: 7,
     };
-    const direct = clientWith(respond, { headers: { "x-team": "qa" } });
-    const through = clientWith(respond, { headers: { "x-team": "qa" } });
-    through.convai.api.use({ onRequest: () => undefined });
-    await exercise(direct.convai);
-    await exercise(through.convai);
-    const shape = (calls: typeof direct.calls) =>
+    const facade = clientWith(respond, { headers: { "x-team": "qa" } });
+    const { convai } = facade;
+    await convai.conversations.list(list).toArray({ max: 1 });
+    await convai.conversations.get("conv/../x?y#z é", { headers: { "x-trace": "t" } });
+    await convai.conversations.delete("conv_1");
+    await convai.conversations.sendFeedback("conv 1", null);
+    await (await convai.conversations.audio("c")).body.cancel();
+    await convai.sessions.webrtcToken({ agent_id: "a", participant_name: "Zoë", branch_id: null });
+    await convai.sessions.signedUrl({ agent_id: "a", include_conversation_id: true });
+    await convai.agents.link("agent/1");
+
+    const bareCalls: typeof facade.calls = [];
+    const bare = createClient<paths>({
+      baseUrl: "https://api.test",
+      headers: { "x-team": "qa", "xi-api-key": KEY },
+      fetch: async (request: Request) => {
+        const body = request.body ? await request.clone().text() : undefined;
+        bareCalls.push({ method: request.method, url: new URL(request.url), headers: request.headers, body });
+        return respond(request);
+      },
+    });
+    const send = (id: keyof typeof OPERATIONS, init: object) =>
+      bare.request(OPERATIONS[id].method as never, OPERATIONS[id].path as never, init as never);
+    await send("listConversations", { params: { query: list } });
+    await send("getConversation", {
+      params: { path: { conversation_id: "conv/../x?y#z é" } },
+      headers: { "x-trace": "t" },
+    });
+    await send("deleteConversation", { params: { path: { conversation_id: "conv_1" } } });
+    await send("sendConversationFeedback", {
+      params: { path: { conversation_id: "conv 1" } },
+      body: { feedback: null },
+    });
+    await send("getConversationAudio", { params: { path: { conversation_id: "c" } }, parseAs: "stream" });
+    await send("getConversationToken", {
+      params: { query: { agent_id: "a", participant_name: "Zoë", branch_id: null } },
+    });
+    await send("getSignedUrl", { params: { query: { agent_id: "a", include_conversation_id: true } } });
+    await send("getAgentLink", { params: { path: { agent_id: "agent/1" } } });
+
+    const shape = (calls: typeof facade.calls) =>
       calls.map((c) => ({ method: c.method, url: c.url.href, headers: [...c.headers].sort(), body: c.body }));
-    expect(shape(direct.calls)).toEqual(shape(through.calls));
-    expect(direct.calls).toHaveLength(8);
+    expect(shape(facade.calls)).toEqual(shape(bareCalls));
+    expect(facade.calls).toHaveLength(8);
   });
 });
 

@@ -13,7 +13,7 @@ import { checkRequestOptions, describe } from "../core/input.ts";
 import { checkValues } from "../core/params.ts";
 import { redactText } from "../core/redact.ts";
 import { errorFromResponse } from "./responses.ts";
-import { type BodyMode, type CallConfig, type ClientConfig, heldText, responseError, send } from "./transport.ts";
+import { type BodyMode, type CallConfig, type ClientConfig, responseError, send } from "./transport.ts";
 
 /** Options every facade method takes as its last argument. */
 export interface RequestOptions {
@@ -66,11 +66,10 @@ export interface Call {
 }
 
 /**
- * The `call` function of one client. `middleware()` tells whether middleware is registered on
- * `convai.api`: while none is, the seam builds and sends its requests itself; with middleware, they
- * go through openapi-fetch, whose middleware receives a real `Request`.
+ * The `call` function of one client: every call goes through the client's openapi-fetch client
+ * (`api()`, so its middleware sees every request), with the transport as its fetch.
  */
-export function createCall(api: () => Client<paths>, config: ClientConfig, middleware: () => boolean): Call {
+export function createCall(api: () => Client<paths>, config: ClientConfig): Call {
   async function call(
     operationId: OperationId,
     init: object,
@@ -83,110 +82,43 @@ export function createCall(api: () => Client<paths>, config: ClientConfig, middl
     const { params, body: json } = init as { params?: { query?: unknown }; body?: unknown };
     if (params?.query !== undefined) checkValues(where, "query parameter", operation.query, params.query);
     if (json !== undefined && operation.body !== undefined) checkValues(where, "body field", operation.body, json);
-    const direct = !middleware();
-    const body: BodyMode = kind === "stream" ? "stream" : direct ? "held" : "text";
+    const body: BodyMode = kind === "stream" ? "stream" : "text";
     const attempt = callConfig(where, options, config, body);
-    let response: Response;
-    let text: string;
-    let error: unknown;
-    if (direct) {
-      // No middleware: the request is built here, as openapi-fetch would build it (a test holds the
-      // two to the same bytes), without its per-call header merging, Request and body methods.
-      const { path: pathParams, query } = (params ?? {}) as { path?: Record<string, unknown>; query?: unknown };
-      const headers = options?.headers === undefined ? config.headers : { ...config.headers, ...options.headers };
-      response = await send(
-        {
-          method,
-          url: `${config.baseUrl}${expandPath(path, pathParams)}${queryString(query as Record<string, unknown> | undefined)}`,
-          headers: json === undefined ? headers : { ...headers, "content-type": "application/json" },
-          body: json === undefined ? undefined : JSON.stringify(json),
-          signal: options?.signal,
-        },
-        config,
-        attempt,
-      );
-      text = heldText(response);
-      if (!response.ok) error = parseError(text);
-    } else {
-      const result = (await api().request(
-        method as never,
-        path as never,
-        {
-          ...init,
-          ...(options?.signal ? { signal: options.signal } : {}),
-          ...(options?.headers ? { headers: options.headers } : {}),
-          // Read as text, parsed below once: openapi-fetch would parse without saying what came instead.
-          parseAs: body === "stream" ? "stream" : "text",
-          fetch: (request: Request) => send(request, config, attempt),
-        } as never,
-      )) as { data?: unknown; error?: unknown; response: Response };
-      response = result.response;
-      error = result.error;
-      text = body === "stream" ? "" : ((result.data as string | undefined) ?? "");
-    }
+    const { data, error, response } = (await api().request(
+      method as never,
+      path as never,
+      {
+        ...init,
+        headers: options?.headers,
+        // Read as text, parsed below once: openapi-fetch would parse without saying what came instead.
+        parseAs: body,
+        fetch: (request: Request) => send(request, config, attempt),
+      } as never,
+    )) as { data?: unknown; error?: unknown; response: Response };
     if (!response.ok) throw errorFromResponse(response, error, method, where, config.apiKey);
     if (body === "stream") return response;
-    let data: unknown;
+    const text = (data as string | undefined) ?? "";
+    let parsed: unknown;
     try {
-      data = text === "" ? undefined : JSON.parse(text);
+      parsed = text === "" ? undefined : JSON.parse(text);
     } catch {
       throw responseError(response, attempt, config, text, "a body that is not JSON", method);
     }
     const problem =
       kind !== "object"
         ? undefined
-        : data === undefined
+        : parsed === undefined
           ? "an empty body where the spec documents one"
-          : data === null || typeof data !== "object" || Array.isArray(data)
+          : parsed === null || typeof parsed !== "object" || Array.isArray(parsed)
             ? "a body that is not the JSON object the spec documents"
-            : missing(data as Record<string, unknown>, expected);
+            : missing(parsed as Record<string, unknown>, expected);
     if (problem !== undefined) throw responseError(response, attempt, config, text, problem, method);
-    return data;
+    return parsed;
   }
   call.redact = (text: string) => redactText(text, config.apiKey);
   call.checkQuery = (operationId: OperationId, query: unknown, where: string) =>
     checkValues(where, "query parameter", OPERATIONS[operationId].query, query);
   return call as Call;
-}
-
-/** Path templates split once into literal parts (even indexes) and parameter names (odd ones). */
-const templates = new Map<string, string[]>();
-
-/** A path template with its parameters filled in, each percent-encoded (openapi-fetch's default, `simple` style). */
-function expandPath(template: string, values: Record<string, unknown> | undefined): string {
-  if (values === undefined) return template;
-  let parts = templates.get(template);
-  if (parts === undefined) templates.set(template, (parts = template.split(/\{([^{}]+)\}/)));
-  let out = parts[0]!;
-  for (let i = 1; i < parts.length; i += 2) {
-    const value = values[parts[i]!];
-    out +=
-      (value === undefined || value === null ? `{${parts[i]}}` : encodeURIComponent(String(value))) + parts[i + 1]!;
-  }
-  return out;
-}
-
-/** `?a=1&b=x&b=y`: openapi-fetch's default serialization (form, exploded arrays); nulls and empty arrays left out. */
-function queryString(query: Record<string, unknown> | undefined): string {
-  if (query === undefined) return "";
-  const parts: string[] = [];
-  for (const name in query) {
-    const value = query[name];
-    if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) {
-      for (const item of value) parts.push(`${name}=${encodeURIComponent(String(item))}`);
-    } else parts.push(`${name}=${encodeURIComponent(String(value))}`);
-  }
-  return parts.length === 0 ? "" : `?${parts.join("&")}`;
-}
-
-/** An error body as openapi-fetch gives it: JSON when it parses, else the text. */
-function parseError(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 function missing(data: Record<string, unknown>, expected: Expected | undefined): string | undefined {
@@ -212,8 +144,8 @@ function callConfig(
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
   checkRequestOptions(where, options);
-  const { timeoutMs = client.timeoutMs, maxRetries = client.maxRetries } = options;
-  return { operation: where, timeoutMs, maxRetries, body };
+  const { timeoutMs = client.timeoutMs, maxRetries = client.maxRetries, signal } = options;
+  return { operation: where, timeoutMs, maxRetries, body, signal };
 }
 
 /** How `convai.api` reads a body: streams for the operations the spec says stream, JSON otherwise. */

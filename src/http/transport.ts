@@ -28,12 +28,11 @@ export interface ClientConfig {
 }
 
 /**
- * How a success body is read: `"stream"`, handed over unread; `"held"`, read inside the attempt
- * and held for `heldText` (the call seam's own requests, which parse it once); `"text"`, the same
- * served back through the Response's body methods (the seam's requests through openapi-fetch, when
- * middleware is registered); `"json"`, that and checked to be JSON (calls through `convai.api`).
+ * How a success body is read: `"stream"`, handed over unread; `"text"`, read inside the attempt
+ * (the facade's calls, which parse it once); `"json"`, that and checked to be JSON (calls through
+ * `convai.api`).
  */
-export type BodyMode = "stream" | "held" | "text" | "json";
+export type BodyMode = "stream" | "text" | "json";
 
 /** What one call resolved: its name for errors, its timeout and retries, and how its body is read. */
 export interface CallConfig {
@@ -42,15 +41,11 @@ export interface CallConfig {
   timeoutMs: number;
   maxRetries: number;
   body: BodyMode;
-}
-
-/** What `send` needs of a request: openapi-fetch's (light or real) Request, or the seam's own. */
-export interface OutgoingRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Headers | Readonly<Record<string, string>>;
-  readonly body?: RequestInit["body"];
-  readonly signal?: AbortSignal | null | undefined;
+  /**
+   * A facade call's signal, given here rather than on the Request: a Request made with a signal
+   * keeps a listener on it until the Request is collected.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 const TIMEOUT = Symbol("convai.timeout");
@@ -60,22 +55,22 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 
 /**
- * Sends a request (the call seam's own, or openapi-fetch's as middleware left it) with the call's
- * timeout per attempt, retries and the caller's abort.
+ * Sends openapi-fetch's request (as middleware left it) with the call's timeout per attempt,
+ * retries and the caller's abort.
  */
-export async function send(request: OutgoingRequest, client: ClientConfig, call: CallConfig): Promise<Response> {
+export async function send(request: Request, client: ClientConfig, call: CallConfig): Promise<Response> {
   const { method, url, headers } = request;
-  const caller = request.signal ?? undefined;
+  const caller = call.signal ?? request.signal;
   const { timeoutMs, maxRetries, operation } = call;
-  // A body is sent on every attempt, so a stream (a Request from middleware) is read once here.
-  const body = request instanceof Request ? request.body && (await request.arrayBuffer()) : request.body;
+  // A body is sent on every attempt, so its stream is read once here.
+  const body = request.body && (await request.arrayBuffer());
   const retryable = IDEMPOTENT_METHODS.has(method);
   for (let attempt = 0; ; attempt++) {
-    if (caller?.aborted) throw caller.reason;
+    if (caller.aborted) throw caller.reason;
     const controller = new AbortController();
     const signal = controller.signal;
     const clearTimer = deadline(timeoutMs, () => controller.abort(TIMEOUT));
-    const unlisten = caller === undefined ? noop : onAbort(caller, (reason) => controller.abort(reason));
+    const unlisten = onAbort(caller, (reason) => controller.abort(reason));
     let response: Response;
     let stage = "connection failed";
     try {
@@ -91,7 +86,7 @@ export async function send(request: OutgoingRequest, client: ClientConfig, call:
         // listener on the caller's signal goes when the stream ends, fails or is cancelled.
         clearTimer();
         response = releasing(response, unlisten, (error) => {
-          if (caller?.aborted) return caller.reason;
+          if (caller.aborted) return caller.reason;
           return new ConvaiConnectionError({
             method,
             path: redactedPath(url, client.apiKey),
@@ -104,7 +99,7 @@ export async function send(request: OutgoingRequest, client: ClientConfig, call:
     } catch (error) {
       clearTimer();
       unlisten();
-      if (caller?.aborted) throw caller.reason;
+      if (caller.aborted) throw caller.reason;
       if (error instanceof ConvaiResponseError || error instanceof ConvaiConnectionError) throw error;
       const path = redactedPath(url, client.apiKey);
       const failure =
@@ -129,12 +124,10 @@ export async function send(request: OutgoingRequest, client: ClientConfig, call:
   }
 }
 
-function noop(): void {}
-
 interface Hop {
   method: string;
   url: string;
-  headers: OutgoingRequest["headers"];
+  headers: Headers;
   body: RequestInit["body"];
 }
 
@@ -148,7 +141,7 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
   for (let hops = 0; ; hops++) {
     const init: RequestInit = {
       method: hop.method,
-      headers: hop.headers as ConstructorParameters<typeof Headers>[0],
+      headers: hop.headers,
       body: hop.body ?? null,
       signal,
       redirect: "manual",
@@ -189,10 +182,7 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
     }
     const toGet =
       response.status === 303 || ((response.status === 301 || response.status === 302) && hop.method === "POST");
-    const headers =
-      next.origin === client.origin
-        ? new Headers(hop.headers as ConstructorParameters<typeof Headers>[0])
-        : new Headers();
+    const headers = next.origin === client.origin ? new Headers(hop.headers) : new Headers();
     if (toGet) headers.delete("content-type");
     hop = {
       method: toGet && hop.method !== "HEAD" ? "GET" : hop.method,
@@ -241,78 +231,24 @@ function releasing(response: Response, release: () => void, failure: (error: unk
 }
 
 /**
- * A body read inside the attempt, kept on its response under a symbol: the text, and its JSON
- * once parsed. Not a WeakMap: every entry of one is an ephemeron the garbage collector must
- * revisit, and a 30 KB page per call made that cost more than the floor's whole collection.
- */
-const HELD = Symbol("convai.body");
-interface Held {
-  [HELD]?: { text: string; json?: unknown };
-}
-const heldOf = (response: object) => (response as Held)[HELD]!;
-
-/** The body `send` read inside the attempt (`"held"` mode), or `""` when there was none. */
-export function heldText(response: Response): string {
-  return (response as Held)[HELD]?.text ?? "";
-}
-
-/** Body methods served from memory; made once and shared, so a call allocates no closures for them. */
-const FROM_MEMORY: PropertyDescriptorMap = {
-  body: {
-    get(this: Response) {
-      return new Response(heldOf(this).text).body;
-    },
-  },
-  bodyUsed: { value: false },
-  text: {
-    async value(this: Response) {
-      return heldOf(this).text;
-    },
-  },
-  json: {
-    async value(this: Response) {
-      const body = heldOf(this);
-      return "json" in body ? body.json : JSON.parse(body.text);
-    },
-  },
-  arrayBuffer: {
-    async value(this: Response) {
-      return new TextEncoder().encode(heldOf(this).text).buffer;
-    },
-  },
-  blob: {
-    async value(this: Response) {
-      return new Blob([heldOf(this).text], { type: this.headers.get("content-type") ?? "" });
-    },
-  },
-  clone: {
-    value(this: Response) {
-      return new Response(heldOf(this).text, this);
-    },
-  },
-};
-
-/**
  * The response with its body read now, inside the attempt (so a timeout or a body cut short is
- * this attempt's failure, and retried), then served from memory to whoever reads it later. The
- * body methods are overridden on this one object rather than copied into a new Response, which
- * would build a second body stream per call for nothing. In `"json"` mode a 2xx body must parse
- * (an empty one may stand for no body), else a `ConvaiResponseError` says what came instead.
+ * this attempt's failure, and retried), in a new Response for openapi-fetch (and middleware) to
+ * read. In `"json"` mode a 2xx body must parse (an empty one may stand for no body), else a
+ * `ConvaiResponseError` says what came instead.
  */
 async function buffered(response: Response, call: CallConfig, client: ClientConfig, method: string): Promise<Response> {
   if (NULL_BODY_STATUSES.has(response.status)) return response;
-  const body: { text: string; json?: unknown } = { text: await response.text() };
-  if (call.body === "json" && response.ok && body.text !== "") {
+  const text = await response.text();
+  if (call.body === "json" && response.ok && text !== "") {
     try {
-      body.json = JSON.parse(body.text);
+      JSON.parse(text);
     } catch {
-      throw responseError(response, call, client, body.text, "a body that is not JSON", method);
+      throw responseError(response, call, client, text, "a body that is not JSON", method);
     }
   }
-  (response as Held)[HELD] = body;
-  // Only what openapi-fetch (and middleware) will read needs the body methods served from memory.
-  if (call.body !== "held") Object.defineProperties(response, FROM_MEMORY);
-  return response;
+  const read = new Response(text, response);
+  Object.defineProperty(read, "url", { value: response.url });
+  return read;
 }
 
 /** The error for a 2xx whose body is not what the spec documents. */

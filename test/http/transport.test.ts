@@ -615,17 +615,19 @@ describe("14. convai.api middleware gets what openapi-fetch promises", () => {
     ]);
   });
 
-  it("while no middleware is registered (or after eject) calls still work, and after use the Request is real", async () => {
+  it("sees every facade call as a real Request once used, and none after eject", async () => {
     const { convai, calls } = clientWith(() => json(conversation));
     await convai.conversations.get("c");
-    const middleware = {
-      onRequest: ({ request }: { request: Request }) => void expect(request).toBeInstanceOf(Request),
-    };
+    const seen: unknown[] = [];
+    const middleware = { onRequest: ({ request }: { request: Request }) => void seen.push(request) };
     convai.api.use(middleware);
     await convai.conversations.get("c");
+    await convai.sessions.signedUrl({ agent_id: "a" }).catch(() => undefined);
     convai.api.eject(middleware);
     await convai.conversations.get("c");
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(4);
+    expect(seen).toHaveLength(2);
+    for (const request of seen) expect(request).toBeInstanceOf(Request);
   });
 });
 
