@@ -25,6 +25,8 @@ export interface Row {
   unit: string;
   ours: number;
   floor: number | undefined;
+  /** What the floor is, when it is not plain fetch + JSON.parse (e.g. "bare openapi-fetch"). */
+  floorLabel?: string;
   sdk: number | undefined;
   /** What the target compares, e.g. "ours/floor ≤ 1.10". */
   target: string;

@@ -3,6 +3,7 @@
 // under measurement must not pay for that (users' builds do not), so it lives here, untransformed.
 import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js";
 import { createConvaiClient, matchToolResult, toolResults } from "elevenlabs-convai";
+import createClient from "openapi-fetch";
 
 /** @param {{ baseUrl: string, apiKey: string }} where */
 function clients({ baseUrl, apiKey }) {
@@ -17,9 +18,16 @@ function clients({ baseUrl, apiKey }) {
 export function perCall(where, id) {
   const { headers, convai, sdk } = clients(where);
   const url = `${where.baseUrl}/v1/convai/conversations/${id}`;
+  // The client ours is built on, bare: the same request, the body parsed as openapi-fetch does.
+  const bare = createClient({ baseUrl: where.baseUrl, headers });
+  const params = { path: { conversation_id: id } };
   return {
     async floor() {
       JSON.parse(await (await fetch(url, { headers })).text());
+    },
+    async openapiFetch() {
+      const { data } = await bare.GET("/v1/convai/conversations/{conversation_id}", { params });
+      if (data === undefined) throw new Error("the bare openapi-fetch client got no conversation");
     },
     async ours() {
       await convai.conversations.get(id);

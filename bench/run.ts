@@ -62,7 +62,7 @@ function line(r: Row): string {
   const vsFloor = ratio(r.ours, r.floor);
   const sdkVsFloor = sdkRatio(r);
   return (
-    `${r.metric}: ours ${fmt(r.ours)} ${r.unit}, floor ${fmt(r.floor)}, sdk ${fmt(r.sdk)}` +
+    `${r.metric}: ours ${fmt(r.ours)} ${r.unit}, floor${r.floorLabel ? ` (${r.floorLabel})` : ""} ${fmt(r.floor)}, sdk ${fmt(r.sdk)}` +
     (r.spread ? ` | ours/floor ${formatSpread(r.spread)}` : vsFloor ? ` | ours/floor ${vsFloor.toFixed(2)}×` : "") +
     (sdkVsFloor && Number.isFinite(sdkVsFloor) ? `, sdk/floor ${sdkVsFloor.toFixed(2)}×` : "") +
     ` | ${r.target}${r.met === undefined ? "" : ` → ${verdictText(r.met)}`}` +
@@ -77,11 +77,12 @@ function table(all: Row[]): string {
   const body = all.map((r) => {
     const o = ratio(r.ours, r.floor);
     const s = sdkRatio(r);
-    const cell = (n: number | undefined) => (n === undefined ? "—" : `${fmt(n)} ${r.unit}`);
+    const cell = (n: number | undefined, label?: string) =>
+      n === undefined ? "—" : `${fmt(n)} ${r.unit}${label ? ` (${label})` : ""}`;
     const ours = r.spread ? formatSpread(r.spread) : o === undefined ? "—" : `${o.toFixed(2)}×`;
     const met = r.met === undefined ? "" : r.met === "noise" ? "within noise" : r.met ? "yes" : "**no**";
     return (
-      `| ${r.figure} | ${r.metric}${r.note ? ` (${r.note})` : ""} | ${cell(r.ours)} | ${cell(r.floor)} | ${cell(r.sdk)} | ` +
+      `| ${r.figure} | ${r.metric}${r.note ? ` (${r.note})` : ""} | ${cell(r.ours)} | ${cell(r.floor, r.floorLabel)} | ${cell(r.sdk)} | ` +
       `${ours} | ${s === undefined ? "—" : `${s.toFixed(2)}×`} | ${r.target} | ${met} |`
     );
   });
