@@ -9,7 +9,7 @@ export type { RequestOptions } from "./http/call.ts";
 export type { Agents } from "./resources/agents.ts";
 export type { ConversationAudio, Conversations, ReconcileOptions } from "./resources/conversations.ts";
 export type { Sessions, SignedUrl, WebrtcToken } from "./resources/sessions.ts";
-export type { WaitForOptions, WaitOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
+export type { ListFilters, WaitForOptions, WaitOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
 export {
   ConvaiError,
   ConvaiConnectionError,

@@ -12,9 +12,13 @@ import type {
 import { type ConversationMonitor, type MonitorOptions, type SocketContext, openMonitor } from "./monitor.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
 import {
+  type List,
+  type ListFilters,
   type WaitForOptions,
   type WaitUntilDoneOptions,
+  listFilters,
   listSince,
+  refuseOldNames,
   unixSeconds,
   waitFor,
   waitUntilDone,
@@ -60,11 +64,12 @@ export interface Conversations {
   /** Polls a conversation until its status is `done` or `failed`, and returns it. */
   waitUntilDone(conversationId: string, options?: WaitUntilDoneOptions): Promise<Conversation>;
   /**
-   * The finished conversations (`done` or `failed`) that started at or after `since` and are not
-   * in `seen`: the ones a webhook receiver missed. Lazy, newest first, one list request per page.
+   * The finished conversations (`done` or `failed`) that started at or after `startedAfter` and
+   * are not in `seen`: the ones a webhook receiver missed. Lazy, newest first, one list request per page.
    *
    * @example
-   * for await (const missed of convai.conversations.reconcile({ agent_id, since: lastRun, seen: receivedIds })) {
+   * const missing = convai.conversations.reconcile({ query: { agent_id }, startedAfter: lastRun, seen: receivedIds });
+   * for await (const missed of missing) {
    *   await handle(await convai.conversations.get(missed.conversation_id));
    * }
    */
@@ -84,10 +89,10 @@ export interface Conversations {
 }
 
 export interface ReconcileOptions extends RequestOptions {
-  /** One agent's conversations; every agent's by default. */
-  agent_id?: string;
+  /** Which conversations to look at: the list's filters, e.g. `{ agent_id }`; every agent's by default. */
+  query?: ListFilters;
   /** Conversations that started at or after this moment: a Date, or unix seconds. */
-  since: Date | number;
+  startedAfter: Date | number;
   /** The ids already handled: a Set (or anything with `has`), or a function. */
   seen: { has(conversationId: string): boolean } | ((conversationId: string) => boolean);
   /**
@@ -133,6 +138,14 @@ export function createConversations(call: Call, sockets: SocketContext): Convers
     );
   };
 
+  /** The list as the helpers walk it, with its query check under the helper's name. */
+  const helperList: List = Object.assign(
+    (query: ListConversationsQuery, options?: RequestOptions) => list(query, options),
+    {
+      check: (where: string, query: unknown) => call.checkQuery("listConversations", query, where),
+    },
+  );
+
   const get: Conversations["get"] = async (conversationId, options) =>
     call("getConversation", one("conversations.get", conversationId), options, "conversations.get");
 
@@ -161,25 +174,27 @@ export function createConversations(call: Call, sockets: SocketContext): Convers
       };
     },
 
-    waitFor: (options) => waitFor(list, options),
-    reconcile: (options) => reconcile(list, options),
+    waitFor: (options) => waitFor(helperList, options),
+    reconcile: (options) => reconcile(helperList, options),
     monitor: (conversationId, options) => openMonitor(sockets, conversationId, options),
     waitUntilDone: (conversationId, options) => waitUntilDone(get, conversationId, options),
   };
 }
 
 /** The lazy walk behind `reconcile`: its options are checked on the call, its pages fetched as the loop asks. */
-function reconcile(list: Conversations["list"], options: ReconcileOptions): AsyncIterable<ConversationSummary> {
+function reconcile(list: List, options: ReconcileOptions): AsyncIterable<ConversationSummary> {
   const where = "conversations.reconcile";
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
-  const { agent_id, since: startedAfter, seen, statuses = ["done", "failed"], ...callOptions } = options;
-  const since = unixSeconds(where, "since", startedAfter);
+  refuseOldNames(where, options);
+  const { query: filters, startedAfter, seen, statuses = ["done", "failed"], ...callOptions } = options;
+  const query = listFilters(list, where, filters, false);
+  const since = unixSeconds(where, "startedAfter", startedAfter);
   const has =
     typeof seen === "function" ? seen : typeof seen?.has === "function" ? (id: string) => seen.has(id) : undefined;
   if (has === undefined)
     throw new TypeError(`${where}: seen must be a Set of conversation ids or a function, got ${describe(seen)}`);
   if (!Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
-  const pages = listSince(list, since, agent_id === undefined ? {} : { agent_id }, callOptions);
+  const pages = listSince(list, since, query, callOptions);
   return {
     async *[Symbol.asyncIterator]() {
       for await (const summary of pages) {

@@ -24,8 +24,15 @@ export interface WaitOptions extends RequestOptions {
   pollMs?: number;
 }
 
+/**
+ * The list's filters, as `conversations.list` takes them (the API's names), for a helper that
+ * walks the list itself: the cursor and the start bound are the helper's to set.
+ */
+export type ListFilters = Omit<ListConversationsQuery, "cursor" | "call_start_after_unix">;
+
 export interface WaitForOptions extends WaitOptions {
-  agent_id: string;
+  /** Which conversations to look at: the list's filters; `agent_id` is required. */
+  query: ListFilters & { agent_id: string };
   /** The conversation started at or after this moment: a Date, or unix seconds. */
   startedAfter: Date | number;
   /** Which conversation to wait for; the newest one that started after `startedAfter` by default. */
@@ -34,8 +41,12 @@ export interface WaitForOptions extends WaitOptions {
 
 export type WaitUntilDoneOptions = WaitOptions;
 
-/** What the waits poll with: the list and get of `convai.conversations`. */
-type List = (query: ListConversationsQuery, options: RequestOptions) => AsyncIterable<ConversationSummary>;
+/** What the waits poll with: the list and get of `convai.conversations`, and the list's query check. */
+export interface List {
+  (query: ListConversationsQuery, options: RequestOptions): AsyncIterable<ConversationSummary>;
+  /** Checks filters against the list's parameters, naming the helper: throws a TypeError. */
+  check(where: string, query: unknown): void;
+}
 type Get = (conversationId: string, options: RequestOptions) => Promise<Conversation>;
 
 const MAX_POLL_MS = 10_000;
@@ -46,23 +57,23 @@ const DEFAULT_POLL_MS = 1_000;
  * @example
  * const startedAfter = new Date();
  * const { token } = await convai.sessions.webrtcToken({ agent_id }); // browser connects with it
- * const summary = await convai.conversations.waitFor({ agent_id, startedAfter, totalTimeoutMs: 120_000 });
+ * const summary = await convai.conversations.waitFor({ query: { agent_id }, startedAfter, totalTimeoutMs: 120_000 });
  */
 export async function waitFor(list: List, options: WaitForOptions): Promise<ConversationSummary> {
   const where = "conversations.waitFor";
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
-  const agent_id = requireId(where, "agent_id", options.agent_id);
-  const since = unixSeconds(where, "startedAfter", options.startedAfter);
-  if (options.match !== undefined && typeof options.match !== "function") {
-    throw new TypeError(`${where}: match must be a function`);
-  }
-  const match = options.match ?? (() => true);
+  refuseOldNames(where, options);
+  const { query: filters, startedAfter, match = () => true, ...waitOptions } = options;
+  const query = listFilters(list, where, filters, true);
+  const agent_id = requireId(where, "query.agent_id", query.agent_id);
+  const since = unixSeconds(where, "startedAfter", startedAfter);
+  if (typeof match !== "function") throw new TypeError(`${where}: match must be a function`);
   return poll(
     where,
-    options,
+    waitOptions,
     `no conversation of ${agent_id} started after ${new Date(since * 1000).toISOString()}`,
     async (callOptions) => {
-      for await (const summary of listSince(list, since, { agent_id }, callOptions)) {
+      for await (const summary of listSince(list, since, query, callOptions)) {
         // Newest first: past `startedAfter`, nothing further down can match.
         if (summary.start_time_unix_secs < since) return undefined;
         if (match(summary)) return summary;
@@ -127,6 +138,32 @@ async function poll<T>(
 }
 
 /**
+ * A helper's `query`: the list's filters, checked now under the helper's name. Options that
+ * belong in it, or were renamed, are refused with the way to write them.
+ */
+export function listFilters(list: List, where: string, query: unknown, required: boolean): ListFilters {
+  if (query === undefined && !required) return {};
+  if (query === null || typeof query !== "object" || Array.isArray(query)) {
+    throw new TypeError(`${where}: query must be an object of the list's filters, got ${describe(query)}`);
+  }
+  for (const name of ["cursor", "call_start_after_unix"]) {
+    if (Object.hasOwn(query, name)) {
+      throw new TypeError(`${where}: query.${name} is set by the helper (the start bound is startedAfter)`);
+    }
+  }
+  list.check(where, query);
+  return query as ListFilters;
+}
+
+/** Refuses the options renamed before 1.0 (the list's filters moved into `query`; `since` became `startedAfter`), saying what to write instead. */
+export function refuseOldNames(where: string, options: object): void {
+  if (Object.hasOwn(options, "agent_id")) {
+    throw new TypeError(`${where}: agent_id goes in query: { query: { agent_id } }`);
+  }
+  if (Object.hasOwn(options, "since")) throw new TypeError(`${where}: since is now startedAfter`);
+}
+
+/**
  * The list from the newest down, asked to start at `since` where the spec has the start-time
  * filter (its bound may be exclusive, so from a second earlier); a spec without it still works,
  * and the caller stops at the first conversation older than `since`.
@@ -134,7 +171,7 @@ async function poll<T>(
 export function listSince(
   list: List,
   since: number,
-  query: { agent_id?: string },
+  query: ListFilters,
   options: RequestOptions,
 ): AsyncIterable<ConversationSummary> {
   // Looked up per call, not at import: a module-level read of the table would keep it in every bundle.

@@ -9,7 +9,7 @@ import { KEY, clientWith, json } from "../helpers.ts";
 
 const { convai, calls } = clientWith(() => json({}));
 const huge = 2 ** 31;
-const wait = { agent_id: "agent_1", startedAfter: new Date(0) };
+const wait = { query: { agent_id: "agent_1" }, startedAfter: new Date(0) };
 
 const rows: [string, () => unknown, RegExp][] = [
   // ids

@@ -205,7 +205,7 @@ describe("3. timeouts that cannot overflow", () => {
     expect(String(await rejectionOf(convai.conversations.get("c", { timeoutMs: huge })))).toMatch(
       /conversations\.get: timeoutMs must be at most/,
     );
-    const wait = { agent_id: "a", startedAfter: new Date() };
+    const wait = { query: { agent_id: "a" }, startedAfter: new Date() };
     expect(String(await rejectionOf(convai.conversations.waitFor({ ...wait, totalTimeoutMs: huge })))).toMatch(
       /conversations\.waitFor: totalTimeoutMs must be at most/,
     );

@@ -287,7 +287,7 @@ describe("the evolution drill", () => {
       `import { createConvaiClient } from "../../src/index.ts";
        const urls: string[] = [];
        const convai = createConvaiClient({ apiKey: "xi-drill-key-0123", baseUrl: "https://api.test", fetch: async (r) => (urls.push(r.url), Response.json({ conversations: [{ conversation_id: "c", agent_id: "a", start_time_unix_secs: 2_000_000_000, status: "done" }], has_more: false })) });
-       const found = await convai.conversations.waitFor({ agent_id: "a", startedAfter: 1_900_000_000, pollMs: 10, totalTimeoutMs: 1_000 });
+       const found = await convai.conversations.waitFor({ query: { agent_id: "a" }, startedAfter: 1_900_000_000, pollMs: 10, totalTimeoutMs: 1_000 });
        let refused = "";
        try { convai.conversations.list({ rating_min: 1 } as never); } catch (e) { refused = String(e); }
        console.log(JSON.stringify({ urls, found: found.conversation_id, refused }));`,

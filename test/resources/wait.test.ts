@@ -62,7 +62,12 @@ describe("conversations.waitFor", () => {
       const startedAfter = new Date();
       const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
       emulator.resetRequests();
-      const found = await convai.conversations.waitFor({ agent_id, startedAfter, pollMs: 10, totalTimeoutMs: 60_000 });
+      const found = await convai.conversations.waitFor({
+        query: { agent_id },
+        startedAfter,
+        pollMs: 10,
+        totalTimeoutMs: 60_000,
+      });
       expect(found.conversation_id).toBe(conversationId);
       expect(emulator.requestCount("listConversations")).toBe(3);
       for (const r of emulator.requests) expect(r.query).toContain(`agent_id=${agent_id}&call_start_after_unix=`);
@@ -77,7 +82,7 @@ describe("conversations.waitFor", () => {
     const first = await convai.sessions.webrtcToken({ agent_id });
     const second = await convai.sessions.webrtcToken({ agent_id });
     const found = await convai.conversations.waitFor({
-      agent_id,
+      query: { agent_id },
       startedAfter,
       match: (c) => c.conversation_id === first.conversationId,
       pollMs: 20,
@@ -89,7 +94,7 @@ describe("conversations.waitFor", () => {
   it("ignores conversations that started before the moment", async () => {
     const { convai, agent_id } = await start();
     const error = await rejectionOf(
-      convai.conversations.waitFor({ agent_id, startedAfter: new Date(), pollMs: 30, totalTimeoutMs: 200 }),
+      convai.conversations.waitFor({ query: { agent_id }, startedAfter: new Date(), pollMs: 30, totalTimeoutMs: 200 }),
     );
     expect(error).toBeInstanceOf(ConvaiTimeoutError);
     expect((error as Error).message).toMatch(/conversations\.waitFor: no conversation of .* within 200 ms/);
@@ -99,7 +104,12 @@ describe("conversations.waitFor", () => {
     await withFakeTimers(async () => {
       const { convai, calls } = clientWith(() => json({ conversations: [], has_more: false }));
       const wait = tracked(
-        convai.conversations.waitFor({ agent_id: "a", startedAfter: new Date(), pollMs: 100, totalTimeoutMs: 1_000 }),
+        convai.conversations.waitFor({
+          query: { agent_id: "a" },
+          startedAfter: new Date(),
+          pollMs: 100,
+          totalTimeoutMs: 1_000,
+        }),
       );
       // Polls at 0, 100, 250, 475 and 812.5 ms (pauses of 100, 150, 225, 337.5 ms): 5 in a second, not 10.
       const at = async (ms: number, expected: number) => {
@@ -124,14 +134,59 @@ describe("conversations.waitFor", () => {
     const { emulator, convai, agent_id } = await start();
     emulator.resetRequests();
     const bad = [
-      () => convai.conversations.waitFor({ agent_id: "", startedAfter: new Date() }),
-      () => convai.conversations.waitFor({ agent_id, startedAfter: new Date("nope") }),
-      () => convai.conversations.waitFor({ agent_id, startedAfter: 1, pollMs: 0 }),
+      () => convai.conversations.waitFor({ query: { agent_id: "" }, startedAfter: new Date() }),
+      () => convai.conversations.waitFor({ query: { agent_id }, startedAfter: new Date("nope") }),
+      () => convai.conversations.waitFor({ query: { agent_id }, startedAfter: 1, pollMs: 0 }),
       () => convai.conversations.waitUntilDone(" "),
     ];
     for (const call of bad)
       expect(await rejectionOf(call())).toMatchObject({ name: expect.stringMatching(/^(TypeError|RangeError)$/) });
     expect(emulator.requestCount()).toBe(0);
+  });
+
+  it("keeps the list's filters in query and its own options beside it, naming what is misplaced", async () => {
+    const { emulator, convai, agent_id } = await start();
+    emulator.resetRequests();
+    const misplaced: [() => Promise<unknown>, RegExp][] = [
+      [() => convai.conversations.waitFor({ agent_id, startedAfter: 1 } as never), /waitFor: agent_id goes in query/],
+      [() => convai.conversations.waitFor({ startedAfter: 1 } as never), /waitFor: query must be an object/],
+      [
+        () => convai.conversations.waitFor({ query: { agent_id, cursor: "c" } as never, startedAfter: 1 }),
+        /waitFor: query\.cursor is set by the helper/,
+      ],
+      [
+        () => convai.conversations.waitFor({ query: { agent_id, page_size: "ten" as never }, startedAfter: 1 }),
+        /conversations\.waitFor: .*page_size/,
+      ],
+    ];
+    for (const [call, message] of misplaced) {
+      const error = await rejectionOf(call());
+      expect(error).toBeInstanceOf(TypeError);
+      expect(String(error)).toMatch(message);
+    }
+    expect(emulator.requestCount()).toBe(0);
+    // Any other filter of the list goes with the polls.
+    await rejectionOf(
+      convai.conversations.waitFor({
+        query: { agent_id, user_id: "u 1" },
+        startedAfter: new Date(),
+        pollMs: 30,
+        totalTimeoutMs: 60,
+      }),
+    );
+    expect(emulator.requests[0]!.query).toContain("user_id=u%201");
+  });
+});
+
+describe("conversations.reconcile", () => {
+  it("names its start bound startedAfter, as waitFor does, and refuses the old names", async () => {
+    const { convai } = await start();
+    const reconcile = (options: object) => () => convai.conversations.reconcile(options as never);
+    expect(reconcile({ since: 1, seen: new Set() })).toThrow(/reconcile: since is now startedAfter/);
+    expect(reconcile({ agent_id: "a", startedAfter: 1, seen: new Set() })).toThrow(/reconcile: agent_id goes in query/);
+    expect(reconcile({ query: { cursor: "c" }, startedAfter: 1, seen: new Set() })).toThrow(/query\.cursor/);
+    expect(reconcile({ startedAfter: "x", seen: new Set() })).toThrow(/reconcile: startedAfter must be a Date/);
+    expect(reconcile({ query: { agent_id: "a" }, startedAfter: 1, seen: new Set() })).not.toThrow();
   });
 });
 

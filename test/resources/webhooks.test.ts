@@ -349,7 +349,7 @@ describe("a receiver fed by the emulator", () => {
     closers.push(() => emulator.close());
     const convai = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
     const agent_id = (await convai.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
-    const since = new Date(Date.now() - 1_000);
+    const startedAfter = new Date(Date.now() - 1_000);
     emulator.scriptSessions({ initiationFailure: "busy" }, { initiationFailure: "no-answer", via: "sip" });
     const minted: string[] = [];
     for (let i = 0; i < 30; i++) minted.push((await convai.sessions.webrtcToken({ agent_id })).conversationId!);
@@ -370,7 +370,11 @@ describe("a receiver fed by the emulator", () => {
 
     // What the webhooks missed, from the list: handled once each, as a webhook would have been.
     const before = handled.size;
-    for await (const missed of convai.conversations.reconcile({ agent_id, since, seen: handled })) {
+    for await (const missed of convai.conversations.reconcile({
+      query: { agent_id },
+      startedAfter,
+      seen: handled,
+    })) {
       handled.set(missed.conversation_id, (handled.get(missed.conversation_id) ?? 0) + 1);
     }
     expect(handled.size).toBeGreaterThan(before);
