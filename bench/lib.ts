@@ -2,9 +2,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import path from "node:path";
+import { ROOT } from "../scripts/lib/root.ts";
 import { promisify } from "node:util";
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export { ROOT };
 export const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 export const run = promisify(execFile);
 

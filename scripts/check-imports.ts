@@ -5,8 +5,8 @@
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { ROOT } from "./lib/root.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const FOLDERS = ["src", "scripts", "examples"];
 
 /** What each part of src/ may import, by path prefix from src/ (the first matching rule wins). */

@@ -5,8 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { ROOT } from "./lib/root.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const cli = path.join(ROOT, "node_modules/@redocly/cli/bin/cli.js");
 const child = spawn(
   process.execPath,

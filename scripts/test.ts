@@ -6,8 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { ROOT } from "./lib/root.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(ROOT, "node_modules/.bin", name);
 const tsx = (script: string, ...args: string[]) => [bin("tsx"), path.join(ROOT, script), ...args];
 

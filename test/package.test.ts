@@ -11,11 +11,11 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ROOT } from "../scripts/lib/root.ts";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const exec = promisify(execFile);
 const run = (cwd: string, file: string, args: string[]) =>
   exec(file, args, { cwd, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } }).then(

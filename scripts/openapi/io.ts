@@ -1,6 +1,7 @@
 /** File handling of the spec pipeline: reading inputs, writing formatted, deterministic output. */
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
+import { ROOT } from "../lib/root.ts";
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
 import { parse, stringify } from "yaml";
@@ -16,7 +17,7 @@ import { type ReliesOn, parseReliesOn } from "./compat.ts";
 import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
 
-export const ROOT = path.resolve(import.meta.dirname, "../..");
+export { ROOT };
 export const SPEC_FILE = "openapi/convai.yaml";
 export const BUILD_FILE = "openapi/build.yaml";
 export const FRAGMENTS_DIR = "openapi/source";

@@ -5,6 +5,7 @@
  * by id through it and checks every query and body against it before a request, so no verb,
  * path or filter name is written by hand, and a filter the API adds works once regenerated.
  */
+import type { ValueSpec as CheckedSpec } from "../../src/core/params.ts";
 import { METHODS, type Json, type JsonObject, deref, isObject, sortKeys } from "./json.ts";
 
 /**
@@ -13,18 +14,12 @@ import { METHODS, type Json, type JsonObject, deref, isObject, sortKeys } from "
  */
 export type ResponseKind = "object" | "json" | "stream" | "empty";
 
-/** What one parameter (or top-level body field) takes, as far as a check before a request needs. */
-export interface ValueSpec {
-  type: "string" | "integer" | "number" | "boolean" | "any";
-  array?: true;
-  enum?: (string | number | boolean)[];
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  required?: true;
-  nullable?: true;
-}
+/**
+ * What one parameter (or top-level body field) takes: the shape src/core/params.ts checks
+ * against (defined there, once), writable here where it is built.
+ */
+export type ValueSpec = { -readonly [K in keyof CheckedSpec]: Writable<CheckedSpec[K]> };
+type Writable<T> = T extends readonly (infer Item)[] ? Item[] : T;
 
 export interface OperationRow {
   operationId: string;

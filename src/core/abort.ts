@@ -4,6 +4,7 @@
  * `onAbort`, and every timer goes through `setTimer` or `deadline` (one timer for every request),
  * which cap a delay Node would otherwise clamp to 1 ms.
  */
+import { noop } from "./util.ts";
 
 /** The longest delay `setTimeout` honours (2³¹ − 1 ms, about 24.8 days); Node turns a longer one into 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -118,5 +119,3 @@ export function linkSignals(signals: readonly (AbortSignal | undefined)[]): {
   }
   return { signal: controller.signal, dispose };
 }
-
-function noop(): void {}

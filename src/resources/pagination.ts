@@ -6,6 +6,7 @@
  * without losing or repeating an item.
  */
 import { ConvaiError, ConvaiPaginationError } from "../core/errors.ts";
+import { NONE } from "../core/util.ts";
 
 export interface CursorSource<Page, Item> {
   /** Fetches the page after `cursor` (the first page when `cursor` is undefined). */
@@ -18,8 +19,6 @@ export interface CursorSource<Page, Item> {
   /** Removes secrets from a cursor before an error carries it (a server could echo anything into one). */
   redact?(cursor: string): string;
 }
-
-const NONE: readonly never[] = [];
 
 /**
  * An async iterable over every item of every page, with `.pages()` for whole pages and

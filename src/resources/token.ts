@@ -5,6 +5,8 @@
  * this does the same before any browser connects. No signature check: the token is the API's.
  */
 
+import { decodeBase64 } from "../core/util.ts";
+
 const CONVERSATION_ID = /conv_[a-zA-Z0-9]+/g;
 
 /**
@@ -25,9 +27,7 @@ export function decodeJwtPayload(token: string): Record<string, unknown> {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) throw new TypeError("not a JWT: the payload is not base64url");
   let json: string;
   try {
-    const base64 = encoded.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-    const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
-    json = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    json = new TextDecoder("utf-8", { fatal: true }).decode(decodeBase64(encoded));
   } catch {
     throw new TypeError("not a JWT: the payload is not base64url");
   }

@@ -8,6 +8,7 @@
  */
 import { ConvaiWebhookError, type WebhookFailure } from "../core/errors.ts";
 import { describe } from "../core/input.ts";
+import { decodeBase64 } from "../core/util.ts";
 import { isBy, matchBy } from "../transcript/narrowing.ts";
 import type { KnownWebhookEvent, PostCallAudioEvent, PostCallWebhookEvent, UnknownWebhookEvent } from "../types.ts";
 
@@ -204,16 +205,11 @@ export function webhookAudio(event: PostCallAudioEvent): Uint8Array {
   const text = event?.data?.full_audio;
   if (typeof text !== "string")
     throw new TypeError("webhookAudio: event must be a post_call_audio event with data.full_audio");
-  let binary: string;
   try {
-    // atob runs everywhere fetch does; base64url is read too.
-    binary = atob(text.replace(/-/g, "+").replace(/_/g, "/").replace(/\s/g, ""));
+    return decodeBase64(text);
   } catch {
     throw new TypeError("webhookAudio: data.full_audio is not base64");
   }
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import type { ToolCall, ToolResult, TranscriptTurn, WorkflowToolResult } from "../types.ts";
 import { describe } from "../core/input.ts";
+import { NONE } from "../core/util.ts";
 import { isToolResult, isWorkflowStep } from "./narrowing.ts";
 
 /** A conversation (only its transcript is read) or its transcript. */
@@ -140,9 +141,6 @@ function* workflowsIn(workflow: WorkflowToolResult): Generator<WorkflowToolResul
     for (const nested of step.results ?? NONE) if (isToolResult("workflow", nested)) yield* workflowsIn(nested);
   }
 }
-
-/** What a missing or null list is read as: the API may send `null` where the types say a list. */
-const NONE: readonly never[] = [];
 
 function transcriptOf(where: string, source: TranscriptSource): readonly TranscriptTurn[] {
   if (typeof source !== "object" || source === null) {

@@ -2,10 +2,9 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ROOT } from "../../scripts/lib/root.ts";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
 
 it("npm start walks through the API against the emulator and exits 0", async () => {
   const cwd = await mkdtemp(path.join(tmpdir(), "convai-demo-"));

@@ -9,12 +9,12 @@ import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ROOT } from "../../scripts/lib/root.ts";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Json, JsonObject } from "../../scripts/openapi/json.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
 const exec = promisify(execFile);
