@@ -159,7 +159,7 @@ export function mergeFragments(fragments: Fragment[], patches: BuildConfig): Jso
           if (!resolution || (resolution.source !== first && resolution.source !== name)) {
             throw new SpecError(
               `components.${section}.${cname} is defined differently in ${first} and ${name}; ` +
-                `add resolve.${cname} to openapi/patches.yaml to choose one`,
+                `add resolve.${cname} to openapi/build.yaml to choose one`,
             );
           }
           if (resolution.source === name) target[cname] = body;
