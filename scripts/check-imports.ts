@@ -1,7 +1,7 @@
 /**
  * `npm run check:imports`: the import graph of src/, scripts/ and examples/ has no cycle, the
  * CLIs in scripts/ do not import each other, and each layer of src/ imports only the layers
- * below it (the table below, which is the architecture of README's layout section).
+ * below it (the table below, which is the layering ARCHITECTURE.md describes).
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
