@@ -90,12 +90,14 @@ export function createCall(api: () => Client<paths>, config: ClientConfig): Call
       {
         ...init,
         headers: options?.headers,
+        // The caller's signal travels in `attempt`, not on the Request (see CallConfig.signal).
         // Read as text, parsed below once: openapi-fetch would parse without saying what came instead.
         parseAs: body,
         fetch: (request: Request) => send(request, config, attempt),
       } as never,
     )) as { data?: unknown; error?: unknown; response: Response };
-    if (!response.ok) throw errorFromResponse(response, error, method, where, config.apiKey);
+    // An empty error body is "" (openapi-fetch gives undefined when Content-Length says 0).
+    if (!response.ok) throw errorFromResponse(response, error === undefined ? "" : error, method, where, config.apiKey);
     if (body === "stream") return response;
     const text = (data as string | undefined) ?? "";
     let parsed: unknown;
