@@ -359,6 +359,17 @@ describe("5. a 2xx that is not what the spec says is a typed error", () => {
   });
 });
 
+describe("5b. an error status with an empty body", () => {
+  it('keeps body "", whether Content-Length says 0 or the body is chunked', async () => {
+    for (const headers of [{ "content-length": "0" }, {}] as Record<string, string>[]) {
+      const { convai } = clientWith(() => new Response("", { status: 404, headers }), { maxRetries: 0 });
+      const error = await rejectionOf(convai.conversations.get("c"));
+      expect(error).toBeInstanceOf(ConvaiAPIError);
+      expect((error as ConvaiAPIError).body).toBe("");
+    }
+  });
+});
+
 describe("6. minting a token never throws the token away", () => {
   it("returns a token that is not a JWT, with the response's conversation id or none", async () => {
     const withId = clientWith(() => json({ token: "opaque-token", conversation_id: "conv_9" }));
