@@ -2,8 +2,9 @@
  * The call seam: every facade method reaches the API through `call(operationId, init, options)`.
  * The operation's verb and path come from the generated table (src/generated/operations.ts), so
  * a method cannot send the wrong verb; the per-call options are checked and resolved here once;
- * the body is parsed here, once, and a 2xx that is not what the spec documents, like any non-2xx,
- * becomes one of the package's errors here, for every operation alike.
+ * openapi-fetch builds the request (the one path, shared with `convai.api` and its middleware)
+ * and the transport sends it; the body is parsed here, once, and a 2xx that is not what the spec
+ * documents, like any non-2xx, becomes one of the package's errors here, for every operation alike.
  */
 import type { Client } from "openapi-fetch";
 import { OPERATIONS, type OperationId } from "../generated/operations.ts";
