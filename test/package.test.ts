@@ -87,7 +87,7 @@ export type All = [ToolResult, PostCallWebhookEvent, MonitorEvent];
 
 /** What a consumer's declaration file should show by name. */
 const HOVER = `
-import { createConvaiClient, toolResults, verifyWebhook } from "elevenlabs-convai";
+import { createConvaiClient, monitorConversation, toolResults, verifyWebhook } from "elevenlabs-convai";
 const convai = createConvaiClient({ apiKey: "xi-hover-key-0000" });
 export const conversation = await convai.conversations.get("c");
 export const page = (await convai.conversations.list().pages().next()).value;
@@ -96,7 +96,7 @@ export const token = await convai.sessions.webrtcToken({ agent_id: "a" });
 export const link = await convai.agents.link("a");
 export const result = [...toolResults(conversation)][0]!.result;
 export const event = await verifyWebhook("", "", "s");
-export const monitor = convai.conversations.monitor("c");
+export const monitor = monitorConversation(convai, "c");
 export const monitorEvent = (await monitor[Symbol.asyncIterator]().next()).value;
 `;
 
