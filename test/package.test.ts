@@ -107,6 +107,26 @@ export const name = (r: ToolResult) =>
   matchToolResult(r, { system: () => 1, workflow: () => 2, api_integration_webhook: () => 3, client: () => 4, webhook: () => 5, untyped: () => 6 });
 `;
 
+/** A browser or worker project's use of the main entry: no @types/node, and (with lib esnext) `await using`. */
+const BROWSER = `
+import { createConvaiClient, monitorConversation, type ConversationMonitor } from "elevenlabs-convai";
+const convai = createConvaiClient({ apiKey: "xi-browser-key-0000", dangerouslyAllowBrowser: true });
+export const monitor: ConversationMonitor = monitorConversation(convai, "c");
+export async function watch(): Promise<number> {
+  let n = 0;
+  for await (const event of monitor) n += event.type.length;
+  await monitor.close();
+  return n;
+}
+`;
+const DISPOSING = `
+import { createConvaiClient, monitorConversation } from "elevenlabs-convai";
+export async function watch(): Promise<void> {
+  await using monitor = monitorConversation(createConvaiClient({ apiKey: "xi-browser-key-0000" }), "c");
+  await monitor.ready();
+}
+`;
+
 let project: string;
 
 /** A tsconfig in the consumer project; each check writes its own. */
@@ -150,6 +170,8 @@ beforeAll(async () => {
   await writeFile(path.join(project, "src/types-only.ts"), TYPES_ONLY);
   await writeFile(path.join(project, "src/hover.mts"), HOVER);
   await writeFile(path.join(project, "src/missing.mts"), MISSING_HANDLER);
+  await writeFile(path.join(project, "src/browser.mts"), BROWSER);
+  await writeFile(path.join(project, "src/disposing.mts"), DISPOSING);
 });
 afterAll(() => rm(project, { recursive: true, force: true }));
 
@@ -194,6 +216,24 @@ describe("the packed package, installed elsewhere", () => {
           `${resolution} ${version}`,
         ).toBe("");
       }
+    }
+  });
+
+  it("the main entry compiles in a browser or worker project (lib es2022 and DOM, no @types/node, skipLibCheck off)", async () => {
+    // The monitor's [Symbol.asyncDispose] is declared only where the project's lib has the symbol:
+    // declared plainly, it is TS2550 here. With lib esnext, \`await using\` works on it.
+    for (const version of [MINIMUM_TYPESCRIPT, "newest"] as const) {
+      const plain = { module: "esnext", moduleResolution: "bundler", types: [] };
+      const browser = await tsconfig(`tsconfig.browser.${version}.json`, { ...plain, lib: ["es2022", "dom"] }, [
+        "src/browser.mts",
+      ]);
+      expect((await run(project, process.execPath, [TSC[version], "-p", browser])).out, version).toBe("");
+      const disposing = await tsconfig(
+        `tsconfig.disposing.${version}.json`,
+        { ...plain, target: "es2022", lib: ["esnext", "dom"] },
+        ["src/browser.mts", "src/disposing.mts"],
+      );
+      expect((await run(project, process.execPath, [TSC[version], "-p", disposing])).out, version).toBe("");
     }
   });
 
