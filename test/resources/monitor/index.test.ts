@@ -17,9 +17,9 @@ import {
   type ConvaiClient,
   type MonitorEvent,
   type WebSocketConstructor,
-} from "../../src/index.ts";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/testing/index.ts";
-import { everythingIn, rejectionOf } from "../helpers.ts";
+} from "../../../src/index.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../../src/testing/index.ts";
+import { everythingIn, rejectionOf } from "../../helpers.ts";
 
 const open: Emulator[] = [];
 afterEach(async () => {

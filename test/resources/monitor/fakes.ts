@@ -3,7 +3,7 @@
  * opens, delivers frames and closes only when told to, and has `ping`, `terminate` and `pause`
  * only when asked for.
  */
-import type { WebSocketConstructor } from "../src/index.ts";
+import type { WebSocketConstructor } from "../../../src/index.ts";
 
 export interface FakeOptions {
   /** Has `ping()` (recorded in `pings`), as `ws` has. */

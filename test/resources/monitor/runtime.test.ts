@@ -4,10 +4,10 @@
  * runtime lacks and what to do there, with "npm install ws" only where it helps (issue 22, item 10).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConvaiMonitorError, createConvaiClient, monitorConversation } from "../src/index.ts";
-import { defaultWebSocket, runtimeOf, type RuntimeGlobals } from "../src/resources/monitor/runtime.ts";
-import { KEY, everythingIn, rejectionOf } from "./helpers.ts";
-import { fakeSockets } from "./monitor-fakes.ts";
+import { ConvaiMonitorError, createConvaiClient, monitorConversation } from "../../../src/index.ts";
+import { defaultWebSocket, runtimeOf, type RuntimeGlobals } from "../../../src/resources/monitor/runtime.ts";
+import { KEY, everythingIn, rejectionOf } from "../../helpers.ts";
+import { fakeSockets } from "./fakes.ts";
 
 afterEach(() => vi.unstubAllGlobals());
 

@@ -1,12 +1,10 @@
 /**
- * The monitor's lifecycle against a WebSocket driven by hand (./monitor-fakes.ts), with fake
+ * The monitor's lifecycle against a WebSocket driven by hand (./fakes.ts), with fake
  * timers for everything timed: closing and aborting before and during the handshake, during a
  * reconnect's backoff, replays of any length, events that share an id, a socket that cannot pause,
  * the heartbeat, a close that gets no answer, errors of an injected WebSocket, and bad options.
  * Each case is a defect of issue 22 (items 1–9), and fails on the monitor before its fix.
  */
-import { execFile } from "node:child_process";
-import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { WebSocket as WS } from "ws";
@@ -19,10 +17,10 @@ import {
   type ConversationMonitor,
   type MonitorEvent,
   type WebSocketConstructor,
-} from "../src/index.ts";
-import { type Emulator, startEmulator } from "../src/testing/index.ts";
-import { KEY, everythingIn, rejectionOf } from "./helpers.ts";
-import { fakeSockets, last } from "./monitor-fakes.ts";
+} from "../../../src/index.ts";
+import { startEmulator } from "../../../src/testing/index.ts";
+import { KEY, everythingIn, rejectionOf } from "../../helpers.ts";
+import { fakeSockets, last } from "./fakes.ts";
 
 const convai = createConvaiClient({ apiKey: KEY, baseUrl: "https://api.test" });
 const tick = () => vi.advanceTimersByTimeAsync(0);
@@ -72,42 +70,6 @@ describe("closing or aborting before the socket opened (item 1)", () => {
     expect(Fake.made).toHaveLength(0);
     expect(await rejectionOf(monitor[Symbol.asyncIterator]().next())).toBe(reason);
   });
-
-  it("with the default ws, a process that closes its monitor at once (or starts it aborted) exits by itself", async () => {
-    const emulator: Emulator = await startEmulator({
-      conversations: 1,
-      lifecycle: { inProgressAfterMs: 0, processingAfterMs: 60_000, doneAfterMs: 61_000 },
-      monitor: { scripted: false },
-    });
-    try {
-      const client = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
-      const agent_id = (await client.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
-      const { conversationId } = await client.sessions.webrtcToken({ agent_id });
-      const entry = JSON.stringify(path.resolve(import.meta.dirname, "../src/index.ts"));
-      const child = `
-        const { createConvaiClient, monitorConversation } = await import(${entry});
-        const convai = createConvaiClient({ apiKey: ${JSON.stringify(emulator.apiKey)}, baseUrl: ${JSON.stringify(emulator.baseUrl)} });
-        const closed = monitorConversation(convai, ${JSON.stringify(conversationId)});
-        await closed.close();
-        const aborted = monitorConversation(convai, ${JSON.stringify(conversationId)}, { signal: AbortSignal.abort() });
-        await aborted.ready().catch(() => {});
-        console.log("done");`;
-      // Exits by itself on the fixed code in well under a second; killed after 15 s otherwise.
-      const result = await new Promise<{ code: number | null; killed: boolean; stdout: string }>((resolve) => {
-        const process_ = execFile(
-          process.execPath,
-          ["--import", "tsx", "--input-type=module", "-e", child],
-          { timeout: 15_000 },
-          (error, stdout) =>
-            resolve({ code: error ? ((error.code as number) ?? null) : 0, killed: process_.killed, stdout }),
-        );
-      });
-      expect(result).toEqual({ code: 0, killed: false, stdout: "done\n" });
-      expect(emulator.monitorConnections(conversationId!)).toBe(0);
-    } finally {
-      await emulator.close();
-    }
-  }, 30_000);
 });
 
 describe("closing during a reconnect's backoff (item 2)", () => {

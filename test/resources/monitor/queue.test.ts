@@ -1,6 +1,6 @@
 /** The monitor's bounded event queue (src/resources/monitor/queue.ts): its policy at the limit, and its memory. */
 import { describe, expect, it } from "vitest";
-import { EventQueue } from "../src/resources/monitor/queue.ts";
+import { EventQueue } from "../../../src/resources/monitor/queue.ts";
 
 const pausable = () => {
   const calls: string[] = [];

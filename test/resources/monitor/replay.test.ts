@@ -4,8 +4,8 @@
  * shuffled order, with frames that share an event_id, and with identical events after the replay.
  */
 import { describe, expect, it } from "vitest";
-import { ReplayFilter, fingerprint } from "../src/resources/monitor/replay.ts";
-import { createRandom } from "../src/testing/data/random.ts";
+import { ReplayFilter, fingerprint } from "../../../src/resources/monitor/replay.ts";
+import { createRandom } from "../../../src/testing/data/random.ts";
 
 const frame = (i: number) =>
   JSON.stringify({ type: "agent_response", agent_response_event: { agent_response: `r${i}` } });
