@@ -10,7 +10,8 @@
  * This file checks the options, turns frames into events, and hands them to the loop.
  */
 import { onAbort } from "../../core/abort.ts";
-import { ConvaiMonitorError } from "../../core/errors.ts";
+import { ConvaiConnectionError, ConvaiMonitorError } from "../../core/errors.ts";
+import { sanitizeCause } from "../../core/redact.ts";
 import { checkRequestOptions, describe, requireId } from "../../core/input.ts";
 import type { MonitorCommand, MonitorEvent } from "../../types.ts";
 import { type ConvaiClientLike, contextOf } from "../context.ts";
@@ -122,8 +123,8 @@ export function monitorConversation(
 
   const queue = new EventQueue<MonitorEvent>(o.bufferLimit);
   const replay = o.reconnect ? new ReplayFilter() : undefined;
-  let waiting:
-    { resolve: (r: IteratorResult<MonitorEvent, undefined>) => void; reject: (e: unknown) => void } | undefined;
+  /** The loop's reads waiting for an event, first come first served (a loop may ask twice without waiting). */
+  const waiting: { resolve: (r: IteratorResult<MonitorEvent, undefined>) => void; reject: (e: unknown) => void }[] = [];
   let failure: unknown;
   let done = false;
   let unlisten = noop;
@@ -140,11 +141,8 @@ export function monitorConversation(
     const typed = (
       typeof (event as { type?: unknown }).type === "string" ? event : { ...event, type: "unknown" }
     ) as MonitorEvent;
-    if (waiting) {
-      const w = waiting;
-      waiting = undefined;
-      return w.resolve({ done: false, value: typed });
-    }
+    const reader = waiting.shift();
+    if (reader) return reader.resolve({ done: false, value: typed });
     queue.push(typed, socket);
   };
 
@@ -164,11 +162,9 @@ export function monitorConversation(
       done = true;
       failure = error;
       unlisten();
-      if (waiting) {
-        const w = waiting;
-        waiting = undefined;
-        if (error === undefined) w.resolve({ done: true, value: undefined });
-        else w.reject(error);
+      for (const reader of waiting.splice(0)) {
+        if (error === undefined) reader.resolve({ done: true, value: undefined });
+        else reader.reject(error);
       }
     },
   });
@@ -181,9 +177,19 @@ export function monitorConversation(
     await connection.ready;
     const socket = connection.socket;
     if (connection.ended || socket === undefined) {
-      throw new ConvaiMonitorError("closed", `${WHERE}: the monitor is closed; ${command.command_type} was not sent`);
+      const state = connection.ended ? "the monitor is closed" : "the monitor is not connected (reconnecting)";
+      throw new ConvaiMonitorError("closed", `${WHERE}: ${state}; ${command.command_type} was not sent`);
     }
-    socket.send(JSON.stringify(command));
+    try {
+      socket.send(JSON.stringify(command));
+    } catch (error) {
+      const cause = sanitizeCause(error, context.apiKey);
+      throw new ConvaiConnectionError({
+        operation: WHERE,
+        message: `${WHERE}: ${command.command_type} was not sent: ${cause.message}`,
+        cause,
+      });
+    }
   };
   const withText = (name: string, text: unknown) => {
     if (typeof text !== "string" || text === "") throw new TypeError(`${WHERE}: ${name} must be a non-empty string`);
@@ -221,7 +227,7 @@ export function monitorConversation(
           if (queue.size > 0) return Promise.resolve({ done: false, value: queue.shift()! });
           if (done)
             return failure === undefined ? Promise.resolve({ done: true, value: undefined }) : Promise.reject(failure);
-          return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+          return new Promise((resolve, reject) => void waiting.push({ resolve, reject }));
         },
         async return(): Promise<IteratorResult<MonitorEvent, undefined>> {
           await close(); // a `break` closes the monitor

@@ -388,3 +388,42 @@ describe("options, checked before any socket (item 9)", () => {
     expect(() => monitorConversation(convai.conversations as never, "c")).toThrow(TypeError);
   });
 });
+
+describe("the loop and the commands, at the edges", () => {
+  it("answers two reads asked for at once, in order", async () => {
+    const Fake = fakeSockets({ answersClose: true });
+    const monitor = monitorConversation(convai, "c", { WebSocket: Fake });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    last(Fake).open();
+    await monitor.ready();
+    const iterator = monitor[Symbol.asyncIterator]();
+    const reads = [iterator.next(), iterator.next(), iterator.next()];
+    last(Fake).message(turn(1), turn(2));
+    await monitor.close();
+    expect(await Promise.all(reads)).toEqual([
+      { done: false, value: turn(1) },
+      { done: false, value: turn(2) },
+      { done: true, value: undefined },
+    ]);
+  });
+
+  it("refuses a command while reconnecting, saying so, and types a socket's own send error without the key", async () => {
+    vi.useFakeTimers();
+    const Fake = fakeSockets({ answersClose: true });
+    const monitor = monitorConversation(convai, "c", { WebSocket: Fake, reconnect: { delayMs: 1_000 } });
+    await tick();
+    last(Fake).open();
+    await monitor.ready();
+    last(Fake).send = () => {
+      throw new Error(`send failed for ${KEY}`);
+    };
+    const failed = await rejectionOf(monitor.endCall());
+    expect(failed).toBeInstanceOf(ConvaiConnectionError);
+    expect(everythingIn(failed)).not.toContain(KEY);
+    last(Fake).drop(1006);
+    const error = await rejectionOf(monitor.endCall());
+    expect(error).toMatchObject({ reason: "closed" });
+    expect((error as Error).message).toMatch(/not connected \(reconnecting\); end_call was not sent/);
+    await monitor.close();
+  });
+});
