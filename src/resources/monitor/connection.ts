@@ -93,7 +93,7 @@ export class Connection {
     this.ready = Promise.resolve()
       .then(() => this.#open(false))
       .catch((error: unknown) => {
-        this.end(error);
+        void this.end(error); // its promise (the socket closing) never rejects
         throw error;
       });
     this.ready.catch(noop); // surfaced through the monitor's ready(), loop and send()
@@ -170,7 +170,7 @@ export class Connection {
         if (settled) return;
         if (again && status === 404) {
           settle(new Ended()); // the conversation ended meanwhile: a normal end
-          this.end();
+          void this.end();
           return;
         }
         if (again && status === undefined) {
@@ -230,7 +230,7 @@ export class Connection {
         if (!opened) return refuse(undefined);
         const tooBig = TOO_BIG.has(String((failure as { code?: unknown } | undefined)?.code));
         const code = tooBig ? 1009 : (event?.code ?? 1006);
-        if (code === NORMAL) return this.end(); // the conversation ended
+        if (code === NORMAL) return void this.end(); // the conversation ended
         this.#lost(
           s,
           new ConvaiConnectionError({
