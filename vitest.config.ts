@@ -13,6 +13,8 @@ const SLOW = [
   "test/openapi/evolution.test.ts",
   "test/openapi/generate.test.ts",
   "test/examples/demo.test.ts",
+  // A child process that must exit by itself.
+  "test/resources/monitor/exit.test.ts",
 ];
 
 export default defineConfig({

@@ -2,7 +2,7 @@
 // bare ws client (JSON.parse each frame), reporting time and peak RSS growth as JSON. ws is loaded
 // before the clock starts for both (ours would otherwise import it once, on its first monitor).
 import { WebSocket } from "ws";
-import { createConvaiClient } from "elevenlabs-convai";
+import { createConvaiClient, monitorConversation } from "elevenlabs-convai";
 import { measure } from "./measure.mjs";
 
 const [variant, port, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
@@ -11,7 +11,7 @@ let n = 0;
 const result = await measure(async () => {
   if (variant === "ours") {
     const convai = createConvaiClient({ apiKey: "xi-bench-key-0000", baseUrl: `http://127.0.0.1:${port}` });
-    for await (const event of convai.conversations.monitor("conv_bench")) if (event.type) n++;
+    for await (const event of monitorConversation(convai, "conv_bench")) if (event.type) n++;
   } else {
     await new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { headers: { "xi-api-key": "xi-bench-key-0000" } });

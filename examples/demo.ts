@@ -12,6 +12,7 @@ import {
   type ToolCall,
   type ToolResult,
   createConvaiClient,
+  monitorConversation,
   matchMonitorEvent,
   matchSystemResult,
   matchToolCall,
@@ -221,7 +222,7 @@ async function sessionStep(convai: ConvaiClient, agent_id: string, live: boolean
 /** Watches the call live on the monitoring socket, prints its turns as they come, then ends it. */
 async function watchStep(convai: ConvaiClient, conversationId: string): Promise<void> {
   console.log(dim(`   watching ${conversationId} live on the monitoring socket:`));
-  const monitor = convai.conversations.monitor(conversationId);
+  const monitor = monitorConversation(convai, conversationId);
   let turns = 0;
   for await (const event of monitor) {
     const line = matchMonitorEvent(event, {

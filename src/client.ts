@@ -9,6 +9,7 @@ import { bodyModeOf, createCall } from "./http/call.ts";
 import { checkRequestOptions, describe } from "./core/input.ts";
 import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
+import { registerClient } from "./resources/context.ts";
 import { type Conversations, createConversations } from "./resources/conversations.ts";
 import { type Sessions, createSessions } from "./resources/sessions.ts";
 
@@ -86,14 +87,16 @@ export function createConvaiClient(options: ConvaiClientOptions = {}): ConvaiCli
   let api: Client<paths> | undefined;
   const getApi = (): Client<paths> => (api ??= openapiClient(config));
   const call = createCall(getApi, config);
-  return {
+  const client: ConvaiClient = {
     get api() {
       return getApi();
     },
-    conversations: createConversations(call, config),
+    conversations: createConversations(call),
     sessions: createSessions(call),
     agents: createAgents(call),
   };
+  registerClient(client, config); // for monitorConversation(client, …), a module of its own
+  return client;
 }
 
 /**

@@ -28,11 +28,13 @@ export {
 export {
   isMonitorEvent,
   matchMonitorEvent,
+  monitorConversation,
+  type AsyncDisposableMonitor,
   type ConversationMonitor,
   type MonitorOptions,
   type MonitorSocket,
   type WebSocketConstructor,
-} from "./resources/monitor.ts";
+} from "./resources/monitor/index.ts";
 export {
   WEBHOOK_SIGNATURE_HEADER,
   isWebhookEvent,

@@ -1,6 +1,6 @@
 /**
  * Figure 10: 10,000 monitor events through one socket, each read in a fresh process (so its RSS
- * is its own): `conversations.monitor` against a bare `ws` client parsing the same frames. The
+ * is its own): `monitorConversation` against a bare `ws` client parsing the same frames. The
  * server (bench/monitor-server.mjs) runs in another process and sends as fast as the socket takes.
  */
 import path from "node:path";

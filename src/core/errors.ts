@@ -316,8 +316,11 @@ export class ConvaiMonitorError extends ConvaiError {
   /** The handshake's HTTP status, when the runtime reports it. */
   readonly status: number | undefined;
 
-  constructor(reason: MonitorFailure, message: string, status?: number) {
-    super(message, { operation: "conversations.monitor" });
+  constructor(reason: MonitorFailure, message: string, status?: number, cause?: unknown) {
+    super(
+      message,
+      cause === undefined ? { operation: "monitorConversation" } : { operation: "monitorConversation", cause },
+    );
     this.reason = reason;
     this.status = status;
   }

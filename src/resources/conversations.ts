@@ -9,7 +9,6 @@ import type {
   FeedbackBody,
   ListConversationsQuery,
 } from "../types.ts";
-import { type ConversationMonitor, type MonitorOptions, type SocketContext, openMonitor } from "./monitor.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
 import {
   type List,
@@ -74,18 +73,6 @@ export interface Conversations {
    * }
    */
   reconcile(options: ReconcileOptions): AsyncIterable<ConversationSummary>;
-  /**
-   * Watches a live conversation on the real-time monitoring socket: an async iterable of its
-   * events, with control commands (`endCall()`, `transferToNumber()`, …). Needs an enterprise
-   * workspace and monitoring enabled for the agent; a server feature (the key goes in a header).
-   *
-   * @example
-   * await using monitor = convai.conversations.monitor(conversationId, { reconnect: true });
-   * for await (const event of monitor) {
-   *   if (isMonitorEvent("user_transcript", event)) console.log(event.user_transcription_event.user_transcript);
-   * }
-   */
-  monitor(conversationId: string, options?: MonitorOptions): ConversationMonitor;
 }
 
 export interface ReconcileOptions extends RequestOptions {
@@ -105,7 +92,7 @@ export interface ReconcileOptions extends RequestOptions {
 /** What the list's iterator reads from a page. */
 const PAGE = { conversations: "array", has_more: "boolean" } as const;
 
-export function createConversations(call: Call, sockets: SocketContext): Conversations {
+export function createConversations(call: Call): Conversations {
   /** The path of an operation on one conversation, its id checked first. */
   const one = (where: string, conversationId: string) => ({
     params: { path: { conversation_id: requireId(where, "conversationId", conversationId) } },
@@ -176,7 +163,6 @@ export function createConversations(call: Call, sockets: SocketContext): Convers
 
     waitFor: (options) => waitFor(helperList, options),
     reconcile: (options) => reconcile(helperList, options),
-    monitor: (conversationId, options) => openMonitor(sockets, conversationId, options),
     waitUntilDone: (conversationId, options) => waitUntilDone(get, conversationId, options),
   };
 }

@@ -3,7 +3,7 @@
  * every method and option: each row runs against a client whose fetch counts its calls.
  */
 import { describe, expect, it } from "vitest";
-import { createConvaiClient } from "../../src/index.ts";
+import { createConvaiClient, monitorConversation } from "../../src/index.ts";
 import { saveConversationAudio } from "../../src/node.ts";
 import { KEY, clientWith, json } from "../helpers.ts";
 
@@ -262,17 +262,17 @@ describe("bad input never reaches the wire", () => {
       addEventListener() {}
     };
     const monitorRows: [string, object, RegExp][] = [
-      ["timeoutMs 0", { timeoutMs: 0 }, /monitor: timeoutMs must be a positive number/],
-      ["timeoutMs -1", { timeoutMs: -1 }, /monitor: timeoutMs must be a positive number/],
-      ["timeoutMs NaN", { timeoutMs: NaN }, /monitor: timeoutMs must be a positive number/],
-      ["timeoutMs past a timer", { timeoutMs: huge }, /monitor: timeoutMs must be at most/],
-      ["signal not a signal", { signal: {} }, /monitor: signal must be an AbortSignal, got an object/],
-      ["bufferLimit 0", { bufferLimit: 0 }, /monitor: bufferLimit must be a positive integer/],
+      ["timeoutMs 0", { timeoutMs: 0 }, /monitorConversation: timeoutMs must be a positive number/],
+      ["timeoutMs -1", { timeoutMs: -1 }, /monitorConversation: timeoutMs must be a positive number/],
+      ["timeoutMs NaN", { timeoutMs: NaN }, /monitorConversation: timeoutMs must be a positive number/],
+      ["timeoutMs past a timer", { timeoutMs: huge }, /monitorConversation: timeoutMs must be at most/],
+      ["signal not a signal", { signal: {} }, /monitorConversation: signal must be an AbortSignal, got an object/],
+      ["bufferLimit 0", { bufferLimit: 0 }, /monitorConversation: bufferLimit must be a positive integer/],
     ];
     for (const [name, options, message] of monitorRows) {
       it(`refuses ${name}`, () => {
         opened.length = 0;
-        expect(() => convai.conversations.monitor("c", { ...options, WebSocket } as never)).toThrow(message);
+        expect(() => monitorConversation(convai, "c", { ...options, WebSocket } as never)).toThrow(message);
         expect(opened).toEqual([]);
       });
     }

@@ -13,12 +13,13 @@ import {
   createConvaiClient,
   isMonitorEvent,
   matchMonitorEvent,
+  monitorConversation,
   type ConvaiClient,
   type MonitorEvent,
   type WebSocketConstructor,
-} from "../../src/index.ts";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/testing/index.ts";
-import { everythingIn, rejectionOf } from "../helpers.ts";
+} from "../../../src/index.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../../src/testing/index.ts";
+import { everythingIn, rejectionOf } from "../../helpers.ts";
 
 const open: Emulator[] = [];
 afterEach(async () => {
@@ -82,7 +83,7 @@ const KNOWN: MonitorEvent[] = [
 describe("the monitoring socket", () => {
   it("sends every command as the documented JSON", async () => {
     const { emulator, convai, id } = await live();
-    const monitor = convai.conversations.monitor(id);
+    const monitor = monitorConversation(convai, id);
     await monitor.ready();
     await monitor.contextualUpdate("VIP caller");
     await monitor.transferToNumber("+15550100");
@@ -106,7 +107,7 @@ describe("the monitoring socket", () => {
 
   it("narrows every event type, hands unknown ones to _, and throws without _", async () => {
     const { emulator, convai, id } = await live();
-    const monitor = convai.conversations.monitor(id);
+    const monitor = monitorConversation(convai, id);
     await monitor.ready();
     const unknown = { type: "agent_tool_response", agent_tool_response: { tool_name: "x", is_error: true } };
     emulator.monitorEmit(id, ...KNOWN, unknown);
@@ -150,7 +151,7 @@ describe("the monitoring socket", () => {
       user_transcription_event: { user_transcript: `early ${i}` },
     }));
     emulator.monitorEmit(id, ...(early as MonitorEvent[]));
-    const monitor = convai.conversations.monitor(id, { reconnect: { delayMs: 20 } });
+    const monitor = monitorConversation(convai, id, { reconnect: { delayMs: 20 } });
     const iterator = monitor[Symbol.asyncIterator]();
     const history = await take(iterator, 20); // the replay of a first connect is history: all yielded
     expect(new Set(history.map((e) => JSON.stringify(e)))).toEqual(new Set(early.map((e) => JSON.stringify(e))));
@@ -178,30 +179,30 @@ describe("the monitoring socket", () => {
 
   it("refuses a handshake with a typed error saying what it usually means", async () => {
     const forbidden = await live({ monitor: { entitled: false } });
-    const e403 = await rejectionOf(forbidden.convai.conversations.monitor(forbidden.id).ready());
+    const e403 = await rejectionOf(monitorConversation(forbidden.convai, forbidden.id).ready());
     expect(e403).toBeInstanceOf(ConvaiMonitorError);
     expect(e403).toMatchObject({ status: 403, reason: "handshake_refused" });
     expect((e403 as Error).message).toMatch(/enterprise workspace/);
 
     const { emulator, convai, id } = await live();
-    const e404 = await rejectionOf(convai.conversations.monitor("conv_not_live").ready());
+    const e404 = await rejectionOf(monitorConversation(convai, "conv_not_live").ready());
     expect(e404).toMatchObject({ status: 404 });
     expect((e404 as Error).message).toMatch(/has not started yet, has already ended/);
     const wrongKey = createConvaiClient({ apiKey: "xi-wrong-key-000000", baseUrl: emulator.baseUrl });
-    const e401 = await rejectionOf(wrongKey.conversations.monitor(id).ready());
+    const e401 = await rejectionOf(monitorConversation(wrongKey, id).ready());
     expect(e401).toMatchObject({ status: 401 });
     for (const error of [e403, e404, e401]) {
       expect(everythingIn(error)).not.toContain(emulator.apiKey);
       expect(everythingIn(error)).not.toContain("xi-wrong-key-000000");
     }
     // The loop gets the same error.
-    const monitor = convai.conversations.monitor("conv_not_live");
+    const monitor = monitorConversation(convai, "conv_not_live");
     expect(await rejectionOf(monitor[Symbol.asyncIterator]().next())).toBeInstanceOf(ConvaiMonitorError);
   });
 
   it("ends the loop normally when the call ends (end_call, or on schedule), and the session moves on", async () => {
     const { convai, id } = await live();
-    const monitor = convai.conversations.monitor(id);
+    const monitor = monitorConversation(convai, id);
     await monitor.ready();
     const loop = (async () => {
       let n = 0;
@@ -217,14 +218,14 @@ describe("the monitoring socket", () => {
       monitor: { intervalMs: 40 },
     });
     const scripted: string[] = [];
-    for await (const event of short.convai.conversations.monitor(short.id)) scripted.push(event.type);
+    for await (const event of monitorConversation(short.convai, short.id)) scripted.push(event.type);
     expect(scripted[0]).toBe("conversation_initiation_metadata");
     expect(scripted).toContain("agent_response");
   });
 
   it("throws ConvaiConnectionError on an abnormal close without reconnect", async () => {
     const { emulator, convai, id } = await live();
-    const monitor = convai.conversations.monitor(id);
+    const monitor = monitorConversation(convai, id);
     await monitor.ready();
     const next = monitor[Symbol.asyncIterator]().next();
     emulator.cutMonitors(id);
@@ -236,7 +237,7 @@ describe("the monitoring socket", () => {
   it("aborts, closes twice, refuses a command after close, and leaves no listener", async () => {
     const { convai, id } = await live();
     const controller = new AbortController();
-    const monitor = convai.conversations.monitor(id, { signal: controller.signal });
+    const monitor = monitorConversation(convai, id, { signal: controller.signal });
     await monitor.ready();
     const next = monitor[Symbol.asyncIterator]().next();
     const reason = new Error("supervisor left");
@@ -244,7 +245,7 @@ describe("the monitoring socket", () => {
     expect(await rejectionOf(next)).toBe(reason);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
 
-    const other = convai.conversations.monitor(id);
+    const other = monitorConversation(convai, id);
     await other.ready();
     await other.close();
     await other.close();
@@ -252,7 +253,7 @@ describe("the monitoring socket", () => {
     expect(await other[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined });
     const error = await rejectionOf(other.endCall());
     expect(error).toMatchObject({ reason: "closed" });
-    expect(() => convai.conversations.monitor("")).toThrow(/conversationId must be a non-empty string/);
+    expect(() => monitorConversation(convai, "")).toThrow(/conversationId must be a non-empty string/);
     await expect(other.send({} as never)).rejects.toThrow(/command_type/);
   });
 
@@ -262,7 +263,7 @@ describe("the monitoring socket", () => {
       type: "interruption",
       interruption_event: { event_id: i },
     }));
-    const paused = convai.conversations.monitor(id, { bufferLimit: 200 });
+    const paused = monitorConversation(convai, id, { bufferLimit: 200 });
     await paused.ready();
     emulator.monitorEmit(id, ...(events as MonitorEvent[]));
     let n = 0;
@@ -280,7 +281,7 @@ describe("the monitoring socket", () => {
     class NoPause extends WS {
       override pause = undefined as never;
     }
-    const dropping = convai.conversations.monitor(id, {
+    const dropping = monitorConversation(convai, id, {
       bufferLimit: 100,
       WebSocket: NoPause as unknown as WebSocketConstructor,
     });
@@ -312,9 +313,10 @@ describe("the monitoring socket", () => {
     }
     const eu = createConvaiClient({ apiKey: "xi-region-key-0000", environment: "eu", headers: { "x-team": "qa" } });
     const error = await rejectionOf(
-      eu.conversations
-        .monitor("conv_1", { WebSocket: Recorder as unknown as WebSocketConstructor, eventsFormat: "opentelemetry" })
-        .ready(),
+      monitorConversation(eu, "conv_1", {
+        WebSocket: Recorder as unknown as WebSocketConstructor,
+        eventsFormat: "opentelemetry",
+      }).ready(),
     );
     expect(seen).toEqual([
       {
@@ -326,7 +328,7 @@ describe("the monitoring socket", () => {
     expect(everythingIn(error)).not.toContain("xi-region-key-0000");
     const local = createConvaiClient({ apiKey: "xi-region-key-0000", baseUrl: "http://127.0.0.1:9/prefix" });
     await rejectionOf(
-      local.conversations.monitor("c", { WebSocket: Recorder as unknown as WebSocketConstructor }).ready(),
+      monitorConversation(local, "c", { WebSocket: Recorder as unknown as WebSocketConstructor }).ready(),
     );
     expect(seen.at(-1)!.url).toBe("ws://127.0.0.1:9/prefix/v1/convai/conversations/c/monitor");
   });
