@@ -7,6 +7,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
 import { bodyModeOf, createCall } from "./http/call.ts";
 import { checkRequestOptions, describe } from "./core/input.ts";
+import { ConcurrencyLimiter } from "./http/concurrency.ts";
 import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
 import { registerClient } from "./resources/context.ts";
@@ -54,6 +55,13 @@ export interface ConvaiClientOptions {
    * @default 60000
    */
   timeoutMs?: number;
+  /**
+   * At most this many requests in flight at once, shared by every call of this client (the
+   * workspace's concurrency limit). A 429 `too_many_concurrent_requests` lowers it (halving, at
+   * least 1) and the request is retried; successes raise it back by one at a time.
+   * @default undefined: no limit
+   */
+  maxConcurrency?: number;
   /**
    * Allows an API key in a browser or a web worker, where every user of the page could read it.
    * @default false
@@ -148,9 +156,15 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   if (options.fetch !== undefined && typeof options.fetch !== "function") {
     throw new TypeError(`${where}: fetch must be a function`);
   }
+  const { maxConcurrency } = options;
+  if (maxConcurrency !== undefined && !(Number.isSafeInteger(maxConcurrency) && maxConcurrency >= 1)) {
+    throw new RangeError(`${where}: maxConcurrency must be a positive integer, got ${describe(maxConcurrency)}`);
+  }
+  const limiter = maxConcurrency === undefined ? undefined : new ConcurrencyLimiter(maxConcurrency);
   const base = baseUrlOf(options);
   const headers = Object.freeze({ ...options.headers, "xi-api-key": apiKey });
-  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, baseUrl: base.href, origin: base.origin, headers };
+  const urls = { baseUrl: base.href, origin: base.origin };
+  return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, ...urls, headers, limiter };
 }
 
 /** The API key's shortest accepted length: shorter, redacting it from messages would mangle them. */

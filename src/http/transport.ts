@@ -8,6 +8,7 @@
 import { deadline, onAbort, raceAbort, sleep } from "../core/abort.ts";
 import { ConvaiConnectionError, ConvaiResponseError, ConvaiTimeoutError } from "../core/errors.ts";
 import { redactText, redactedPath, sanitizeCause } from "../core/redact.ts";
+import { type ConcurrencyLimiter, TOO_MANY_CONCURRENT, rateLimitReason } from "./concurrency.ts";
 import { responseFacts } from "./responses.ts";
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay } from "./retry.ts";
 
@@ -25,6 +26,8 @@ export interface ClientConfig {
   origin: string;
   /** Only used to keep the key out of errors. */
   apiKey: string;
+  /** `maxConcurrency`: the slots every request of this client shares; undefined: no limit. */
+  limiter?: ConcurrencyLimiter | undefined;
 }
 
 /**
@@ -67,6 +70,9 @@ export async function send(request: Request, client: ClientConfig, call: CallCon
   const retryable = IDEMPOTENT_METHODS.has(method);
   for (let attempt = 0; ; attempt++) {
     if (caller.aborted) throw caller.reason;
+    // A slot of the client's `maxConcurrency`, held until this attempt's answer has been read.
+    const slot = await client.limiter?.acquire(caller);
+    const release = slot === undefined ? noop : slot.release;
     const controller = new AbortController();
     const signal = controller.signal;
     const clearTimer = deadline(timeoutMs, () => controller.abort(TIMEOUT));
@@ -81,24 +87,30 @@ export async function send(request: Request, client: ClientConfig, call: CallCon
         response = await (client.fetch === undefined ? reading : raceAbort(reading, signal));
         clearTimer();
         unlisten();
+        release();
       } else {
         // A stream: the timeout covers the wait for headers; an abort still ends it, and the
         // listener on the caller's signal goes when the stream ends, fails or is cancelled.
         clearTimer();
-        response = releasing(response, unlisten, (error) => {
-          if (caller.aborted) return caller.reason;
-          return new ConvaiConnectionError({
-            method,
-            path: redactedPath(url, client.apiKey),
-            operation,
-            cause: sanitizeCause(error, client.apiKey),
-            reason: "the response body was cut short",
-          });
-        });
+        response = releasing(
+          response,
+          () => (unlisten(), release()),
+          (error) => {
+            if (caller.aborted) return caller.reason;
+            return new ConvaiConnectionError({
+              method,
+              path: redactedPath(url, client.apiKey),
+              operation,
+              cause: sanitizeCause(error, client.apiKey),
+              reason: "the response body was cut short",
+            });
+          },
+        );
       }
     } catch (error) {
       clearTimer();
       unlisten();
+      release();
       if (caller.aborted) throw caller.reason;
       if (error instanceof ConvaiResponseError || error instanceof ConvaiConnectionError) throw error;
       const path = redactedPath(url, client.apiKey);
@@ -116,6 +128,11 @@ export async function send(request: Request, client: ClientConfig, call: CallCon
       await sleep(retryDelay(attempt), caller);
       continue;
     }
+    if (slot !== undefined) {
+      // `too_many_concurrent_requests` asks for fewer at once; `system_busy` only for the backoff below.
+      if (response.status !== 429) client.limiter!.succeeded();
+      else if (rateLimitReason(await response.text()) === TOO_MANY_CONCURRENT) client.limiter!.tooMany(slot);
+    }
     if (retryable && attempt < maxRetries && RETRY_STATUSES.has(response.status)) {
       await sleep(retryDelay(attempt, response.headers), caller);
       continue;
@@ -130,6 +147,8 @@ interface Hop {
   headers: Headers;
   body: RequestInit["body"];
 }
+
+function noop(): void {}
 
 /**
  * Sends one attempt, following redirects by hand: within the configured origin as fetch would;
