@@ -19,6 +19,7 @@ import {
 import { audioBytes } from "../data/audio.ts";
 import { DEFAULT_NOW } from "../data/conversation.ts";
 import { Chaos, type ChaosOptions, type Fault, FaultQueue } from "./faults.ts";
+import { type LimitOptions, WorkspaceLimits } from "./limits.ts";
 import { type RecordedRequest, RequestLog } from "./log.ts";
 import { CORS, readBody, write } from "./respond.ts";
 import { LiveEntry } from "../state/store.ts";
@@ -26,7 +27,7 @@ import type { MonitorEvent } from "../../types.ts";
 import { type MonitorCommandRecord, MonitorHub, type MonitorOptions } from "./monitor.ts";
 import { type WebhookDelivery, type WebhookOptions, WebhookSender } from "./webhooks.ts";
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends LimitOptions {
   /** Default 0: an ephemeral port. */
   port?: number;
   /** Default "127.0.0.1". */
@@ -73,6 +74,8 @@ export interface Emulator {
   apiKey: string;
   /** Stops the server, dropping open connections at once. */
   close(): Promise<void>;
+  /** The workspace's limits: the most requests seen in flight at once, and how many were refused for it. */
+  readonly concurrency: { readonly peak: number; readonly refused: number };
   /** The latest requests received (up to `requestLogLimit`), in order of arrival. */
   readonly requests: readonly RecordedRequest[];
   /** How many requests were received in all, or for one operationId. */
@@ -233,6 +236,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (entry instanceof LiveEntry) hub.schedule(session, () => entry.plannedTurns());
   };
   const log = new RequestLog(count("requestLogLimit", options.requestLogLimit ?? 10_000));
+  const limits = new WorkspaceLimits(options, count);
   const faults = new FaultQueue(OPERATION_IDS);
   let chaos: Chaos | undefined;
   const sockets = new Set<Socket>();
@@ -276,7 +280,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end();
       return;
     }
-    const fault = faults.take(operation) ?? chaos?.draw(operation, `${method} ${url.pathname}${url.search}`);
+    const overLimit = limits.admit(res);
+    if (limits.latencyMs > 0) await sleep(limits.latencyMs);
+    const fault = overLimit
+      ? undefined
+      : (faults.take(operation) ?? chaos?.draw(operation, `${method} ${url.pathname}${url.search}`));
     if (fault?.kind === "reset") {
       req.socket.destroy();
       return;
@@ -286,7 +294,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (res.destroyed) return;
     }
     let reply: Reply;
-    if (fault?.kind === "status") {
+    if (overLimit) {
+      reply = overLimit;
+    } else if (fault?.kind === "status") {
       const headers = fault.retryAfter === undefined ? undefined : { "retry-after": String(fault.retryAfter) };
       reply =
         fault.body === undefined
@@ -351,6 +361,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
       return closing;
     },
+    concurrency: limits,
     get requests() {
       return log.records;
     },
