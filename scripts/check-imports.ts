@@ -17,10 +17,12 @@ const LAYERS: readonly { from: string; may: readonly string[] }[] = [
   { from: "http/", may: ["http/", "core/", "generated/", "types.ts"] },
   { from: "transcript/", may: ["transcript/", "core/", "types.ts", "generated/"] },
   { from: "resources/", may: ["resources/", "http/", "core/", "transcript/", "types.ts", "generated/"] },
+  { from: "export/", may: ["export/", "resources/", "http/", "core/", "types.ts", "generated/"] },
+  { from: "cli/", may: ["cli/", "node.ts", "index.ts"] },
   { from: "client.ts", may: ["http/", "core/", "resources/", "types.ts", "generated/"] },
   { from: "testing/", may: ["testing/", "transcript/", "types.ts", "generated/"] },
   { from: "index.ts", may: ["client.ts", "http/", "core/", "resources/", "transcript/", "types.ts", "generated/"] },
-  { from: "node.ts", may: ["client.ts", "http/", "core/", "resources/", "types.ts", "generated/"] },
+  { from: "node.ts", may: ["client.ts", "http/", "core/", "resources/", "export/", "types.ts", "generated/"] },
 ];
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;

@@ -12,6 +12,18 @@ import { OPERATIONS } from "./generated/operations.ts";
 import type { RequestOptions } from "./http/call.ts";
 import { ConvaiConnectionError } from "./core/errors.ts";
 
+export {
+  exportConversations,
+  type ExportEvent,
+  type ExportOptions,
+  type ExportProgress,
+  type ExportResult,
+  type MirrorClient,
+  type MirrorFilters,
+} from "./export/mirror.ts";
+export { TABLE_SCHEMA_VERSION, TABLES, type TableName } from "./export/tables.ts";
+export type { ManifestRow } from "./export/manifest.ts";
+
 export interface SaveAudioProgress {
   /** Bytes written so far. */
   bytes: number;

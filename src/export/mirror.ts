@@ -1,0 +1,615 @@
+/**
+ * `exportConversations`: an incremental, resumable mirror of a workspace's finished conversations
+ * in a folder. The list is walked newest first; each finished conversation not yet on disk is
+ * fetched (details as served, byte for byte, and the recording with `audio`) by a pool of workers
+ * that keeps the client's `maxConcurrency` busy while the next list pages arrive. What is done is
+ * what is on disk; the state file (state.ts) only remembers which start times are fully covered
+ * and which conversations are still pending, so the next run lists only as far back as needed.
+ */
+import { lstat, mkdir, readFile, access } from "node:fs/promises";
+import { constants } from "node:fs";
+import path from "node:path";
+import type { Client } from "openapi-fetch";
+import type { paths } from "../generated/schema.ts";
+import type { Conversations } from "../resources/conversations.ts";
+import { unixSeconds } from "../resources/wait.ts";
+import type { Conversation, ListConversationsQuery } from "../types.ts";
+import { ConvaiAPIError, ConvaiConnectionError, ConvaiError } from "../core/errors.ts";
+import { describe } from "../core/input.ts";
+import { sleep } from "../core/abort.ts";
+import { RETRY_STATUSES } from "../http/retry.ts";
+import { exists, removeTemporaries, writeAtomic, writeStreamAtomic } from "./files.ts";
+import { ManifestWriter, MIRRORED, repairManifest } from "./manifest.ts";
+import {
+  type MirrorState,
+  type Range,
+  type ScopeState,
+  isCovered,
+  loadState,
+  mergeRanges,
+  saveState,
+} from "./state.ts";
+import { type TableName, TABLES, rewriteTables } from "./tables.ts";
+
+/** What the mirror needs of a client: `createConvaiClient()` returns one. */
+export interface MirrorClient {
+  readonly api: Client<paths>;
+  readonly conversations: Pick<Conversations, "list" | "audio" | "delete">;
+}
+
+/** The list filters a mirror may narrow to (besides the agent and the time window). */
+export type MirrorFilters = Omit<
+  ListConversationsQuery,
+  "cursor" | "agent_id" | "call_start_before_unix" | "call_start_after_unix" | "page_size" | "summary_mode" | "search"
+>;
+
+export interface ExportOptions {
+  /** The mirror's folder; created when missing. Nothing outside it is written. */
+  out: string;
+  /** Conversations that started at or after this moment (a Date, or unix seconds). */
+  since?: Date | number;
+  /** Conversations that started before this moment (a Date, or unix seconds). */
+  until?: Date | number;
+  /** Only these agents' conversations (each walked in turn); every agent's by default. */
+  agentIds?: readonly string[];
+  /** Further list filters, e.g. `{ call_successful: "success" }`. A different set is a different scope. */
+  filters?: MirrorFilters;
+  /** Also save each conversation's recording as `audio/<id>.mp3`. Default false. */
+  audio?: boolean;
+  /**
+   * Conversations worked on at once. The requests in flight are bounded by the client's
+   * `maxConcurrency`; twice that keeps it busy while files are written.
+   * @default 16
+   */
+  concurrency?: number;
+  /**
+   * Seconds below the newest start time already covered that each run looks at again, for
+   * conversations that appear in the list late. Those already on disk cost no request.
+   * @default 600
+   */
+  overlapSeconds?: number;
+  /** Aborts the run: requests stop, partial files go, the state is saved; rejects with the reason. */
+  signal?: AbortSignal;
+  /** Called as the run goes; see {@link ExportEvent}. Not called after the promise settles. */
+  onProgress?: (event: ExportEvent) => void;
+}
+
+/** Counts so far, in every event and in the result. */
+export interface ExportProgress {
+  /** Conversations the list showed this run (in the window walked). */
+  listed: number;
+  /** Conversations handled: exported, already there, pending or failed. */
+  handled: number;
+  /** Conversations written this run. */
+  exported: number;
+  /** Recordings written this run. */
+  recordings: number;
+  /** Bytes written this run (details and recordings). */
+  bytes: number;
+  /** Already in the folder (or in a range covered by an earlier run). */
+  skipped: number;
+  /** Not finished yet (in progress, processing): fetched by a later run. */
+  pending: number;
+  /** Could not be fetched after retries: kept pending, tried again by the next run. */
+  failed: number;
+  /** Whether the list has been walked as far as needed (`listed` is then the total). */
+  listComplete: boolean;
+}
+
+export type ExportEvent =
+  | { type: "page"; progress: ExportProgress }
+  | { type: "exported"; conversationId: string; bytes: number; recording: boolean; progress: ExportProgress }
+  | { type: "pending"; conversationId: string; status: string; progress: ExportProgress }
+  | { type: "failed"; conversationId: string; error: unknown; progress: ExportProgress }
+  | { type: "tables"; rows: Record<TableName, number>; progress: ExportProgress };
+
+export interface ExportResult extends ExportProgress {
+  /** The folder, resolved. */
+  out: string;
+  /** Row counts of the tables, when they were rewritten (they are when anything changed). */
+  tables: Record<TableName, number> | undefined;
+  /** List pages requested. */
+  listRequests: number;
+  /** Whether the previous run had ended abruptly, so the manifest was rebuilt from the folder. */
+  recovered: boolean;
+}
+
+const WHERE = "exportConversations";
+const FINISHED = new Set(["done", "failed"]);
+/** Ids become file names: only what cannot name another place. */
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
+const ITEM_ROUNDS = 6;
+const SAVE_EVERY = 200;
+const SAVE_EVERY_MS = 2_000;
+
+/**
+ * Mirrors every finished conversation (`done` or `failed`) into `out`: `conversations/<id>.json`
+ * as the API serves it, `audio/<id>.mp3` with `audio`, `manifest.jsonl`, `tables/*.jsonl`, and
+ * the run's state in `.state.json`. Run it again to bring the mirror up to date: it asks only for
+ * what is new or was pending.
+ *
+ * @example
+ * const convai = createConvaiClient({ maxConcurrency: 10 });
+ * const result = await exportConversations(convai, { out: "./backup", audio: true, signal });
+ * console.log(`${result.exported} new, ${result.pending} still in progress`);
+ */
+export async function exportConversations(convai: MirrorClient, options: ExportOptions): Promise<ExportResult> {
+  const o = checkExportOptions(options);
+  const out = await prepareOutDir(WHERE, o.out, o.audio);
+  o.signal?.throwIfAborted();
+  const controller = new AbortController();
+  const stop = () => controller.abort(o.signal!.reason);
+  o.signal?.addEventListener("abort", stop, { once: true });
+  const state = await loadState(out);
+  const recovered = state.running;
+  if (recovered) {
+    for (const { folder } of MIRRORED) await removeTemporaries(path.join(out, folder));
+    await removeTemporaries(path.join(out, "tables"));
+    await removeTemporaries(out);
+    await repairManifest(out);
+  }
+  state.running = true;
+  await saveState(out, state);
+
+  const progress: ExportProgress = {
+    listed: 0,
+    handled: 0,
+    exported: 0,
+    recordings: 0,
+    bytes: 0,
+    skipped: 0,
+    pending: 0,
+    failed: 0,
+    listComplete: false,
+  };
+  let settled = false;
+  const emit = (event: ExportEvent) => {
+    if (!settled) o.onProgress?.(event);
+  };
+  const manifest = new ManifestWriter(out);
+  const run: Run = {
+    convai,
+    out,
+    options: o,
+    state,
+    progress,
+    manifest,
+    emit,
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    listRequests: 0,
+    saver: new Saver(out, state),
+  };
+  try {
+    const agents = o.agentIds.length === 0 ? [undefined] : o.agentIds;
+    for (const agent of agents) await walkScope(run, agent);
+    progress.listComplete = true;
+    await manifest.close();
+    const changed = progress.exported + progress.recordings > 0 || recovered || !(await tablesPresent(out));
+    const tables = changed ? await rewriteTables(out, controller.signal) : undefined;
+    if (tables) emit({ type: "tables", rows: tables, progress: { ...progress } });
+    state.running = false;
+    state.lastRun = {
+      finishedAt: new Date().toISOString(),
+      exported: progress.exported,
+      pending: progress.pending,
+      failed: progress.failed,
+    };
+    await run.saver.save();
+    return { ...progress, out, tables, listRequests: run.listRequests, recovered };
+  } catch (error) {
+    await manifest.close().catch(() => {});
+    // Every task has settled (walkScope waits for them): the folder and the manifest agree.
+    state.running = false;
+    await run.saver.save().catch(() => {});
+    throw o.signal?.aborted ? o.signal.reason : error;
+  } finally {
+    settled = true;
+    o.signal?.removeEventListener("abort", stop);
+  }
+}
+
+interface ResolvedOptions {
+  out: string;
+  since: number | undefined;
+  until: number | undefined;
+  agentIds: readonly string[];
+  filters: MirrorFilters;
+  audio: boolean;
+  concurrency: number;
+  overlapSeconds: number;
+  signal: AbortSignal | undefined;
+  onProgress: ((event: ExportEvent) => void) | undefined;
+}
+
+interface Run {
+  convai: MirrorClient;
+  out: string;
+  options: ResolvedOptions;
+  state: MirrorState;
+  progress: ExportProgress;
+  manifest: ManifestWriter;
+  emit: (event: ExportEvent) => void;
+  signal: AbortSignal;
+  /** Stops every task of the run (a fatal error). */
+  abort: (reason: unknown) => void;
+  listRequests: number;
+  saver: Saver;
+}
+
+function checkExportOptions(options: ExportOptions): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${WHERE}: options must be an object with out, got ${describe(options)}`);
+  }
+  const { out, agentIds = [], filters = {}, audio = false, concurrency = 16, overlapSeconds = 600 } = options;
+  if (typeof out !== "string" || out.trim() === "") throw new TypeError(`${WHERE}: out must be a folder path`);
+  const since = options.since === undefined ? undefined : unixSeconds(WHERE, "since", options.since);
+  const until = options.until === undefined ? undefined : unixSeconds(WHERE, "until", options.until);
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw new RangeError(`${WHERE}: since must be before until`);
+  }
+  if (!Array.isArray(agentIds) || agentIds.some((a) => typeof a !== "string" || a === "")) {
+    throw new TypeError(`${WHERE}: agentIds must be an array of non-empty strings`);
+  }
+  if (filters === null || typeof filters !== "object") throw new TypeError(`${WHERE}: filters must be an object`);
+  if (typeof audio !== "boolean") throw new TypeError(`${WHERE}: audio must be a boolean`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    throw new RangeError(`${WHERE}: concurrency must be an integer from 1 to 1000, got ${describe(concurrency)}`);
+  }
+  if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < 0) {
+    throw new RangeError(`${WHERE}: overlapSeconds must be a non-negative integer, got ${describe(overlapSeconds)}`);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`${WHERE}: signal must be an AbortSignal`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+    throw new TypeError(`${WHERE}: onProgress must be a function`);
+  }
+  return {
+    out,
+    since,
+    until,
+    agentIds: [...new Set(agentIds)],
+    filters,
+    audio,
+    concurrency,
+    overlapSeconds,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  };
+}
+
+/**
+ * Makes sure `out` is a folder this process can write (creating it and the mirror's folders):
+ * not a file, not a symbolic link, and so for each folder inside. Throws a `TypeError` that says
+ * which path is wrong. Runs before any request.
+ */
+export async function prepareOutDir(where: string, out: string, audio: boolean): Promise<string> {
+  const dir = path.resolve(out);
+  const folders = [dir, ...["conversations", "tables", ...(audio ? ["audio"] : [])].map((f) => path.join(dir, f))];
+  for (const folder of folders) {
+    const stats = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw new TypeError(`${where}: cannot use ${folder}: ${error.code ?? error.message}`);
+    });
+    if (stats === undefined) {
+      await mkdir(folder, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new TypeError(`${where}: cannot create ${folder}: ${error.code ?? error.message}`);
+      });
+    } else if (!stats.isDirectory()) {
+      throw new TypeError(
+        `${where}: ${folder} exists and is ${stats.isSymbolicLink() ? "a symbolic link" : "not a folder"}`,
+      );
+    }
+    await access(folder, constants.W_OK | constants.X_OK).catch(() => {
+      throw new TypeError(`${where}: ${folder} is not writable`);
+    });
+  }
+  return dir;
+}
+
+async function tablesPresent(out: string): Promise<boolean> {
+  for (const table of TABLES) if (!(await exists(path.join(out, "tables", `${table}.jsonl`)))) return false;
+  return true;
+}
+
+/** Saves the state at most every SAVE_EVERY changes or SAVE_EVERY_MS, one save at a time. */
+class Saver {
+  #changes = 0;
+  #last = Date.now();
+  #saving: Promise<void> = Promise.resolve();
+  readonly #out: string;
+  readonly #state: MirrorState;
+
+  constructor(out: string, state: MirrorState) {
+    this.#out = out;
+    this.#state = state;
+  }
+
+  async changed(): Promise<void> {
+    if (++this.#changes < SAVE_EVERY && Date.now() - this.#last < SAVE_EVERY_MS) return;
+    await this.save();
+  }
+
+  save(): Promise<void> {
+    this.#changes = 0;
+    this.#last = Date.now();
+    const next = this.#saving.then(() => saveState(this.#out, this.#state));
+    this.#saving = next.catch(() => {});
+    return next;
+  }
+}
+
+/** One conversation the walk handed to the pool, in list order. */
+interface Task {
+  start: number;
+  done: boolean;
+}
+
+/**
+ * Walks one scope's list (newest first) and exports what it has to, until the list ends or every
+ * start time below is covered and no pending conversation lies below.
+ */
+async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
+  const { options: o, state, progress } = run;
+  const key = JSON.stringify({
+    agent_id: agentId ?? null,
+    since: o.since ?? null,
+    until: o.until ?? null,
+    filters: o.filters,
+    audio: o.audio,
+  });
+  const scope: ScopeState = (state.scopes[key] ??= { covered: [], pending: {} });
+  const before = mergeRanges(scope.covered);
+  // The newest covered range, less the overlap: conversations that appeared late are looked for there.
+  const ranges = before.map((r): Range => [r[0], r[1]]);
+  if (ranges[0] !== undefined) {
+    ranges[0][1] -= o.overlapSeconds;
+    if (ranges[0][0] !== null && ranges[0][1] <= ranges[0][0]) ranges.shift();
+  }
+  const floor = ranges.find((r) => r[0] === null)?.[1];
+  const pendingAtStart = new Map(Object.entries(scope.pending));
+  const lowestPending = Math.min(...[...pendingAtStart.values()].map((p) => p.start));
+
+  const queue: Task[] = [];
+  let head = 0;
+  let newest: number | undefined;
+  let last: number | undefined;
+  let exhausted = false;
+  const seen = new Set<string>();
+  const coverage = (): Range | undefined => {
+    if (newest === undefined) return undefined;
+    while (head < queue.length && queue[head]!.done) head++;
+    if (head > 1024) (queue.splice(0, head), (head = 0));
+    const lo = head < queue.length ? queue[head]!.start : exhausted ? null : last!;
+    return [lo, newest];
+  };
+  const persist = () => {
+    const now = coverage();
+    scope.covered = mergeRanges(now === undefined ? before : [...before, now]);
+  };
+
+  const active = new Set<Promise<void>>();
+  let fatal: { error: unknown } | undefined;
+  const query: ListConversationsQuery = {
+    ...o.filters,
+    ...(agentId === undefined ? {} : { agent_id: agentId }),
+    ...(o.since === undefined ? {} : { call_start_after_unix: o.since - 1 }),
+    ...(o.until === undefined ? {} : { call_start_before_unix: o.until }),
+    page_size: 100,
+  };
+
+  const finish = async (task: Task, id: string, outcome: Outcome) => {
+    task.done = true;
+    progress.handled++;
+    if (outcome.kind === "pending" || outcome.kind === "failed") {
+      scope.pending[id] = {
+        start: task.start,
+        status: outcome.kind === "failed" ? "error" : outcome.status,
+        ...(outcome.kind === "failed" ? { reason: errorLine(outcome.error) } : {}),
+      };
+    } else delete scope.pending[id];
+    if (outcome.kind === "exported") {
+      progress.exported++;
+      progress.bytes += outcome.bytes;
+      if (outcome.recording) progress.recordings++;
+      run.emit({
+        type: "exported",
+        conversationId: id,
+        bytes: outcome.bytes,
+        recording: outcome.recording,
+        progress: { ...progress },
+      });
+    } else if (outcome.kind === "skipped") progress.skipped++;
+    else if (outcome.kind === "pending") {
+      progress.pending++;
+      run.emit({ type: "pending", conversationId: id, status: outcome.status, progress: { ...progress } });
+    } else if (outcome.kind === "failed") {
+      progress.failed++;
+      run.emit({ type: "failed", conversationId: id, error: outcome.error, progress: { ...progress } });
+    }
+    persist();
+    await run.saver.changed();
+  };
+
+  try {
+    pages: for await (const page of run.convai.conversations.list(query, { signal: run.signal }).pages()) {
+      run.listRequests++;
+      for (const summary of page.conversations) {
+        if (fatal) break pages;
+        const id = summary.conversation_id;
+        const start = summary.start_time_unix_secs;
+        if (floor !== undefined && start <= floor && start < lowestPending) break pages;
+        progress.listed++;
+        newest = newest === undefined ? start : Math.max(newest, start);
+        last = start;
+        seen.add(id);
+        const wasPending = pendingAtStart.has(id);
+        if (!wasPending && isCovered(ranges, start)) {
+          progress.handled++;
+          progress.skipped++;
+          continue;
+        }
+        const task: Task = { start, done: false };
+        queue.push(task);
+        if (!FINISHED.has(summary.status) && !(await exists(path.join(run.out, "conversations", `${id}.json`)))) {
+          await finish(task, id, { kind: "pending", status: summary.status });
+          continue;
+        }
+        while (active.size >= o.concurrency) await Promise.race(active);
+        if (fatal) break pages;
+        const work = exportOne(run, id)
+          .then(
+            (outcome) => finish(task, id, outcome),
+            (error: unknown) => {
+              if (!fatal && !run.signal.aborted) {
+                fatal = { error };
+                run.abort(error);
+              }
+            },
+          )
+          .finally(() => active.delete(work));
+        active.add(work);
+      }
+      run.emit({ type: "page", progress: { ...progress } });
+    }
+    if (!fatal) exhausted = true;
+  } catch (error) {
+    fatal ??= { error };
+  }
+  await Promise.allSettled([...active]);
+  while (active.size > 0) await Promise.allSettled([...active]);
+  if (fatal === undefined && run.signal.aborted) fatal = { error: run.signal.reason };
+  if (fatal === undefined) {
+    // Pending conversations the walk passed without seeing are gone from the list (deleted).
+    const passed = exhausted ? -Infinity : (last ?? Infinity);
+    for (const [id, entry] of pendingAtStart) if (!seen.has(id) && entry.start > passed) delete scope.pending[id];
+    if (exhausted && newest === undefined) scope.covered = mergeRanges([...before]);
+    persist();
+  } else {
+    exhausted = false;
+    persist();
+    throw fatal.error;
+  }
+}
+
+type Outcome =
+  | { kind: "exported"; bytes: number; recording: boolean }
+  | { kind: "skipped" }
+  | { kind: "gone" }
+  | { kind: "pending"; status: string }
+  | { kind: "failed"; error: unknown };
+
+/** A failure worth another round: the connection, a timeout, a body cut short, 408/429/5xx. */
+function transient(error: unknown): boolean {
+  if (error instanceof ConvaiConnectionError || error instanceof CutShort) return true;
+  return error instanceof ConvaiAPIError && RETRY_STATUSES.has(error.status);
+}
+
+/** A failure no conversation will get past (the key, the permissions): the run stops. */
+function fatalStatus(error: unknown): boolean {
+  return error instanceof ConvaiAPIError && (error.status === 401 || error.status === 403);
+}
+
+class CutShort extends ConvaiError {}
+
+async function exportOne(run: Run, id: string): Promise<Outcome> {
+  if (!SAFE_ID.test(id) || id.includes("..")) {
+    return { kind: "failed", error: new TypeError(`conversation id ${JSON.stringify(id)} cannot name a file`) };
+  }
+  for (let round = 0; ; round++) {
+    run.signal.throwIfAborted();
+    try {
+      return await exportAttempt(run, id);
+    } catch (error) {
+      if (run.signal.aborted) throw run.signal.reason;
+      if (fatalStatus(error)) throw error;
+      if (!transient(error) || round + 1 >= ITEM_ROUNDS) return { kind: "failed", error };
+      await sleep(Math.min(250 * 2 ** round, 4_000) * (0.75 + Math.random() / 4), run.signal);
+    }
+  }
+}
+
+async function exportAttempt(run: Run, id: string): Promise<Outcome> {
+  const jsonPath = path.join(run.out, "conversations", `${id}.json`);
+  const audioPath = path.join(run.out, "audio", `${id}.mp3`);
+  const audio = run.options.audio;
+  if (await exists(jsonPath)) {
+    if (!audio || (await exists(audioPath))) return { kind: "skipped" };
+    const stored = JSON.parse(await readFile(jsonPath, "utf8")) as Conversation;
+    if (!stored.has_audio) return { kind: "skipped" };
+    const bytes = await saveAudio(run, id, audioPath);
+    return bytes === undefined ? { kind: "skipped" } : { kind: "exported", bytes, recording: true };
+  }
+  const text = await fetchDetails(run, id);
+  if (text === undefined) return { kind: "gone" };
+  const conversation = JSON.parse(text) as Conversation;
+  if (!FINISHED.has(conversation.status)) return { kind: "pending", status: conversation.status };
+  let bytes = 0;
+  let recording = false;
+  // The recording first: a conversation's JSON on disk means its recording is there too.
+  if (audio && conversation.has_audio && !(await exists(audioPath))) {
+    const saved = await saveAudio(run, id, audioPath);
+    if (saved !== undefined) ((bytes += saved), (recording = true));
+  }
+  const written = await writeAtomic(jsonPath, text);
+  await run.manifest.append({
+    path: `conversations/${id}.json`,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    conversation_id: id,
+    kind: "conversation",
+  });
+  return { kind: "exported", bytes: bytes + written.bytes, recording };
+}
+
+/** The details as the API serves them, as text (written byte for byte); undefined on 404. */
+async function fetchDetails(run: Run, id: string): Promise<string | undefined> {
+  const { data, error, response } = await run.convai.api.GET("/v1/convai/conversations/{conversation_id}", {
+    params: { path: { conversation_id: id } },
+    parseAs: "text",
+    signal: run.signal,
+  });
+  if (response.status === 404) return undefined;
+  if (!response.ok || typeof data !== "string") {
+    throw new ConvaiAPIError({
+      status: response.status,
+      method: "GET",
+      path: `/v1/convai/conversations/${encodeURIComponent(id)}`,
+      operation: WHERE,
+      requestId: response.headers.get("request-id") ?? undefined,
+      body: error,
+    });
+  }
+  return data;
+}
+
+/** Streams the recording to its file; undefined when the API has none (404). */
+async function saveAudio(run: Run, id: string, target: string): Promise<number | undefined> {
+  let audio;
+  try {
+    audio = await run.convai.conversations.audio(id, { signal: run.signal });
+  } catch (error) {
+    if (error instanceof ConvaiAPIError && error.status === 404) return undefined;
+    throw error;
+  }
+  let written;
+  try {
+    written = await writeStreamAtomic(target, audio.body as unknown as AsyncIterable<Uint8Array>, audio.contentLength);
+  } catch (error) {
+    if (error instanceof RangeError) throw new CutShort(`${id}: ${error.message}`, { operation: WHERE });
+    throw error;
+  }
+  await run.manifest.append({
+    path: `audio/${id}.mp3`,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    conversation_id: id,
+    kind: "audio",
+  });
+  return written.bytes;
+}
+
+function errorLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 300);
+}
