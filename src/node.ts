@@ -23,6 +23,14 @@ export {
 } from "./export/mirror.ts";
 export { TABLE_SCHEMA_VERSION, TABLES, type TableName } from "./export/tables.ts";
 export type { ManifestRow } from "./export/manifest.ts";
+export {
+  purgeConversations,
+  type PurgeEvent,
+  type PurgeOptions,
+  type PurgeProgress,
+  type PurgeResult,
+  type PurgeRow,
+} from "./export/purge.ts";
 
 export interface SaveAudioProgress {
   /** Bytes written so far. */

@@ -135,7 +135,7 @@ const SAVE_EVERY_MS = 2_000;
  */
 export async function exportConversations(convai: MirrorClient, options: ExportOptions): Promise<ExportResult> {
   const o = checkExportOptions(options);
-  const out = await prepareOutDir(WHERE, o.out, o.audio);
+  const out = await prepareOutDir(WHERE, o.out, ["conversations", "tables", ...(o.audio ? ["audio"] : [])]);
   o.signal?.throwIfAborted();
   const controller = new AbortController();
   const stop = () => controller.abort(o.signal!.reason);
@@ -284,9 +284,9 @@ function checkExportOptions(options: ExportOptions): ResolvedOptions {
  * not a file, not a symbolic link, and so for each folder inside. Throws a `TypeError` that says
  * which path is wrong. Runs before any request.
  */
-export async function prepareOutDir(where: string, out: string, audio: boolean): Promise<string> {
+export async function prepareOutDir(where: string, out: string, inside: readonly string[]): Promise<string> {
   const dir = path.resolve(out);
-  const folders = [dir, ...["conversations", "tables", ...(audio ? ["audio"] : [])].map((f) => path.join(dir, f))];
+  const folders = [dir, ...inside.map((f) => path.join(dir, f))];
   for (const folder of folders) {
     const stats = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return undefined;
