@@ -14,19 +14,33 @@ const entries = {
   "testing/index": "src/testing/index.ts",
 };
 
-export default defineConfig({
-  entry: entries,
-  format: ["esm", "cjs"],
-  dts: { entry: { ...entries, types: "src/types.ts" } },
-  splitting: true,
-  clean: true,
-  target: "es2022",
-  platform: "neutral",
-  treeshake: true,
-  sourcemap: false,
-  external: [/^node:/, "ws"],
-  async onSuccess() {
-    await writeFile("dist/types.js", "export {};\n");
-    await writeFile("dist/types.cjs", '"use strict";\n');
+export default defineConfig([
+  {
+    entry: entries,
+    format: ["esm", "cjs"],
+    dts: { entry: { ...entries, types: "src/types.ts" } },
+    splitting: true,
+    clean: true,
+    target: "es2022",
+    platform: "neutral",
+    treeshake: true,
+    sourcemap: false,
+    external: [/^node:/, "ws"],
+    async onSuccess() {
+      await writeFile("dist/types.js", "export {};\n");
+      await writeFile("dist/types.cjs", '"use strict";\n');
+    },
   },
-});
+  // The `elevenlabs-convai` command: one ESM file for Node, run by the `bin` of package.json.
+  {
+    entry: { cli: "src/cli/index.ts" },
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    splitting: false,
+    clean: false,
+    dts: false,
+    external: [/^node:/, "ws"],
+    banner: { js: "#!/usr/bin/env node" },
+  },
+]);

@@ -13,6 +13,7 @@ import type { RequestOptions } from "./http/call.ts";
 import { ConvaiConnectionError } from "./core/errors.ts";
 
 export {
+  checkMirrorDir,
   exportConversations,
   type ExportEvent,
   type ExportOptions,
@@ -24,6 +25,7 @@ export {
 export { TABLE_SCHEMA_VERSION, TABLES, type TableName } from "./export/tables.ts";
 export type { ManifestRow } from "./export/manifest.ts";
 export {
+  PURGE_MANIFEST_FILE,
   purgeConversations,
   type PurgeEvent,
   type PurgeOptions,

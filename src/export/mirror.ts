@@ -280,6 +280,16 @@ function checkExportOptions(options: ExportOptions): ResolvedOptions {
 }
 
 /**
+ * Checks a mirror's folder before a run, as `exportConversations` does first: creates it and the
+ * folders inside when missing, and throws a `TypeError` naming the path when one is a file, a
+ * symbolic link, or not writable. For a command that must refuse a bad folder before any request.
+ */
+export async function checkMirrorDir(out: string, options: { audio?: boolean } = {}): Promise<string> {
+  if (typeof out !== "string" || out.trim() === "") throw new TypeError(`${WHERE}: out must be a folder path`);
+  return prepareOutDir(WHERE, out, ["conversations", "tables", ...(options.audio ? ["audio"] : [])]);
+}
+
+/**
  * Makes sure `out` is a folder this process can write (creating it and the mirror's folders):
  * not a file, not a symbolic link, and so for each folder inside. Throws a `TypeError` that says
  * which path is wrong. Runs before any request.
