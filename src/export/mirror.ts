@@ -443,13 +443,13 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
   };
 
   try {
-    pages: for await (const page of run.convai.conversations.list(query, { signal: run.signal }).pages()) {
-      run.listRequests++;
+    pages: for await (const page of listPages(run, query)) {
       for (const summary of page.conversations) {
         if (fatal) break pages;
         const id = summary.conversation_id;
         const start = summary.start_time_unix_secs;
         if (floor !== undefined && start <= floor && start < lowestPending) break pages;
+        if (seen.has(id)) continue; // listed twice (a page repeated after a retry): handled once
         progress.listed++;
         newest = newest === undefined ? start : Math.max(newest, start);
         last = start;
@@ -500,6 +500,34 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
     exhausted = false;
     persist();
     throw fatal.error;
+  }
+}
+
+/**
+ * The list's pages, resumed from the failing page's cursor after a transient failure (the
+ * client's own retries exhausted), so a long walk survives a bad minute.
+ */
+async function* listPages(run: Run, query: ListConversationsQuery) {
+  let cursor: string | undefined;
+  for (let round = 0; ; ) {
+    try {
+      const pages = run.convai.conversations.list(cursor === undefined ? query : { ...query, cursor }, {
+        signal: run.signal,
+      });
+      for await (const page of pages.pages()) {
+        run.listRequests++;
+        round = 0;
+        yield page;
+        cursor = page.next_cursor ?? undefined;
+      }
+      return;
+    } catch (error) {
+      if (run.signal.aborted) throw run.signal.reason;
+      if (!transient(error) || ++round >= ITEM_ROUNDS) throw error;
+      const at = (error as { cursor?: unknown }).cursor;
+      if (typeof at === "string") cursor = at;
+      await sleep(Math.min(250 * 2 ** round, 4_000), run.signal);
+    }
   }
 }
 
