@@ -1,0 +1,213 @@
+/** exportConversations against the emulator over loopback: correctness, incremental runs, pending, abort, recovery. */
+import { mkdtemp, readFile, rm, writeFile, appendFile, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createConvaiClient } from "../../src/index.ts";
+import { type ExportEvent, exportConversations } from "../../src/node.ts";
+import { type Emulator, makeConversation, startEmulator } from "../../src/testing/index.ts";
+import { expectMirror, finishedIds, manifestRows, partials } from "./helpers.ts";
+
+let emulator: Emulator;
+let dir: string;
+const client = (options = {}) =>
+  createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl, maxConcurrency: 8, ...options });
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "convai-export-"));
+});
+afterEach(async () => {
+  await emulator?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** An emulator serving `n` conversations 60 s apart, the newest at `top`, with the given statuses. */
+async function spaced(n: number, status: (i: number) => "done" | "failed" | "in-progress" = () => "done") {
+  emulator = await startEmulator({ conversations: 0, audioBytes: 3_000 });
+  const top = 1_763_000_000;
+  for (let i = 0; i < n; i++) {
+    emulator.addConversation(
+      makeConversation({
+        seed: i + 1,
+        conversation_id: `conv_${String(i).padStart(5, "0")}`,
+        start_time_unix_secs: top - i * 60,
+        status: status(i),
+        turns: 4,
+      }),
+    );
+  }
+  return top;
+}
+
+describe("exportConversations", () => {
+  it("mirrors every finished conversation byte for byte, with its recording, a true manifest and the tables", async () => {
+    emulator = await startEmulator({ conversations: 120, audioBytes: 3_000, seed: 3 });
+    const events: ExportEvent["type"][] = [];
+    const result = await exportConversations(client(), {
+      out: dir,
+      audio: true,
+      onProgress: (e) => events.push(e.type),
+    });
+    const finished = finishedIds(emulator);
+    expect(finished.length).toBeGreaterThan(50);
+    expect(finished.length).toBeLessThan(120); // the seed has some in progress: they are left pending
+    await expectMirror(dir, emulator, { audio: true });
+    expect(result.exported).toBe(finished.length);
+    expect(result.pending).toBe(120 - finished.length);
+    expect(result.listComplete).toBe(true);
+    expect(events).toContain("exported");
+    expect(events).toContain("tables");
+
+    const table = async (name: string) =>
+      (await readFile(path.join(dir, "tables", `${name}.jsonl`), "utf8"))
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const conversations = await table("conversations");
+    expect(conversations.map((r) => r.conversation_id).sort()).toEqual([...finished].sort());
+    expect(conversations.every((r) => r.schema_version === 1)).toBe(true);
+    const turns = await table("turns");
+    const expectedTurns = finished.reduce((n, id) => n + emulator.conversation(id)!.transcript.length, 0);
+    expect(turns).toHaveLength(expectedTurns);
+    const first = emulator.conversation(finished[0]!)!;
+    const firstTurns = turns.filter((t) => t.conversation_id === first.conversation_id);
+    expect(firstTurns.map((t) => t.turn_index)).toEqual(first.transcript.map((_, i) => i));
+    expect(firstTurns.map((t) => t.message)).toEqual(first.transcript.map((t) => t.message ?? null));
+    const calls = await table("tool_calls");
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.some((c) => c.result_value !== null && typeof c.result_turn_index === "number")).toBe(true);
+    expect((await table("evaluation_results")).length).toBeGreaterThan(0);
+    expect((await table("data_collection_results")).length).toBeGreaterThan(0);
+  });
+
+  it("a second run with nothing new makes list requests only, and only as far back as needed", async () => {
+    await spaced(450);
+    const first = await exportConversations(client(), { out: dir, audio: true });
+    expect(first.exported).toBe(450);
+    expect(first.listRequests).toBe(5);
+    emulator.resetRequests();
+    const second = await exportConversations(client(), { out: dir, audio: true });
+    expect(second.exported).toBe(0);
+    expect(emulator.requests.map((r) => r.operationId)).toEqual(["listConversations"]);
+    expect(second.listRequests).toBe(1);
+    expect(second.tables).toBeUndefined(); // nothing changed: the tables already match
+    await expectMirror(dir, emulator, { audio: true });
+  });
+
+  it("a conversation in progress is left pending and fetched on the first run after it finishes", async () => {
+    const top = await spaced(300, (i) => (i === 250 ? "in-progress" : "done"));
+    const late = "conv_00250";
+    const first = await exportConversations(client(), { out: dir });
+    expect(first.pending).toBe(1);
+    const state = JSON.parse(await readFile(path.join(dir, ".state.json"), "utf8"));
+    expect(Object.keys(Object.values<{ pending: object }>(state.scopes)[0]!.pending)).toEqual([late]);
+
+    // Still in progress: listed again (down to it), nothing fetched.
+    emulator.resetRequests();
+    await exportConversations(client(), { out: dir });
+    expect(emulator.requestCount("getConversation")).toBe(0);
+
+    // It finishes, and a new conversation arrives: the next run fetches exactly those two.
+    emulator.addConversation(
+      makeConversation({ seed: 251, conversation_id: late, start_time_unix_secs: top - 250 * 60, status: "done" }),
+    );
+    emulator.addConversation(
+      makeConversation({ seed: 999, conversation_id: "conv_new", start_time_unix_secs: top + 60, status: "failed" }),
+    );
+    emulator.resetRequests();
+    const third = await exportConversations(client(), { out: dir });
+    expect(third.exported).toBe(2);
+    expect(
+      emulator.requests
+        .filter((r) => r.operationId === "getConversation")
+        .map((r) => r.path.split("/").pop())
+        .sort(),
+    ).toEqual([late, "conv_new"]);
+    await expectMirror(dir, emulator, { audio: false });
+    const after = JSON.parse(await readFile(path.join(dir, ".state.json"), "utf8"));
+    expect(Object.values<{ pending: object }>(after.scopes)[0]!.pending).toEqual({});
+  });
+
+  it("a conversation that appears late, within the overlap, is still exported", async () => {
+    const top = await spaced(200);
+    await exportConversations(client(), { out: dir });
+    emulator.addConversation(
+      makeConversation({ seed: 7_777, conversation_id: "conv_late", start_time_unix_secs: top - 90, status: "done" }),
+    );
+    const again = await exportConversations(client(), { out: dir });
+    expect(again.exported).toBe(1);
+    await expectMirror(dir, emulator, { audio: false });
+  });
+
+  it("an abort stops the run without a partial file; the next run finishes, each conversation once", async () => {
+    await spaced(400);
+    emulator.close();
+    emulator = await startEmulator({ conversations: 0, audioBytes: 20_000, latencyMs: 5 });
+    for (let i = 0; i < 400; i++) {
+      emulator.addConversation(
+        makeConversation({ seed: i + 1, conversation_id: `conv_${i}`, start_time_unix_secs: 1_763_000_000 - i * 60 }),
+      );
+    }
+    const controller = new AbortController();
+    let exported = 0;
+    const run = exportConversations(client(), {
+      out: dir,
+      audio: true,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === "exported" && ++exported === 60) controller.abort(new Error("stop here"));
+      },
+    });
+    await expect(run).rejects.toThrow("stop here");
+    expect(await partials(dir)).toEqual([]);
+    const files = await readdir(path.join(dir, "conversations"));
+    expect(files.length).toBeGreaterThanOrEqual(60);
+    expect(files.length).toBeLessThan(400);
+    const rest = await exportConversations(client(), { out: dir, audio: true });
+    expect(rest.exported).toBe(400 - files.length);
+    await expectMirror(dir, emulator, { audio: true });
+  });
+
+  it("after an abrupt end, the manifest is rebuilt from the folder and temporary files go", async () => {
+    await spaced(80);
+    await exportConversations(client(), { out: dir, audio: true });
+    const manifest = path.join(dir, "manifest.jsonl");
+    const lines = (await readFile(manifest, "utf8")).split("\n").filter(Boolean);
+    // A run killed mid-write: a row lost, a row twice, a torn last line, a temporary file, the state saying "running".
+    await writeFile(manifest, [...lines.slice(1), lines[2], '{"path":"conversations/x'].join("\n"));
+    await writeFile(path.join(dir, "conversations", ".conv_00001.json.0b5e2a9c-1d3f-4e5a-8b7c-9d0e1f2a3b4c.part"), "{");
+    const statePath = path.join(dir, ".state.json");
+    const state = JSON.parse(await readFile(statePath, "utf8"));
+    await writeFile(statePath, JSON.stringify({ ...state, running: true }));
+    const result = await exportConversations(client(), { out: dir, audio: true });
+    expect(result.recovered).toBe(true);
+    await expectMirror(dir, emulator, { audio: true });
+    expect((await manifestRows(dir)).length).toBe(lines.length);
+  });
+
+  it("refuses bad options before any request", async () => {
+    emulator = await startEmulator({ conversations: 3 });
+    const convai = client();
+    const file = path.join(dir, "a-file");
+    await writeFile(file, "x");
+    await appendFile(file, "y");
+    await expect(exportConversations(convai, { out: "" })).rejects.toThrow(/out must be a folder path/);
+    await expect(exportConversations(convai, { out: dir, concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(exportConversations(convai, { out: dir, since: 10, until: 5 })).rejects.toThrow(
+      /since must be before/,
+    );
+    await expect(exportConversations(convai, { out: dir, since: "yesterday" as never })).rejects.toThrow(/since/);
+    await expect(exportConversations(convai, { out: file })).rejects.toThrow(/exists and is not a folder/);
+    await expect(exportConversations(convai, { out: path.join(file, "sub") })).rejects.toThrow(TypeError);
+    await expect(
+      exportConversations(convai, { out: dir, signal: AbortSignal.abort(new Error("already")) }),
+    ).rejects.toThrow("already");
+    expect(emulator.requestCount()).toBe(0);
+  });
+
+  it("a 401 stops the run with the API's error", async () => {
+    emulator = await startEmulator({ conversations: 5 });
+    const convai = createConvaiClient({ apiKey: "xi-wrong-key-123456", baseUrl: emulator.baseUrl });
+    await expect(exportConversations(convai, { out: dir })).rejects.toMatchObject({ status: 401 });
+  });
+});
