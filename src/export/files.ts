@@ -7,6 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { access, open, opendir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { raceAbort } from "../core/abort.ts";
 
 export interface Written {
   bytes: number;
@@ -31,9 +32,11 @@ export async function writeAtomic(target: string, data: string | Uint8Array): Pr
  */
 export async function writeStreamAtomic(
   target: string,
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: ReadableStream<Uint8Array> | Iterable<Uint8Array>,
   expectedBytes?: number,
+  signal?: AbortSignal,
 ): Promise<Written> {
+  const chunks = source instanceof ReadableStream ? abortable(source, signal) : source;
   const temporary = temporaryFor(target);
   const hash = createHash("sha256");
   let bytes = 0;
@@ -61,6 +64,23 @@ export async function writeStreamAtomic(
     throw error;
   }
   return { bytes, sha256: hash.digest("hex") };
+}
+
+/**
+ * A stream's chunks, each read raced against `signal`: an abort ends the wait at once (and
+ * cancels the stream) even when the stream itself would not notice it.
+ */
+async function* abortable(stream: ReadableStream<Uint8Array>, signal: AbortSignal | undefined) {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const next = await (signal === undefined ? reader.read() : raceAbort(reader.read(), signal));
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
 }
 
 /** Flushes a folder's entries (the renames into it) to disk; a no-op where folders cannot be opened. */

@@ -509,7 +509,7 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
  */
 async function* listPages(run: Run, query: ListConversationsQuery) {
   let cursor: string | undefined;
-  for (let round = 0; ; ) {
+  for (let round = 0; ;) {
     try {
       const pages = run.convai.conversations.list(cursor === undefined ? query : { ...query, cursor }, {
         signal: run.signal,
@@ -633,7 +633,7 @@ async function saveAudio(run: Run, id: string, target: string): Promise<number |
   }
   let written;
   try {
-    written = await writeStreamAtomic(target, audio.body as unknown as AsyncIterable<Uint8Array>, audio.contentLength);
+    written = await writeStreamAtomic(target, audio.body, audio.contentLength, run.signal);
   } catch (error) {
     if (error instanceof RangeError) throw new CutShort(`${id}: ${error.message}`, { operation: WHERE });
     throw error;
