@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import * as prettier from "prettier";
 import { audio } from "./figures/audio.ts";
 import { codegen } from "./figures/codegen.ts";
+import { exportFigure } from "./figures/export.ts";
 import { coldStart, largeConversation, pagination, perCall } from "./figures/http.ts";
 import { size } from "./figures/size.ts";
 import { monitor } from "./figures/monitor.ts";
@@ -32,6 +33,7 @@ const FIGURES: Record<string, (quick: boolean) => Promise<Row[]>> = {
   codegen,
   webhook,
   monitor,
+  export: exportFigure,
 };
 
 const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean" } } });
