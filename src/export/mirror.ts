@@ -185,9 +185,16 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
     for (const agent of agents) await walkScope(run, agent);
     progress.listComplete = true;
     await manifest.close();
-    const changed = progress.exported + progress.recordings > 0 || recovered || !(await tablesPresent(out));
+    const changed =
+      state.tablesCurrent === false ||
+      progress.exported + progress.recordings > 0 ||
+      recovered ||
+      !(await tablesPresent(out));
     const tables = changed ? await rewriteTables(out, controller.signal) : undefined;
-    if (tables) emit({ type: "tables", rows: tables, progress: { ...progress } });
+    if (tables) {
+      state.tablesCurrent = true;
+      emit({ type: "tables", rows: tables, progress: { ...progress } });
+    }
     state.running = false;
     state.lastRun = {
       finishedAt: new Date().toISOString(),
@@ -420,6 +427,7 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
       };
     } else delete scope.pending[id];
     if (outcome.kind === "exported") {
+      state.tablesCurrent = false; // saved with the state: an interrupted run still rewrites them next time
       progress.exported++;
       progress.bytes += outcome.bytes;
       if (outcome.recording) progress.recordings++;

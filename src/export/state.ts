@@ -32,6 +32,8 @@ export interface MirrorState {
   /** True while a run is going: a run that finds it true knows the last one ended abruptly. */
   running: boolean;
   scopes: Record<string, ScopeState>;
+  /** False once a file was written after the tables were last rewritten (they are then due). */
+  tablesCurrent?: boolean;
   lastRun?: { finishedAt: string; exported: number; pending: number; failed: number };
 }
 

@@ -168,6 +168,30 @@ describe("exportConversations", () => {
     await expectMirror(dir, emulator, { audio: true });
   });
 
+  it("a run stopped after its last file but before its tables: the next run rewrites them", async () => {
+    const top = await spaced(50);
+    await exportConversations(client(), { out: dir });
+    for (let i = 1; i <= 5; i++) {
+      emulator.addConversation(
+        makeConversation({ seed: 500 + i, conversation_id: `conv_new${i}`, start_time_unix_secs: top + i * 60 }),
+      );
+    }
+    const controller = new AbortController();
+    let exported = 0;
+    const stopped = exportConversations(client(), {
+      out: dir,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === "exported" && ++exported === 5) controller.abort(new Error("stop"));
+      },
+    });
+    await expect(stopped).rejects.toThrow("stop");
+    const next = await exportConversations(client(), { out: dir });
+    expect(next.exported).toBe(0);
+    expect(next.tables?.conversations).toBe(55);
+    await expectMirror(dir, emulator, { audio: false });
+  });
+
   it("after an abrupt end, the manifest is rebuilt from the folder and temporary files go", async () => {
     await spaced(80);
     await exportConversations(client(), { out: dir, audio: true });
