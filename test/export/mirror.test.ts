@@ -229,6 +229,17 @@ describe("exportConversations", () => {
     expect(emulator.requestCount()).toBe(0);
   });
 
+  it("an id that could name another place is refused, and nothing is written outside the folder", async () => {
+    await spaced(3);
+    emulator.addConversation(
+      makeConversation({ seed: 5, conversation_id: "../../escape", start_time_unix_secs: 1_763_000_100 }),
+    );
+    const result = await exportConversations(client(), { out: path.join(dir, "mirror") });
+    expect(result.failed).toBe(1);
+    expect(result.exported).toBe(3);
+    expect((await readdir(dir)).sort()).toEqual(["mirror"]);
+  });
+
   it("a 401 stops the run with the API's error", async () => {
     emulator = await startEmulator({ conversations: 5 });
     const convai = createConvaiClient({ apiKey: "xi-wrong-key-123456", baseUrl: emulator.baseUrl });
