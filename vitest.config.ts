@@ -15,6 +15,9 @@ const SLOW = [
   "test/examples/demo.test.ts",
   // A child process that must exit by itself.
   "test/resources/monitor/exit.test.ts",
+  // The mirror: 2,000 conversations under 10 % and 30 % faults; a child stopped by SIGINT and kill -9.
+  "test/export/faults.test.ts",
+  "test/export/interrupt.test.ts",
 ];
 
 export default defineConfig({

@@ -19,7 +19,6 @@ export class WorkspaceLimits {
   readonly #max: number;
   readonly latencyMs: number;
   #inFlight = 0;
-  get inFlight() { return this.#inFlight; }
   /** The most requests that were in flight at once. */
   peak = 0;
   /** How many were refused for the concurrency limit. */
