@@ -68,8 +68,8 @@ async function typecheck(dir: string, consumer: string, tests = false) {
 }
 
 const CONSUMER = `
-import { createConvaiClient, matchToolResult, toolResults, type Conversation } from "../../src/index.ts";
-import type { ConversationSummary, ToolResult } from "../../src/types.ts";
+import { createConvaiClient, matchToolResult, toolResults, type Conversation } from "../src/index.ts";
+import type { ConversationSummary, ToolResult } from "../src/types.ts";
 export async function main(conversation: Conversation): Promise<string[]> {
   const convai = createConvaiClient({ apiKey: "xi-drill-key-0123", baseUrl: "http://127.0.0.1:9" });
   const first: ConversationSummary[] = await convai.conversations.list({ page_size: 5 }).toArray({ max: 5 });
@@ -144,7 +144,7 @@ describe("the evolution drill", () => {
     expect(tests.code, tests.out).toBe(0);
     await writeFile(
       path.join(dir, "drill/filter.ts"),
-      `import { createConvaiClient } from "../../src/index.ts";
+      `import { createConvaiClient } from "../src/index.ts";
        const urls: string[] = [];
        const convai = createConvaiClient({ apiKey: "xi-drill-key-0123", baseUrl: "https://api.test", fetch: async (r) => (urls.push(r.url), Response.json({ conversations: [], has_more: false })) });
        await convai.conversations.list({ min_messages: 3 }).toArray({ max: 1 });
@@ -233,8 +233,8 @@ describe("the evolution drill", () => {
     );
     const handlers =
       "system: () => 1, workflow: () => 2, api_integration_webhook: () => 3, client: () => 4, webhook: () => 5, mcp: () => 6, untyped: () => 7";
-    const exhaustive = `import { matchToolResult, matchSystemResult } from "../../src/index.ts";
-      import type { ToolResult, SystemToolOutcome } from "../../src/types.ts";
+    const exhaustive = `import { matchToolResult, matchSystemResult } from "../src/index.ts";
+      import type { ToolResult, SystemToolOutcome } from "../src/types.ts";
       export const a = (r: ToolResult) => matchToolResult(r, { ${handlers} });
       export const b = (o: SystemToolOutcome) => matchSystemResult(o, { end_call_success: () => 1, _: () => 0 });`;
     const failed = await typecheck(dir, exhaustive);
@@ -251,7 +251,7 @@ describe("the evolution drill", () => {
     expect(withRest.out.split("\n").filter((l) => l.startsWith("drill/consumer.ts"))).toEqual([]);
     await writeFile(
       path.join(dir, "drill/runtime.ts"),
-      `import { matchToolResult, matchSystemResult } from "../../src/index.ts";
+      `import { matchToolResult, matchSystemResult } from "../src/index.ts";
        console.log(matchToolResult({ type: "a2a" } as never, { system: () => "system", _: (r) => "rest:" + String((r as { type?: string }).type) }),
          matchSystemResult({ result_type: "call_forwarded" } as never, { end_call_success: () => "end", _: () => "rest" }));`,
     );
@@ -284,7 +284,7 @@ describe("the evolution drill", () => {
     expect(check.code, check.out).toBe(0);
     await writeFile(
       path.join(dir, "drill/degraded.ts"),
-      `import { createConvaiClient } from "../../src/index.ts";
+      `import { createConvaiClient } from "../src/index.ts";
        const urls: string[] = [];
        const convai = createConvaiClient({ apiKey: "xi-drill-key-0123", baseUrl: "https://api.test", fetch: async (r) => (urls.push(r.url), Response.json({ conversations: [{ conversation_id: "c", agent_id: "a", start_time_unix_secs: 2_000_000_000, status: "done" }], has_more: false })) });
        const found = await convai.conversations.waitFor({ query: { agent_id: "a" }, startedAfter: 1_900_000_000, pollMs: 10, totalTimeoutMs: 1_000 });
