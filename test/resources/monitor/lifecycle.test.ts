@@ -198,6 +198,22 @@ describe("a connection that goes silent (item 6)", () => {
     expect(last(Fake).terminated).toBe(true);
   });
 
+  it("where the socket cannot ping: silence is a lost connection only when heartbeatMs is given", async () => {
+    vi.useFakeTimers();
+    const Fake = fakeSockets({ answersClose: true });
+    const quiet = monitorConversation(convai, "c", { WebSocket: Fake });
+    const watched = monitorConversation(convai, "c", { WebSocket: Fake, heartbeatMs: 1_000 });
+    await tick();
+    for (const socket of Fake.made) socket.open();
+    await Promise.all([quiet.ready(), watched.ready()]);
+    const failure = rejectionOf(watched[Symbol.asyncIterator]().next());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(await failure).toBeInstanceOf(ConvaiConnectionError);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(Fake.made[0]!.readyState).toBe(1); // the default: a quiet call stays open
+    await quiet.close();
+  });
+
   it("stays open while the socket answers pings", async () => {
     vi.useFakeTimers();
     const Fake = fakeSockets({ ping: true, terminate: true, answersClose: true });
