@@ -29,7 +29,6 @@ export {
   isMonitorEvent,
   matchMonitorEvent,
   monitorConversation,
-  type AsyncDisposableMonitor,
   type ConversationMonitor,
   type MonitorOptions,
   type MonitorSocket,

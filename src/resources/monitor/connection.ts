@@ -3,7 +3,7 @@
  * the close. It knows nothing of events (frames go to `onFrame` as text) or of the loop.
  *
  * Its life:
- * - `start()` connects once, a microtask later at the earliest, so a `close()` or an abort right
+ * - It connects once made, a microtask later at the earliest, so a `close()` or an abort right
  *   after the monitor was made never opens a socket; nor does anything after `end()`, however long
  *   loading the WebSocket implementation took.
  * - A handshake that fails rejects `ready` with a `ConvaiMonitorError` saying what the status
