@@ -8,6 +8,7 @@
 import { deadline, onAbort, raceAbort, sleep } from "../core/abort.ts";
 import { ConvaiConnectionError, ConvaiResponseError, ConvaiTimeoutError } from "../core/errors.ts";
 import { redactText, redactedPath, sanitizeCause } from "../core/redact.ts";
+import { noop } from "../core/util.ts";
 import { type ConcurrencyLimiter, TOO_MANY_CONCURRENT, rateLimitReason } from "./concurrency.ts";
 import { responseFacts } from "./responses.ts";
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, neverSent, retryDelay } from "./retry.ts";
@@ -147,8 +148,6 @@ interface Hop {
   headers: Headers;
   body: RequestInit["body"];
 }
-
-function noop(): void {}
 
 /**
  * Sends one attempt, following redirects by hand: within the configured origin as fetch would;
