@@ -6,6 +6,8 @@ import { ROOT } from "../scripts/lib/root.ts";
 import { promisify } from "node:util";
 
 export { ROOT };
+/** bench/, with its own package.json and node_modules: the official SDK and rollup live there. */
+export const BENCH = path.join(ROOT, "bench");
 export const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 export const run = promisify(execFile);
 

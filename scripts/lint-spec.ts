@@ -34,7 +34,4 @@ function relay(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): Promise<
 }
 
 const done = Promise.all([relay(child.stdout, process.stdout), relay(child.stderr, process.stderr)]);
-child.on("close", async (code) => {
-  await done;
-  process.exit(code ?? 1);
-});
+child.on("close", (code) => void done.then(() => process.exit(code ?? 1)));

@@ -46,7 +46,46 @@ export {
 // spec regenerated with `--all` (called through `convai.api`).
 export { Paginator, type CursorSource } from "./resources/pagination.ts";
 export { conversationIdFromToken, tokenExpiresAt } from "./resources/token.ts";
-export type * from "./types.ts";
+// The types entry's names, without its generic helpers (Field, OkBody, RequestBody): those build
+// the names below and are no part of what a user of the client writes.
+export type {
+  AgentLink,
+  AgentServerEvent,
+  CallInitiationFailureEvent,
+  components,
+  Conversation,
+  ConversationsPage,
+  ConversationStatus,
+  ConversationSummary,
+  FeedbackBody,
+  FeedbackScore,
+  InitiationTrigger,
+  KnownMonitorEvent,
+  KnownWebhookEvent,
+  ListConversationsQuery,
+  MonitorCommand,
+  MonitorEvent,
+  operations,
+  paths,
+  PhoneCall,
+  PostCallAudioEvent,
+  PostCallTranscriptionEvent,
+  PostCallWebhookEvent,
+  SignedUrlQuery,
+  SignedUrlResponse,
+  SystemToolOutcome,
+  SystemToolResult,
+  ToolCall,
+  ToolCallDetails,
+  ToolResult,
+  TranscriptTurn,
+  UnknownMonitorEvent,
+  UnknownWebhookEvent,
+  WebrtcTokenQuery,
+  WebrtcTokenResponse,
+  WorkflowStep,
+  WorkflowToolResult,
+} from "./types.ts";
 // The generic matcher and guard, public with their types for users' own unions; the pairs below
 // are made by them.
 export {

@@ -74,7 +74,7 @@ describe("one error family", () => {
 
   it("what each failure throws is a ConvaiError naming the facade method", async () => {
     const hang = () => new Promise<Response>(() => {});
-    const cases: [unknown, Function][] = [
+    const cases: [unknown, abstract new (...args: never[]) => unknown][] = [
       [await rejectionOf(clientWith(() => json({}, { status: 404 })).convai.conversations.get("c")), ConvaiAPIError],
       [
         await rejectionOf(clientWith(() => json({ detail: [] }, { status: 422 })).convai.agents.link("a")),

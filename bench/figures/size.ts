@@ -4,11 +4,11 @@ import { gzipSync } from "node:zlib";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, transform } from "esbuild";
 import { rollup } from "rollup";
-import { ROOT, type Row, run } from "../lib.ts";
+import { BENCH, ROOT, type Row, run } from "../lib.ts";
 
-async function bundledGzip(contents: string, platform: "neutral" | "node"): Promise<number> {
+async function bundledGzip(contents: string, platform: "neutral" | "node", resolveDir = ROOT): Promise<number> {
   const result = await build({
-    stdin: { contents, resolveDir: ROOT, loader: "js" },
+    stdin: { contents, resolveDir, loader: "js" },
     bundle: true,
     minify: true,
     format: "esm",
@@ -69,9 +69,9 @@ export async function size(): Promise<Row[]> {
   const smallest = await bundledGzip(`export { conversationIdFromToken } from "./dist/index.js";`, "neutral");
   const oursRollup = await rollupGzip(`export * from "./dist/index.js";`);
   const smallestRollup = await rollupGzip(`export { conversationIdFromToken } from "./dist/index.js";`);
-  const sdk = await bundledGzip(`export { ElevenLabsClient } from "@elevenlabs/elevenlabs-js";`, "node");
+  const sdk = await bundledGzip(`export { ElevenLabsClient } from "@elevenlabs/elevenlabs-js";`, "node", BENCH);
   const oursPack = await pack(".");
-  const sdkPack = await pack(path.join(ROOT, "node_modules/@elevenlabs/elevenlabs-js"));
+  const sdkPack = await pack(path.join(BENCH, "node_modules/@elevenlabs/elevenlabs-js"));
   const kb = (n: number) => n / 1024;
   return [
     {

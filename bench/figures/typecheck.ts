@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ROOT, type Row, interleave, median, run } from "../lib.ts";
+import { BENCH, ROOT, type Row, interleave, median, run } from "../lib.ts";
 
 const PROGRAMS = {
   floor: `
@@ -112,7 +112,7 @@ export async function typecheck(quick: boolean): Promise<Row[]> {
     await mkdir(path.join(dir, "node_modules/@elevenlabs"), { recursive: true });
     await symlink(ROOT, path.join(dir, "node_modules/elevenlabs-convai"));
     await symlink(
-      path.join(ROOT, "node_modules/@elevenlabs/elevenlabs-js"),
+      path.join(BENCH, "node_modules/@elevenlabs/elevenlabs-js"),
       path.join(dir, "node_modules/@elevenlabs/elevenlabs-js"),
     );
     await writeFile(path.join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));

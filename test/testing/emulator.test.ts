@@ -52,7 +52,6 @@ async function startWith(options: EmulatorOptions, started: Emulator[]): Promise
   return [emulator, client(emulator)];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function decodeJwtPart(part: string): Record<string, unknown> {
   expect(part).toMatch(/^[A-Za-z0-9_-]+$/); // base64url, no padding
