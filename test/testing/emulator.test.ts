@@ -52,7 +52,6 @@ async function startWith(options: EmulatorOptions, started: Emulator[]): Promise
   return [emulator, client(emulator)];
 }
 
-
 function decodeJwtPart(part: string): Record<string, unknown> {
   expect(part).toMatch(/^[A-Za-z0-9_-]+$/); // base64url, no padding
   return JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>;
