@@ -136,9 +136,9 @@ describe("the evolution drill", () => {
     const tests = await run(dir, [
       VITEST,
       "run",
-      "test/narrowing.test.ts",
-      "test/bad-input.test.ts",
-      "test/pagination.test.ts",
+      "test/transcript/narrowing.test.ts",
+      "test/core/input.test.ts",
+      "test/resources/pagination.test.ts",
       "--typecheck.enabled=false",
     ]);
     expect(tests.code, tests.out).toBe(0);
