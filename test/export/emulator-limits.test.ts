@@ -25,7 +25,7 @@ describe("startEmulator({ maxConcurrentRequests, latencyMs })", () => {
     const body = (await refused[0]!.json()) as { detail: { status: string; message: string } };
     expect(body.detail.status).toBe("too_many_concurrent_requests");
     expect(emulator.concurrency.refused).toBe(refused.length);
-    await Promise.all(responses.filter((r) => !r.bodyUsed).map((r) => r.body?.cancel()));
+    await Promise.all(responses.filter((r) => !r.bodyUsed).map(async (r) => r.body?.cancel()));
   });
 
   it("a client under the same maxConcurrency is never refused; one above it adapts and succeeds", async () => {

@@ -141,7 +141,7 @@ describe("exportConversations", () => {
 
   it("an abort stops the run without a partial file; the next run finishes, each conversation once", async () => {
     await spaced(400);
-    emulator.close();
+    await emulator.close();
     emulator = await startEmulator({ conversations: 0, audioBytes: 20_000, latencyMs: 5 });
     for (let i = 0; i < 400; i++) {
       emulator.addConversation(
