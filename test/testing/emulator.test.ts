@@ -3,8 +3,16 @@
  * list's ordering, filters and cursors, session lifecycles, faults, and the data set's variety.
  */
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { WebSocket as WS } from "ws";
 import { makeConversation, startEmulator, type Emulator, type EmulatorOptions } from "../../src/testing/index.ts";
+import { Timers, longTimeout } from "../../src/testing/http/timers.ts";
 import { toolCalls } from "../../src/index.ts";
 import type {
   Conversation,
@@ -1373,5 +1381,270 @@ describe("makeConversation", () => {
     e.addConversation(added);
     const found = await listAll(call, "tool_names=deep_tool");
     expect(found.map((c) => c.conversation_id)).toEqual(["conv_deep1"]);
+  });
+});
+
+/** Mints a session (through a signed URL that names its conversation) and returns the conversation's id. */
+async function mintSession(emulator: Emulator): Promise<string> {
+  const call = client(emulator);
+  const page = (await (await call("/v1/convai/conversations")).json()) as ConversationsPage;
+  const agent = page.conversations[0]!.agent_id;
+  const res = await call(`/v1/convai/conversation/get-signed-url?include_conversation_id=true&agent_id=${agent}`);
+  return new URL(((await res.json()) as { signed_url: string }).signed_url).searchParams.get("conversation_id")!;
+}
+
+describe("as a server under hostile use (issue 22)", () => {
+  const started: Emulator[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+    await Promise.all(started.map((e) => e.close()));
+  });
+
+  /** Sends raw bytes and returns what came back before the server closed (or `wait` ms passed). */
+  function raw(emulator: Emulator, request: string, wait = 2_000): Promise<string> {
+    const { port } = new URL(emulator.baseUrl);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(request));
+      let text = "";
+      const timer = setTimeout(() => (socket.destroy(), resolve(text)), wait);
+      socket.on("data", (chunk) => (text += chunk.toString("latin1")));
+      socket.on("close", () => (clearTimeout(timer), resolve(text)));
+      socket.on("error", reject);
+    });
+  }
+
+  it("answers a target no URL parser takes (`//[`) 400, upgrade or not, and keeps serving", async () => {
+    const [emulator, call] = await startWith({ conversations: 1 }, started);
+    const upgrade = await raw(
+      emulator,
+      "GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400 /);
+    const plain = await raw(emulator, "GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(plain).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await call("/v1/convai/conversations")).status).toBe(200);
+  });
+
+  it("refuses a body over the limit as it streams in: 413, the rest never read", async () => {
+    const [emulator] = await startWith({ conversations: 1 }, started);
+    const id = emulator.conversationIds()[0]!;
+    const { port } = new URL(emulator.baseUrl);
+    const path = `/v1/convai/conversations/${id}/feedback`;
+    // Announced as too large: refused before a byte of it is read.
+    const announced = await raw(
+      emulator,
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nxi-api-key: ${emulator.apiKey}\r\ncontent-type: application/json\r\n` +
+        `content-length: 104857600\r\n\r\n{"feedback":`,
+    );
+    expect(announced).toMatch(/^HTTP\/1\.1 413 /);
+    // Chunked, so its size is unknown: counted as it arrives.
+    const total = 20 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    const status = await new Promise<number>((resolve) => {
+      const req = httpRequest({
+        host: "127.0.0.1",
+        port: Number(port),
+        path,
+        method: "POST",
+        headers: { "xi-api-key": emulator.apiKey, "content-type": "application/json" },
+      });
+      req.on("response", (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on("error", () => resolve(0));
+      const pump = (): void => {
+        while (sent < total && !req.destroyed) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once("drain", pump);
+        }
+        if (!req.destroyed) req.end();
+      };
+      pump();
+    });
+    expect([413, 0]).toContain(status); // 413, unless the close beat the answer to the client
+    expect(sent).toBeLessThan(total / 2);
+    expect(emulator.requests.at(-1)?.status).toBe(413);
+  });
+
+  it("waits out a delay fault of 2³¹ ms or more rather than firing it at once", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const fired: string[] = [];
+      longTimeout(2 ** 31 + 10, () => fired.push("long"));
+      const timers = new Timers();
+      timers.later(2 ** 32, () => fired.push("later"));
+      vi.advanceTimersByTime(2 ** 31 - 1);
+      expect(fired).toEqual([]);
+      vi.advanceTimersByTime(11);
+      expect(fired).toEqual(["long"]);
+      vi.advanceTimersByTime(2 ** 32);
+      expect(fired).toEqual(["long", "later"]);
+      timers.close();
+    } finally {
+      vi.useRealTimers();
+    }
+    // Through the server: the reply has not come when a later request is answered.
+    const [emulator, call] = await startWith({ conversations: 1 }, started);
+    emulator.fault("getConversation", { kind: "delay", ms: 2 ** 31 });
+    let answered = false;
+    const delayed = call(`/v1/convai/conversations/${emulator.conversationIds()[0]}`).then(
+      () => (answered = true),
+      () => (answered = true),
+    );
+    while (emulator.requestCount("getConversation") === 0) await sleep(5);
+    for (let i = 0; i < 5; i++) expect((await call("/v1/convai/conversations")).status).toBe(200);
+    expect(answered).toBe(false);
+    await emulator.close(); // wakes the sleeper: the delayed request ends with the server
+    await delayed;
+  });
+
+  it("checks every option before it listens, and leaves no server behind when it throws", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "emulator-"));
+    const socketPath = join(dir, "emulator.sock");
+    try {
+      await expect(startEmulator({ port: socketPath as never })).rejects.toThrow(/startEmulator: port/);
+      expect(existsSync(socketPath)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const bad: [unknown, RegExp, ErrorConstructor][] = [
+      [null, /startEmulator: options must be an object/, TypeError],
+      [{ port: -1 }, /startEmulator: port/, RangeError],
+      [{ apiKey: 5 }, /startEmulator: apiKey/, TypeError],
+      [{ apiKey: "" }, /startEmulator: apiKey/, TypeError],
+      [{ apiKey: "two words" }, /startEmulator: apiKey/, TypeError],
+      [{ monitor: { intervalMs: -5 } }, /startEmulator: monitor\.intervalMs/, RangeError],
+      [{ monitor: { entitled: "no" } }, /startEmulator: monitor\.entitled/, TypeError],
+      [{ webhook: null }, /startEmulator: webhook/, TypeError],
+      [{ webhook: { url: "http://127.0.0.1:1/", secret: "s", delayMs: NaN } }, /webhook\.delayMs/, RangeError],
+      [{ webhook: { url: "http://127.0.0.1:1/", secret: "s", timeoutMs: 0 } }, /webhook\.timeoutMs/, RangeError],
+      [{ webhook: { url: "http://127.0.0.1:1/", secret: "s", events: ["bogus"] } }, /webhook\.events/, TypeError],
+      [{ lifecycle: { outcome: "bogus" } }, /startEmulator: lifecycle\.outcome/, TypeError],
+      [{ lifecycle: { outcome: { initiationFailure: "x" } } }, /lifecycle\.outcome/, TypeError],
+      [{ seed: 1.5 }, /startEmulator: seed/, RangeError],
+      [{ requestBodyLimit: -1 }, /startEmulator: requestBodyLimit/, RangeError],
+      [{ tokenResponseIncludesConversationId: "yes" }, /tokenResponseIncludesConversationId/, TypeError],
+    ];
+    for (const [options, message, type] of bad) {
+      const error = await startEmulator(options as EmulatorOptions).then(
+        (e) => (started.push(e), undefined),
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(options)).toBeInstanceOf(type);
+      expect((error as Error).message).toMatch(message);
+    }
+    const [emulator] = await startWith({ conversations: 1, apiKey: "test" }, started);
+    expect(() => emulator.scriptSessions("bogus" as never)).toThrow(TypeError);
+    expect(() => emulator.scriptSessions("bogus" as never)).toThrow(/scriptSessions: outcome 1/);
+    expect(() => emulator.scriptSessions("done", null as never)).toThrow(/scriptSessions: outcome 2/);
+    expect(() => emulator.monitorEmit("conv_x", null as never)).toThrow(/monitorEmit: event 1/);
+    expect(() => emulator.monitorEmit("conv_x", { no: "type" } as never)).toThrow(TypeError);
+    expect(() => emulator.monitorEmit(5 as never)).toThrow(/monitorEmit: conversationId/);
+  });
+
+  it("keeps only the latest monitor commands, as many as the request log", async () => {
+    const [emulator, call] = await startWith(
+      {
+        conversations: 1,
+        requestLogLimit: 5,
+        lifecycle: { processingAfterMs: 60_000, doneAfterMs: 60_100 },
+        monitor: { scripted: false },
+      },
+      started,
+    );
+    const id = await mintSession(emulator);
+    const socket = new WS(`${emulator.baseUrl.replace("http", "ws")}/v1/convai/conversations/${id}/monitor`, {
+      headers: { "xi-api-key": emulator.apiKey },
+    });
+    await new Promise((resolve, reject) => (socket.once("open", resolve), socket.once("error", reject)));
+    for (let i = 0; i < 20; i++) socket.send(JSON.stringify({ command_type: "note", i }));
+    while (emulator.monitorCommands.length < 5 || (emulator.monitorCommands.at(-1)?.command as { i: number }).i < 19)
+      await sleep(5);
+    expect(emulator.monitorCommands.map((c) => (c.command as { i: number }).i)).toEqual([15, 16, 17, 18, 19]);
+    socket.terminate();
+  });
+});
+
+describe("webhook deliveries (issue 22)", () => {
+  const started: Emulator[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((e) => e.close()));
+    for (const close of closers.reverse()) await close();
+  });
+
+  /** A receiver on loopback; `answer` false: it takes the request and never answers. */
+  async function receiver(answer: boolean): Promise<{ url: string; arrived: Promise<IncomingMessage> }> {
+    let arrive: (req: IncomingMessage) => void;
+    const arrived = new Promise<IncomingMessage>((resolve) => (arrive = resolve));
+    const server = createServer((req, res) => {
+      arrive(req);
+      req.resume();
+      if (answer) req.on("end", () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    closers.push(
+      () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve(undefined)))),
+    );
+    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`, arrived };
+  }
+
+  it("gives up on a receiver that never answers after timeoutMs: settled resolves, status 0", async () => {
+    const { url, arrived } = await receiver(false);
+    const [emulator] = await startWith(
+      {
+        conversations: 1,
+        lifecycle: { processingAfterMs: 0, doneAfterMs: 0 },
+        webhook: { url, secret: "whsec_x", events: ["post_call_transcription"], timeoutMs: 100 },
+      },
+      started,
+    );
+    await mintSession(emulator);
+    const req = await arrived;
+    const aborted = new Promise((resolve) => req.socket.once("close", resolve));
+    await emulator.webhooksSettled();
+    await aborted;
+    expect(emulator.webhookDeliveries.map((d) => [d.type, d.status])).toEqual([["post_call_transcription", 0]]);
+  });
+
+  it("drops the deliveries in flight on close(), so settled resolves and nothing stays open", async () => {
+    const { url, arrived } = await receiver(false);
+    const emulator = await startEmulator({
+      conversations: 1,
+      lifecycle: { processingAfterMs: 0, doneAfterMs: 0 },
+      webhook: { url, secret: "whsec_x", events: ["post_call_transcription"] }, // the default 10 s timeout
+    });
+    await mintSession(emulator);
+    const req = await arrived;
+    const dropped = new Promise((resolve) => req.socket.once("close", resolve));
+    await emulator.close();
+    await emulator.webhooksSettled();
+    await dropped;
+    expect(emulator.webhookDeliveries.map((d) => d.status)).toEqual([0]);
+  });
+
+  it("sends a call's post-call events after it ended by end_call, not on its old schedule", async () => {
+    const { url } = await receiver(true);
+    const [emulator] = await startWith(
+      {
+        conversations: 1,
+        lifecycle: { processingAfterMs: 600_000, doneAfterMs: 600_050 },
+        monitor: { scripted: false },
+        webhook: { url, secret: "whsec_x", events: ["post_call_transcription"] },
+      },
+      started,
+    );
+    const id = await mintSession(emulator);
+    const socket = new WS(`${emulator.baseUrl.replace("http", "ws")}/v1/convai/conversations/${id}/monitor`, {
+      headers: { "xi-api-key": emulator.apiKey },
+    });
+    await new Promise((resolve, reject) => (socket.once("open", resolve), socket.once("error", reject)));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    socket.send(JSON.stringify({ command_type: "end_call" }));
+    await closed;
+    await emulator.webhooksSettled(); // 50 ms of processing after the end, not ten minutes
+    expect(emulator.webhookDeliveries.map((d) => [d.conversationId, d.status])).toEqual([[id, 200]]);
+    expect(emulator.conversation(id)?.status).toBe("done");
   });
 });

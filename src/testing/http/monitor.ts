@@ -48,6 +48,8 @@ interface Server {
 /** What the hub needs of the emulator. */
 export interface MonitorSource {
   apiKey: string;
+  /** How many of the latest commands `commands` keeps. */
+  commandLimit: number;
   /** Whether `id` is a conversation in progress now. */
   live(id: string): boolean;
   /** Ends the call now (an `end_call`). */
@@ -178,6 +180,9 @@ export class MonitorHub {
         return;
       }
       this.commands.push({ conversationId: id, command, at: Date.now() });
+      // Bounded like the request log: the latest `commandLimit` are kept.
+      const over = this.commands.length - this.#source.commandLimit;
+      if (over > 0) this.commands.splice(0, over);
       if ((command as { command_type?: unknown } | null)?.command_type === "end_call") {
         this.#source.end(id);
         this.end(id);

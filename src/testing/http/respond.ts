@@ -15,16 +15,41 @@ export const CORS = {
   "access-control-expose-headers": "request-id, retry-after, content-length, content-type",
 } as const;
 
+/** A request body longer than the emulator takes: the server answers 413. */
+export class BodyTooLarge extends Error {}
+
 /**
- * The request body as text.
+ * The request body as text, refused with {@link BodyTooLarge} as soon as more than `limit` bytes
+ * arrived: bytes are counted as they stream in, never buffered whole first.
  *
  * @example
- * const text = await readBody(req);
+ * const text = await readBody(req, 1_048_576);
  */
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off("data", data);
+      req.off("end", end);
+      req.off("error", reject);
+      req.off("close", closed);
+    };
+    const data = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      // Paused, not destroyed: the connection stays up for the 413, then closes.
+      stop();
+      req.pause();
+      reject(new BodyTooLarge(`request body over ${limit} bytes`));
+    };
+    const end = () => (stop(), resolve(Buffer.concat(chunks).toString("utf8")));
+    const closed = () => (stop(), reject(new Error("the client went away before its body arrived")));
+    req.on("data", data);
+    req.on("end", end);
+    req.on("error", reject);
+    req.on("close", closed);
+  });
 }
 
 /**

@@ -21,10 +21,11 @@ import { DEFAULT_NOW } from "../data/conversation.ts";
 import { Chaos, type ChaosOptions, type Fault, FaultQueue } from "./faults.ts";
 import { type LimitOptions, WorkspaceLimits } from "./limits.ts";
 import { type RecordedRequest, RequestLog } from "./log.ts";
-import { CORS, readBody, write } from "./respond.ts";
+import { BodyTooLarge, CORS, readBody, write } from "./respond.ts";
 import { LiveEntry } from "../state/store.ts";
 import type { MonitorEvent } from "../../types.ts";
 import { type MonitorCommandRecord, MonitorHub, type MonitorOptions } from "./monitor.ts";
+import { longTimeout } from "./timers.ts";
 import { type WebhookDelivery, type WebhookOptions, WebhookSender } from "./webhooks.ts";
 
 export interface EmulatorOptions extends LimitOptions {
@@ -64,8 +65,13 @@ export interface EmulatorOptions extends LimitOptions {
   monitor?: MonitorOptions;
   /** Also send `conversation_id` with the token (observed in the wild, not in the spec). Default false. */
   tokenResponseIncludesConversationId?: boolean;
-  /** How many of the latest requests `requests` keeps (the counts cover all of them). Default 10 000. */
+  /** How many of the latest requests `requests` keeps (the counts cover all of them), and of the monitors' commands `monitorCommands` keeps. Default 10 000. */
   requestLogLimit?: number;
+  /**
+   * The largest request body accepted, in bytes; a longer one is answered 413 as it streams in
+   * (never buffered whole) and its connection closed. Default 1 MiB.
+   */
+  requestBodyLimit?: number;
 }
 
 export interface Emulator {
@@ -114,7 +120,7 @@ export interface Emulator {
   webhooksSettled(): Promise<void>;
   /** Sends events to the monitors of a conversation in progress (and keeps them for the replay). */
   monitorEmit(conversationId: string, ...events: MonitorEvent[]): void;
-  /** Every command monitors sent, in order. */
+  /** The commands monitors sent, in order: the latest `requestLogLimit` of them. */
   readonly monitorCommands: readonly MonitorCommandRecord[];
   /** Drops monitor connections (of one conversation, or all) without a close frame; returns how many. */
   cutMonitors(conversationId?: string): number;
@@ -183,23 +189,53 @@ function route(method: string, path: string): Matched {
  * await emulator.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  // Every option is checked before anything listens, so a bad one never leaves a server behind.
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`startEmulator: options must be an object, got ${kind(options)}`);
+  }
   const host = options.host ?? "127.0.0.1";
+  if (typeof host !== "string" || host === "") {
+    throw new TypeError(`startEmulator: host must be a non-empty string, got ${kind(host)}`);
+  }
+  const port = options.port ?? 0;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`startEmulator: port must be an integer from 0 to 65535, got ${kind(port)}`);
+  }
   const apiKey = options.apiKey ?? DEFAULT_API_KEY;
+  if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    // Not shown: a test may pass a real-looking key.
+    throw new TypeError(
+      "startEmulator: apiKey must be a non-empty string of printable ASCII without spaces (it is a header value)",
+    );
+  }
   const audioSize = count("audioBytes", options.audioBytes ?? 48_000);
   const lifecycle = options.lifecycle ?? {};
+  if (lifecycle === null || typeof lifecycle !== "object") {
+    throw new TypeError(`startEmulator: lifecycle must be an object, got ${kind(lifecycle)}`);
+  }
+  const outcome = lifecycle.outcome ?? "done";
+  checkOutcome("startEmulator: lifecycle.outcome", outcome);
+  for (const flag of ["tokenResponseIncludesConversationId"] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== "boolean") {
+      throw new TypeError(`startEmulator: ${flag} must be a boolean, got ${kind(options[flag])}`);
+    }
+  }
+  checkMonitorOptions(options.monitor);
+  const logLimit = count("requestLogLimit", options.requestLogLimit ?? 10_000);
+  const bodyLimit = count("requestBodyLimit", options.requestBodyLimit ?? 1_048_576);
   let authority = "";
   const api = new EmulatorApi(
     {
-      seed: options.seed ?? 1,
+      seed: count("seed", options.seed ?? 1),
       conversations: count("conversations", options.conversations ?? 60),
       agents: count("agents", options.agents ?? 4),
       audioBytes: audioSize,
-      now: options.now ?? DEFAULT_NOW,
+      now: count("now", options.now ?? DEFAULT_NOW),
       lifecycle: {
         inProgressAfterMs: count("lifecycle.inProgressAfterMs", lifecycle.inProgressAfterMs ?? 0),
         processingAfterMs: count("lifecycle.processingAfterMs", lifecycle.processingAfterMs ?? 300),
         doneAfterMs: count("lifecycle.doneAfterMs", lifecycle.doneAfterMs ?? 600),
-        outcome: lifecycle.outcome ?? "done",
+        outcome,
       },
       tokenResponseIncludesConversationId: options.tokenResponseIncludesConversationId ?? false,
     },
@@ -221,13 +257,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : new WebhookSender(options.webhook, { conversation: (id) => conversation(id), audio: (id) => audio(id) });
   const hub = new MonitorHub(options.monitor ?? {}, {
     apiKey,
+    commandLimit: logLimit,
     live: (id) => {
       const entry = api.index.get(id);
       return entry instanceof LiveEntry && entry.liveAt(Date.now());
     },
     end: (id) => {
       const entry = api.index.get(id);
-      if (entry instanceof LiveEntry) entry.end(Date.now());
+      const now = Date.now();
+      if (!(entry instanceof LiveEntry) || !entry.liveAt(now)) return;
+      entry.end(now);
+      // The post-call webhooks follow the call's end, as the platform's do.
+      sender?.ended(id, now);
     },
   });
   api.onSession = (session) => {
@@ -235,7 +276,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const entry = api.index.get(session.conversationId);
     if (entry instanceof LiveEntry) hub.schedule(session, () => entry.plannedTurns());
   };
-  const log = new RequestLog(count("requestLogLimit", options.requestLogLimit ?? 10_000));
+  const log = new RequestLog(logLimit);
   const limits = new WorkspaceLimits(options, count);
   const faults = new FaultQueue(OPERATION_IDS);
   let chaos: Chaos | undefined;
@@ -246,17 +287,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const wake = () => {
-        clearTimeout(timer);
+        cancel();
         sleepers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      // A delay of 2³¹ ms or more waits that long, in chunks, rather than firing at once.
+      const cancel = longTimeout(ms, wake);
       sleepers.add(wake);
     });
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    const url = target(req.url);
     const method = req.method ?? "GET";
+    if (url === undefined) {
+      const reply = detail(400, "invalid_request_target", "The request target is not a valid path");
+      log.add({ method, path: (req.url ?? "").slice(0, 2048), query: "", operationId: undefined, status: 400 });
+      return write(res, reply, `req_${String(++served).padStart(6, "0")}`, undefined);
+    }
     const matched = route(method, url.pathname);
     const operation = "operation" in matched ? matched.operation : undefined;
     const record = log.add({
@@ -308,7 +355,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // Never echo the received key: clients log error bodies.
       reply = detail(401, "invalid_api_key", "Invalid API key");
     } else {
-      reply = await api.handle(matched.operation, matched.params, url, () => readBody(req));
+      const length = Number(req.headers["content-length"] ?? 0);
+      if (length > bodyLimit) return tooLarge(req, res, record, bodyLimit);
+      try {
+        reply = await api.handle(matched.operation, matched.params, url, () => readBody(req, bodyLimit));
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return tooLarge(req, res, record, bodyLimit);
+        throw error;
+      }
     }
     record.status = reply.status;
     const cutAt =
@@ -326,7 +380,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   server.on("upgrade", (req, socket, head: Buffer) => {
-    const match = /^\/v1\/convai\/conversations\/([^/]+)\/monitor$/.exec(new URL(req.url ?? "/", "http://e").pathname);
+    // A target no URL parser takes (`//[`) is refused, never thrown: this runs outside any promise.
+    const url = target(req.url);
+    if (url === undefined)
+      return void socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    const match = /^\/v1\/convai\/conversations\/([^/]+)\/monitor$/.exec(url.pathname);
     const id = match ? safeDecode(match[1]!) : undefined;
     if (id === undefined)
       return void socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
@@ -338,13 +396,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
   const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("emulator: the server has no TCP address");
+  if (address === null || typeof address === "string") {
+    server.close();
+    sender?.close();
+    hub.close();
+    throw new Error("startEmulator: the server has no TCP address");
+  }
   authority = `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
 
   let closing: Promise<void> | undefined;
@@ -381,12 +444,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addConversation(conversation, addOptions) {
       api.add(conversation, addOptions?.audioBytes);
     },
-    scriptSessions: (...outcomes) => api.scriptSessions(outcomes),
+    scriptSessions(...outcomes) {
+      outcomes.forEach((outcome, i) => checkOutcome(`scriptSessions: outcome ${i + 1}`, outcome));
+      api.scriptSessions(outcomes);
+    },
     get webhookDeliveries() {
       return sender?.deliveries ?? [];
     },
     webhooksSettled: async () => sender?.settled(),
-    monitorEmit: (id, ...events) => hub.emit(id, ...events),
+    monitorEmit(id, ...events) {
+      if (typeof id !== "string" || id === "") {
+        throw new TypeError(`monitorEmit: conversationId must be a non-empty string, got ${kind(id)}`);
+      }
+      events.forEach((event, i) => {
+        if (event === null || typeof event !== "object" || typeof (event as { type?: unknown }).type !== "string") {
+          throw new TypeError(`monitorEmit: event ${i + 1} must be an object with a string type, got ${kind(event)}`);
+        }
+      });
+      hub.emit(id, ...events);
+    },
     get monitorCommands() {
       return hub.commands;
     },
@@ -397,9 +473,77 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 function count(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`startEmulator: ${name} must be a non-negative integer, got ${value}`);
+    throw new RangeError(`startEmulator: ${name} must be a non-negative integer, got ${kind(value)}`);
   }
   return value;
+}
+
+/** A value for a message: strings quoted and cut short, objects by their kind. */
+function kind(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
+const FAILURES: readonly unknown[] = ["busy", "no-answer", "unknown"];
+
+/** A session's outcome: "done", "failed" or `{ initiationFailure, via? }`. */
+function checkOutcome(where: string, outcome: unknown): asserts outcome is SessionOutcome {
+  if (outcome === "done" || outcome === "failed") return;
+  const failure = outcome as { initiationFailure?: unknown; via?: unknown } | null;
+  if (
+    failure !== null &&
+    typeof failure === "object" &&
+    FAILURES.includes(failure.initiationFailure) &&
+    (failure.via === undefined || failure.via === "twilio" || failure.via === "sip")
+  ) {
+    return;
+  }
+  throw new TypeError(
+    `${where} must be "done", "failed" or { initiationFailure: "busy" | "no-answer" | "unknown", via?: "twilio" | "sip" }, got ${kind(outcome)}`,
+  );
+}
+
+function checkMonitorOptions(monitor: MonitorOptions | undefined): void {
+  if (monitor === undefined) return;
+  if (monitor === null || typeof monitor !== "object") {
+    throw new TypeError(`startEmulator: monitor must be an object, got ${kind(monitor)}`);
+  }
+  const interval = monitor.intervalMs;
+  if (interval !== undefined && !(typeof interval === "number" && interval > 0 && interval <= 2_147_483_647)) {
+    throw new RangeError(`startEmulator: monitor.intervalMs must be a positive number of ms, got ${kind(interval)}`);
+  }
+  for (const flag of ["entitled", "shuffleReplay", "scripted"] as const) {
+    if (monitor[flag] !== undefined && typeof monitor[flag] !== "boolean") {
+      throw new TypeError(`startEmulator: monitor.${flag} must be a boolean, got ${kind(monitor[flag])}`);
+    }
+  }
+}
+
+/** The request's target as a URL, or undefined when it cannot be read as one (`//[`): a 400. */
+function target(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? "/", "http://emulator.invalid");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answers 413 to a body over the limit, and closes the connection rather than read the rest. */
+function tooLarge(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, limit: number): void {
+  record.status = 413;
+  if (res.headersSent || res.destroyed) return void req.socket?.destroy();
+  const body = JSON.stringify({
+    detail: { status: "payload_too_large", message: `The request body is over ${limit} bytes` },
+  });
+  res.writeHead(413, {
+    ...CORS,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
+  const socket = req.socket; // detached from req once the answer is sent
+  res.end(body, () => socket?.destroy());
 }
 
 function safeDecode(segment: string): string | undefined {

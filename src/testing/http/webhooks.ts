@@ -27,7 +27,18 @@ export interface WebhookOptions {
   delayMs?: number;
   /** Which events are dropped or repeated, by the order sessions were minted in and kind. Default 1. */
   seed?: number;
+  /**
+   * How long a delivery waits for the receiver's answer (its whole body), in ms; one that takes
+   * longer is given up (status 0). Default 10 000.
+   */
+  timeoutMs?: number;
 }
+
+const EVENT_TYPES: readonly WebhookEventType[] = [
+  "post_call_transcription",
+  "post_call_audio",
+  "call_initiation_failure",
+];
 
 /** One delivery, or one dropped on purpose (`dropped`, never sent). */
 export interface WebhookDelivery {
@@ -50,14 +61,27 @@ export interface WebhookDelivery {
  * const event = await verifyWebhook(body, header, "whsec_test", { now: 1_763_700_000 });
  */
 export function signWebhook(body: string | Uint8Array, secret: string, options: { timestamp?: number } = {}): string {
+  if (typeof body !== "string" && !isBytes(body)) {
+    throw new TypeError(
+      `signWebhook: body must be the raw body, a string or a Uint8Array, got ${body === null ? "null" : Array.isArray(body) ? "an array" : typeof body === "object" ? "an object (JSON.stringify it first)" : typeof body}`,
+    );
+  }
   if (typeof secret !== "string" || secret === "")
     throw new TypeError("signWebhook: secret must be a non-empty string");
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`signWebhook: options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new RangeError(`signWebhook: timestamp must be unix seconds, got ${timestamp}`);
   }
   const hmac = createHmac("sha256", secret).update(`${timestamp}.`).update(body).digest("hex");
   return `t=${timestamp},v0=${hmac}`;
+}
+
+/** A Uint8Array of any realm (an `instanceof` fails for one made by another context). */
+function isBytes(value: unknown): value is Uint8Array {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === "[object Uint8Array]";
 }
 
 /** What the sender needs of the emulator: a conversation as served, and the bytes of its recording. */
@@ -79,6 +103,10 @@ export class WebhookSender {
   readonly #source: WebhookSource;
   readonly #timers = new Timers();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Aborts the deliveries in flight when the emulator closes, so none keeps the process alive. */
+  readonly #closing = new AbortController();
+  /** The planned deliveries of sessions whose call has not ended yet, to follow an early end. */
+  readonly #planned = new Map<string, { session: Session; sequence: number; cancel: () => void }>();
   #sessions = 0;
 
   constructor(options: WebhookOptions, source: WebhookSource) {
@@ -89,12 +117,29 @@ export class WebhookSender {
 
   /** Plans the events of a session for the moment it ends. */
   schedule(session: Session): void {
-    const endsAfter = Math.max(0, session.mintedAt + session.lifecycle.doneAfterMs - Date.now());
     // Drawn by the session's place in the order of minting, not its (random) id: a seed replays.
-    const sequence = ++this.#sessions;
-    this.#timers.later(endsAfter + (this.#options.delayMs ?? 0), () => {
-      for (const event of this.#events(session)) this.#deliver(event, session.conversationId, sequence);
+    this.#plan(session, ++this.#sessions, session.mintedAt + session.lifecycle.doneAfterMs);
+  }
+
+  /**
+   * The call of `conversationId` ended at `atMs` (an `end_call`), before its schedule: its events
+   * now come when its processing, started at `atMs`, is done, as the platform sends them.
+   */
+  ended(conversationId: string, atMs: number): void {
+    const planned = this.#planned.get(conversationId);
+    if (planned === undefined) return;
+    planned.cancel();
+    const { processingAfterMs, doneAfterMs } = planned.session.lifecycle;
+    this.#plan(planned.session, planned.sequence, atMs + Math.max(0, doneAfterMs - processingAfterMs));
+  }
+
+  #plan(session: Session, sequence: number, doneAtMs: number): void {
+    const id = session.conversationId;
+    const cancel = this.#timers.later(Math.max(0, doneAtMs - Date.now()) + (this.#options.delayMs ?? 0), () => {
+      this.#planned.delete(id);
+      for (const event of this.#events(session)) this.#deliver(event, id, sequence);
     });
+    this.#planned.set(id, { session, sequence, cancel });
   }
 
   /** Resolves once every scheduled delivery was made (or dropped). */
@@ -106,12 +151,12 @@ export class WebhookSender {
 
   close(): void {
     this.#timers.close();
+    this.#planned.clear();
+    this.#closing.abort();
   }
 
   #events(session: Session): PostCallWebhookEvent[] {
-    const wanted = new Set(
-      this.#options.events ?? ["post_call_transcription", "post_call_audio", "call_initiation_failure"],
-    );
+    const wanted = new Set(this.#options.events ?? EVENT_TYPES);
     const { conversationId: conversation_id, agentId: agent_id, outcome } = session;
     const event_timestamp = Math.floor(Date.now() / 1000);
     const out: PostCallWebhookEvent[] = [];
@@ -167,7 +212,13 @@ export class WebhookSender {
     }
   }
 
+  /** The receiver's status, or 0 when it could not be reached, did not answer in time, or the emulator closed. */
   async #post(body: string): Promise<number> {
+    if (this.#closing.signal.aborted) return 0;
+    const attempt = new AbortController();
+    const stop = () => attempt.abort();
+    this.#closing.signal.addEventListener("abort", stop, { once: true });
+    const timer = setTimeout(stop, this.#options.timeoutMs ?? 10_000);
     try {
       const response = await fetch(this.#options.url, {
         method: "POST",
@@ -176,16 +227,23 @@ export class WebhookSender {
           "elevenlabs-signature": signWebhook(body, this.#options.secret),
         },
         body,
+        signal: attempt.signal,
       });
       await response.arrayBuffer();
       return response.status;
     } catch {
       return 0;
+    } finally {
+      clearTimeout(timer);
+      this.#closing.signal.removeEventListener("abort", stop);
     }
   }
 }
 
 function checkOptions(options: WebhookOptions): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`startEmulator: webhook must be an object of { url, secret }, got ${options}`);
+  }
   let url: URL | undefined;
   try {
     url = new URL(options.url);
@@ -202,6 +260,28 @@ function checkOptions(options: WebhookOptions): void {
     const value = options[share];
     if (value !== undefined && !(value >= 0 && value <= 1)) {
       throw new RangeError(`startEmulator: webhook.${share} must be from 0 to 1, got ${value}`);
+    }
+  }
+  const { delayMs, timeoutMs, seed, events } = options;
+  if (delayMs !== undefined && !(typeof delayMs === "number" && delayMs >= 0 && Number.isFinite(delayMs))) {
+    throw new RangeError(`startEmulator: webhook.delayMs must be a non-negative number of ms, got ${String(delayMs)}`);
+  }
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs <= 2_147_483_647)) {
+    throw new RangeError(
+      `startEmulator: webhook.timeoutMs must be a positive number of ms up to 2147483647, got ${String(timeoutMs)}`,
+    );
+  }
+  if (seed !== undefined && !Number.isSafeInteger(seed)) {
+    throw new RangeError(`startEmulator: webhook.seed must be an integer, got ${String(seed)}`);
+  }
+  if (events !== undefined) {
+    if (!Array.isArray(events)) throw new TypeError("startEmulator: webhook.events must be an array of event types");
+    for (const type of events as unknown[]) {
+      if (!EVENT_TYPES.includes(type as WebhookEventType)) {
+        throw new TypeError(
+          `startEmulator: webhook.events has unknown type ${JSON.stringify(type)}; use ${EVENT_TYPES.join(", ")}`,
+        );
+      }
     }
   }
 }
