@@ -46,31 +46,26 @@ const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
  */
 export async function verifyWebhook(
   body: string | Uint8Array | ArrayBuffer,
-  signatureHeader: string | null | undefined,
+  signatureHeader: string | readonly string[] | null | undefined,
   secret: string,
   options: VerifyWebhookOptions = {},
 ): Promise<PostCallWebhookEvent> {
   if (typeof secret !== "string" || secret === "") throw new TypeError(`${WHERE}: secret must be a non-empty string`);
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${WHERE}: options must be an object, got ${describe(options)}`);
+  }
   const { toleranceSec = 1800, now = Date.now() / 1000 } = options;
-  if (!(toleranceSec >= 0) || !Number.isFinite(toleranceSec)) {
+  if (typeof toleranceSec !== "number" || !(toleranceSec >= 0) || !Number.isFinite(toleranceSec)) {
     throw new RangeError(
       `${WHERE}: toleranceSec must be a non-negative number of seconds, got ${describe(toleranceSec)}`,
     );
   }
-  const raw =
-    typeof body === "string" || body instanceof Uint8Array
-      ? body
-      : body instanceof ArrayBuffer
-        ? new Uint8Array(body)
-        : fail(
-            "body_not_raw",
-            `the body is ${describe(body)}, not the raw request body: a body parsed and serialized again is ` +
-              "not the one that was signed; pass the string or bytes as they arrived",
-          );
-  if (signatureHeader === null || signatureHeader === undefined || signatureHeader.trim() === "") {
-    fail("missing_header", `no ${WEBHOOK_SIGNATURE_HEADER} header`);
+  // A `now` of NaN or "abc" would compare false both ways and let a signature of 1970 through.
+  if (typeof now !== "number" || !(now >= 0) || !Number.isFinite(now)) {
+    throw new RangeError(`${WHERE}: now must be a finite, non-negative number of unix seconds, got ${describe(now)}`);
   }
-  const { timestamp, stamp, signatures } = parseHeader(String(signatureHeader));
+  const raw = rawBody(body);
+  const { timestamp, stamp, signatures } = parseHeader(headerText(signatureHeader));
   if (now - timestamp > toleranceSec) {
     fail(
       "timestamp_too_old",
@@ -118,6 +113,51 @@ export async function verifyWebhook(
     fail("invalid_event", "the signed body is JSON but not an event ({ type, event_timestamp, data })");
   }
   return event as PostCallWebhookEvent;
+}
+
+/**
+ * The body as a string or bytes: a Uint8Array (a Buffer) or any other view, and an ArrayBuffer,
+ * from any realm (a `vm` context or an iframe makes its own `Uint8Array`, which `instanceof` misses).
+ */
+function rawBody(body: unknown): string | Uint8Array {
+  if (typeof body === "string") return body;
+  if (ArrayBuffer.isView(body)) {
+    return Object.prototype.toString.call(body) === "[object Uint8Array]"
+      ? (body as Uint8Array)
+      : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+  if (body instanceof ArrayBuffer || Object.prototype.toString.call(body) === "[object ArrayBuffer]") {
+    return new Uint8Array(body as ArrayBuffer);
+  }
+  return fail(
+    "body_not_raw",
+    `the body is ${describe(body)}, not the raw request body: a body parsed and serialized again is ` +
+      "not the one that was signed; pass the string or bytes as they arrived",
+  );
+}
+
+/**
+ * The signature header as one string. Node hands a repeated header over as an array: one value is
+ * taken, several are refused (which one was signed cannot be told); anything else but a string is
+ * malformed.
+ */
+function headerText(header: unknown): string {
+  if (Array.isArray(header)) {
+    if (header.length !== 1) {
+      fail("malformed_header", `${header.length} ${WEBHOOK_SIGNATURE_HEADER} headers; expected exactly one`);
+    }
+    header = header[0];
+  }
+  if (header === null || header === undefined || (typeof header === "string" && header.trim() === "")) {
+    fail("missing_header", `no ${WEBHOOK_SIGNATURE_HEADER} header`);
+  }
+  if (typeof header !== "string") {
+    fail(
+      "malformed_header",
+      `the ${WEBHOOK_SIGNATURE_HEADER} header is ${ArrayBuffer.isView(header) ? "bytes" : typeof header}, not a string`,
+    );
+  }
+  return header;
 }
 
 /** The part of node:crypto used here, typed locally so the main entry's types need no @types/node. */

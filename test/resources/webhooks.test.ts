@@ -180,6 +180,61 @@ describe.each(["node:crypto", "Web Crypto"] as const)("the signature, on %s", (p
   });
 });
 
+describe("hostile inputs (issue 22)", () => {
+  const body = event();
+  const signed = header(NOW, body);
+
+  it("checks now: NaN, a string, Infinity or a negative one never lets an old signature through", async () => {
+    for (const now of [NaN, "abc", Infinity, -1, null]) {
+      const error = await rejectionOf(verifyWebhook(body, header(1, body), SECRET, { now: now as never }));
+      expect(error, String(now)).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toMatch(/^verifyWebhook: now must be/);
+    }
+    await expect(verifyWebhook(body, signed, SECRET, { toleranceSec: "60" as never, now: NOW })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  it("reads a header Node repeated only when it has one value; other kinds are malformed, never a raw TypeError", async () => {
+    expect((await verify(body, [signed] as never)).type).toBe("post_call_transcription");
+    expect(await reason(verify(body, [signed, signed] as never))).toBe("malformed_header");
+    expect(await reason(verify(body, [] as never))).toBe("malformed_header");
+    expect(await reason(verify(body, 5 as never))).toBe("malformed_header");
+    expect(await reason(verify(body, Buffer.from(signed) as never))).toBe("malformed_header");
+    expect(await reason(verify(body, {} as never))).toBe("malformed_header");
+    expect(await reason(verify(body, [5] as never))).toBe("malformed_header");
+    expect(await reason(verify(body, [""] as never))).toBe("missing_header");
+  });
+
+  it("refuses options that are not an object as a programming error naming verifyWebhook", async () => {
+    for (const options of [null, 5, "x"]) {
+      const error = await rejectionOf(verifyWebhook(body, signed, SECRET, options as never));
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/^verifyWebhook: options must be an object/);
+    }
+  });
+
+  it("takes bytes from another realm (a vm context's Uint8Array, ArrayBuffer) and other views as raw bytes", async () => {
+    const bytes = Buffer.from(body);
+    const foreign = runInNewContext("new Uint8Array(n)", { n: bytes.length }) as Uint8Array;
+    foreign.set(bytes);
+    expect(foreign instanceof Uint8Array).toBe(false);
+    expect((await verify(foreign, signed)).type).toBe("post_call_transcription");
+    expect((await verify(foreign.buffer as ArrayBuffer, signed)).type).toBe("post_call_transcription");
+    const view = new DataView(Uint8Array.from(bytes).buffer);
+    expect((await verify(view as never, signed)).type).toBe("post_call_transcription");
+  });
+
+  it("signWebhook names itself for null options and a body that is not raw", () => {
+    expect(() => signWebhook(body, SECRET, null as never)).toThrow(/^signWebhook: options must be an object/);
+    expect(() => signWebhook(body, SECRET, null as never)).toThrow(TypeError);
+    expect(() => signWebhook(JSON.parse(body) as never, SECRET)).toThrow(/^signWebhook: body must be the raw body/);
+    expect(() => signWebhook(5 as never, SECRET)).toThrow(TypeError);
+    const foreign = runInNewContext("new Uint8Array([123, 125])") as Uint8Array;
+    expect(signWebhook(foreign, SECRET, { timestamp: NOW })).toBe(signWebhook("{}", SECRET, { timestamp: NOW }));
+  });
+});
+
 describe("events", () => {
   it("verifies a 30 MB audio event and decodes its recording without Buffer", async () => {
     const audio = randomBytes(22_500_000);
