@@ -6,7 +6,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
 import { bodyModeOf, createCall } from "./http/call.ts";
-import { checkRequestOptions, describe } from "./core/input.ts";
+import { checkRequestOptions, describe, headerRecord, requireApiKey, type HeaderInput } from "./core/input.ts";
 import { ConcurrencyLimiter } from "./http/concurrency.ts";
 import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
@@ -43,8 +43,8 @@ export interface ConvaiClientOptions {
    * @default globalThis.fetch
    */
   fetch?: (input: Request) => Promise<Response>;
-  /** Extra headers sent with every request. The API key cannot be set here. */
-  headers?: Record<string, string>;
+  /** Extra headers sent with every request. The API key cannot be set here. An object, a `Headers` or a `Map`. */
+  headers?: HeaderInput;
   /**
    * More attempts after a retryable failure (GET and DELETE; a POST only when it was never sent).
    * @default 2
@@ -133,17 +133,8 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
-  const apiKey = options.apiKey ?? envApiKey();
-  if (typeof apiKey !== "string" || apiKey.trim() === "") {
-    throw new TypeError(`${where}: apiKey is required: pass { apiKey } or set ELEVENLABS_API_KEY`);
-  }
   // Never shown: a key that reached a message would be one more place it can leak from.
-  if (!/^[\x21-\x7e]+$/.test(apiKey) || apiKey.length < MIN_KEY_LENGTH) {
-    throw new TypeError(
-      `${where}: apiKey must be at least ${MIN_KEY_LENGTH} characters of printable ASCII, without spaces, ` +
-        "line breaks or NUL (it is sent as a header); check where it was read from",
-    );
-  }
+  const apiKey = requireApiKey(where, options.apiKey ?? envApiKey());
   if (isBrowser() && !options.dangerouslyAllowBrowser) {
     throw new Error(
       `${where}: refusing to use an API key in a browser, where anyone using the page can read it. ` +
@@ -162,13 +153,10 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   }
   const limiter = maxConcurrency === undefined ? undefined : new ConcurrencyLimiter(maxConcurrency);
   const base = baseUrlOf(options);
-  const headers = Object.freeze({ ...options.headers, "xi-api-key": apiKey });
+  const headers = Object.freeze({ ...headerRecord(where, "headers", options.headers), "xi-api-key": apiKey });
   const urls = { baseUrl: base.href, origin: base.origin };
   return { fetch: options.fetch, maxRetries, timeoutMs, apiKey, ...urls, headers, limiter };
 }
-
-/** The API key's shortest accepted length: shorter, redacting it from messages would mangle them. */
-const MIN_KEY_LENGTH = 8;
 
 /**
  * The base URL, which must mean one thing: http(s), no credentials (they would be sent, and

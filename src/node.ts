@@ -11,6 +11,7 @@ import type { ConvaiClient } from "./client.ts";
 import { OPERATIONS } from "./generated/operations.ts";
 import type { RequestOptions } from "./http/call.ts";
 import { ConvaiConnectionError } from "./core/errors.ts";
+import { describe as describeValue } from "./core/input.ts";
 
 export {
   checkMirrorDir,
@@ -70,6 +71,13 @@ export async function saveConversationAudio(
   options: SaveAudioOptions = {},
 ): Promise<SavedAudio> {
   const where = "saveConversationAudio";
+  const conversations = (convai as Partial<ConvaiClient> | null | undefined)?.conversations;
+  if (typeof conversations?.audio !== "function") {
+    throw new TypeError(`${where}: convai must be a client from createConvaiClient, got ${describeValue(convai)}`);
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}`);
+  }
   if (typeof file !== "string" || file.trim() === "") {
     throw new TypeError(`${where}: file must be a non-empty path`);
   }

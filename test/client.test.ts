@@ -30,6 +30,54 @@ describe("createConvaiClient options", () => {
     expect(calls[0]!.headers.get("x-team")).toBe("support");
   });
 
+  it("reads headers given as a Headers, a Map or pairs, the client's and each call's (a call's wins, whatever its case)", async () => {
+    for (const headers of [
+      new Headers({ "X-Team": "support" }),
+      new Map([["x-team", "support"]]),
+      [["x-team", "support"]],
+    ]) {
+      const { convai, calls } = clientWith(() => json(conversation), { headers: headers as never });
+      await convai.conversations.get("conv_1");
+      await convai.conversations.get("conv_1", { headers: new Headers({ "X-TEAM": "sales", "x-call": "1" }) });
+      await convai.conversations.get("conv_1", { headers: new Map([["x-call", "2"]]) });
+      // With middleware, the request goes through openapi-fetch: the same headers arrive.
+      convai.api.use({ onRequest: () => undefined });
+      await convai.conversations.get("conv_1", { headers: new Map([["x-call", "3"]]) });
+      expect(calls.map((c) => [c.headers.get("x-team"), c.headers.get("x-call")])).toEqual([
+        ["support", null],
+        ["sales", "1"],
+        ["support", "2"],
+        ["support", "3"],
+      ]);
+      expect(calls.every((c) => c.headers.get("xi-api-key") === KEY)).toBe(true);
+    }
+  });
+
+  it('accepts a key of any length a header can carry, as short as a test\'s "test"', async () => {
+    for (const apiKey of ["test", "k", "sk_+/=", "a".repeat(300)]) {
+      const seen: string[] = [];
+      const convai = createConvaiClient({
+        apiKey,
+        baseUrl: "https://api.test",
+        fetch: async (r) => (seen.push(r.headers.get("xi-api-key")!), json(conversation)),
+      });
+      await convai.conversations.get("conv_1");
+      expect(seen).toEqual([apiKey]);
+    }
+    for (const apiKey of ["", " ", "two words", "tab\tkey", "line\nbreak", "nul\0", "kéy", "key\u2028"]) {
+      const error = (() => {
+        try {
+          createConvaiClient({ apiKey, baseUrl: "https://api.test" });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, JSON.stringify(apiKey)).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/^createConvaiClient: apiKey (is required|must be printable ASCII)/);
+      if (apiKey.trim() !== "") expect((error as Error).message).not.toContain(apiKey);
+    }
+  });
+
   it("takes the key from ELEVENLABS_API_KEY when none is passed", async () => {
     process.env.ELEVENLABS_API_KEY = "from-env-key-123";
     const seen: string[] = [];

@@ -71,23 +71,118 @@ export function requireTimeout(where: string, name: string, value: unknown): voi
   }
 }
 
-/** Extra headers: string values, no line breaks, and not the API key's header. Messages never show a value. */
+/** Extra headers, as fetch takes them: an object, a `Headers`, a `Map` or an array of pairs. */
+export type HeaderInput =
+  Record<string, string> | Headers | ReadonlyMap<string, string> | readonly (readonly [string, string])[];
+
+/**
+ * Extra headers: a plain object, a `Headers`, a `Map` or an array of pairs (what fetch takes),
+ * never silently dropped; valid names, string values a header can carry (Latin-1, no CR, LF or
+ * NUL, which fetch would only refuse later, as a retried connection error), and not the API key's
+ * header. Messages name the header, never show a value.
+ */
 export function requireHeaders(where: string, name: string, headers: unknown): void {
-  if (headers === null || typeof headers !== "object" || Array.isArray(headers)) {
-    throw new TypeError(
-      `${where}: ${name} must be an object of header names and string values, got ${describe(headers)}`,
-    );
-  }
-  for (const [key, value] of Object.entries(headers)) {
+  headerRecord(where, name, headers);
+}
+
+/**
+ * The headers checked as {@link requireHeaders} does, as a plain object with lower-case names (so
+ * a call's header replaces the client's whatever its case); undefined stays undefined.
+ *
+ * @example
+ * headerRecord("conversations.get", "headers", new Headers({ "X-Trace": "1" })); // { "x-trace": "1" }
+ */
+export function headerRecord(where: string, name: string, headers: unknown): Record<string, string> | undefined {
+  if (headers === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, value] of headerPairs(where, name, headers)) {
+    const label = `${where}: ${name}[${JSON.stringify(String(key).slice(0, 100))}]`;
+    if (typeof key !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      throw new TypeError(`${label} is not a valid header name`);
+    }
     if (key.toLowerCase() === "xi-api-key") {
       throw new TypeError(`${where}: ${name} may not set xi-api-key; pass apiKey to createConvaiClient`);
     }
-    if (typeof value !== "string" || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+    if (typeof value !== "string") throw new TypeError(`${label} must be a string, got ${describe(value)}`);
+    if (/[\r\n\0]/.test(value)) throw new TypeError(`${label} has a line break or NUL, which a header cannot carry`);
+    if (/[^\x00-\xff]/.test(value)) {
       throw new TypeError(
-        `${where}: ${name}[${JSON.stringify(key.slice(0, 100))}] must be a valid header name with a string value without line breaks`,
+        `${label} has a character outside Latin-1, which a header cannot carry; percent-encode it (encodeURIComponent)`,
       );
     }
+    out[key.toLowerCase()] = value;
   }
+  return out;
+}
+
+/** The [name, value] pairs of a plain object, a `Headers` or `Map` (of any realm), or an array of pairs. */
+function headerPairs(where: string, name: string, headers: unknown): Iterable<readonly [unknown, unknown]> {
+  const refuse = () =>
+    new TypeError(
+      `${where}: ${name} must be an object of header names and string values, a Headers or a Map, got ${describe(headers)}`,
+    );
+  if (headers === null || typeof headers !== "object") throw refuse();
+  const tag = Object.prototype.toString.call(headers);
+  if (tag === "[object Headers]" || tag === "[object Map]") {
+    return [...(headers as Iterable<readonly [unknown, unknown]>)];
+  }
+  if (Array.isArray(headers)) {
+    if (!headers.every((pair) => Array.isArray(pair) && pair.length === 2)) throw refuse();
+    return headers as [unknown, unknown][];
+  }
+  if (Symbol.iterator in headers) throw refuse(); // a Set, a URLSearchParams…: not headers
+  return Object.entries(headers);
+}
+
+/**
+ * An API key: it is sent as a header, so it must be printable ASCII without spaces (no line
+ * break, NUL or other character a header cannot carry). Its length is the API's business: a key
+ * as short as a test's `"test"` is accepted. The message never shows the key.
+ */
+export function requireApiKey(where: string, apiKey: unknown): string {
+  if (typeof apiKey !== "string" || apiKey.trim() === "") {
+    throw new TypeError(`${where}: apiKey is required: pass { apiKey } or set ELEVENLABS_API_KEY`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new TypeError(
+      `${where}: apiKey must be printable ASCII, without spaces, line breaks or NUL (it is sent as a header); ` +
+        "check where it was read from",
+    );
+  }
+  return apiKey;
+}
+
+/**
+ * The options object of a call: undefined is `{}`; anything else but an object (`null`, a number)
+ * is refused here rather than failing as a raw TypeError when it is read.
+ */
+export function requireOptions<T extends object>(where: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** The latest moment a `Date` can hold, in milliseconds (±8.64 × 10¹⁵: 100 million days from 1970). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A moment given as a `Date` or unix seconds, as whole unix seconds. NaN, an invalid Date, a
+ * moment before 1970 or past what a Date can hold (`1e300`) are refused here, under the caller's
+ * name, rather than later by the list's own check of its filter.
+ */
+export function requireUnixSeconds(where: string, name: string, value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value * 1000 : NaN;
+  if (Number.isNaN(ms) || (typeof value !== "number" && !(value instanceof Date))) {
+    throw new TypeError(`${where}: ${name} must be a Date or unix seconds, got ${describe(value)}`);
+  }
+  if (!(ms >= 0 && ms <= MAX_DATE_MS)) {
+    throw new RangeError(
+      `${where}: ${name} must be a moment from 1970 to the year 275760 (a Date or unix seconds), got ${describe(value)}`,
+    );
+  }
+  return Math.floor(ms / 1000);
 }
 
 /** A value for a message: strings quoted and cut to 100 characters, objects by their kind. */

@@ -10,7 +10,7 @@ import type { Client } from "openapi-fetch";
 import { OPERATIONS, type OperationId } from "../generated/operations.ts";
 import type { operations, paths } from "../generated/schema.ts";
 import type { OkBody, RequestBody } from "../types.ts";
-import { checkRequestOptions, describe } from "../core/input.ts";
+import { checkRequestOptions, describe, headerRecord, type HeaderInput } from "../core/input.ts";
 import { checkValues } from "../core/params.ts";
 import { redactText } from "../core/redact.ts";
 import { errorFromResponse } from "./responses.ts";
@@ -30,8 +30,8 @@ export interface RequestOptions {
    * @default the client's `maxRetries` (2)
    */
   maxRetries?: number;
-  /** Extra headers for this call, over the client's `headers`. The API key cannot be set here. */
-  headers?: Record<string, string>;
+  /** Extra headers for this call, over the client's `headers`. The API key cannot be set here. An object, a `Headers` or a `Map`. */
+  headers?: HeaderInput;
 }
 
 type Parameters_<Id extends OperationId> = operations[Id]["parameters"];
@@ -90,7 +90,8 @@ export function createCall(api: () => Client<paths>, config: ClientConfig): Call
       path as never,
       {
         ...init,
-        headers: options?.headers,
+        // A Headers or a Map is read as well as an object (checked, names in lower case).
+        headers: headerRecord(where, "headers", options?.headers),
         // The caller's signal travels in `attempt`, not on the Request (see CallConfig.signal).
         // Read as text, parsed below once: openapi-fetch would parse without saying what came instead.
         parseAs: body,

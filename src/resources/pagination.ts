@@ -123,7 +123,9 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
    * @example
    * const recent = await convai.conversations.list({ page_size: 100 }).toArray({ max: 500 });
    */
-  async toArray({ max }: { max: number }): Promise<Item[]> {
+  async toArray(options: { max: number }): Promise<Item[]> {
+    // Checked whole: from plain JavaScript, `toArray()` would otherwise fail reading `max` of undefined.
+    const max = (options as { max?: unknown } | null | undefined)?.max as number;
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(`${this.#source.label}: toArray needs max, a positive integer, got ${String(max)}`);
     }

@@ -8,7 +8,14 @@ import { OPERATIONS } from "../generated/operations.ts";
 import { linkSignals, setTimer, sleep } from "../core/abort.ts";
 import type { RequestOptions } from "../http/call.ts";
 import { ConvaiTimeoutError } from "../core/errors.ts";
-import { checkRequestOptions, describe, requireId, requireTimeout } from "../core/input.ts";
+import {
+  checkRequestOptions,
+  describe,
+  requireId,
+  requireOptions,
+  requireTimeout,
+  requireUnixSeconds,
+} from "../core/input.ts";
 import type { Conversation, ConversationSummary, ListConversationsQuery } from "../types.ts";
 
 export interface WaitOptions extends RequestOptions {
@@ -95,7 +102,7 @@ export async function waitUntilDone(
 ): Promise<Conversation> {
   const where = "conversations.waitUntilDone";
   const id = requireId(where, "conversationId", conversationId);
-  return poll(where, options, `${id} did not finish processing`, async (callOptions) => {
+  return poll(where, requireOptions(where, options), `${id} did not finish processing`, async (callOptions) => {
     const conversation = await get(id, callOptions);
     return conversation.status === "done" || conversation.status === "failed" ? conversation : undefined;
   });
@@ -181,9 +188,5 @@ export function listSince(
 
 /** A moment given as a Date or unix seconds, in whole unix seconds. */
 export function unixSeconds(where: string, name: string, value: unknown): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value * 1000 : NaN;
-  if (!Number.isFinite(ms)) {
-    throw new TypeError(`${where}: ${name} must be a Date or unix seconds, got ${describe(value)}`);
-  }
-  return Math.floor(ms / 1000);
+  return requireUnixSeconds(where, name, value);
 }

@@ -145,6 +145,9 @@ export function matchBy<T, K extends keyof T & string, Open = never>(
   key: K,
   name = `matchBy("${key}")`,
 ): Match<T, K, Open> {
+  if (typeof key !== "string" || key === "") {
+    throw new TypeError(`matchBy: key must be the name of the tag property (a non-empty string), got ${describe(key)}`);
+  }
   // This runs per transcript item: two type checks, one property read and one own-property lookup.
   function match(value: Record<string, unknown>, handlers: Record<string, AnyHandler>): unknown {
     if (typeof value !== "object" || value === null) {
@@ -179,9 +182,15 @@ export function matchBy<T, K extends keyof T & string, Open = never>(
  * const circles = shapes.filter(isShape("circle")); // { kind: "circle"; r: number }[]
  */
 export function isBy<T, K extends keyof T & string, Open = never>(key: K): Guard<T, K, Open> {
+  if (typeof key !== "string" || key === "") {
+    throw new TypeError(`isBy: key must be the name of the tag property (a non-empty string), got ${describe(key)}`);
+  }
   // `arguments.length`, not `value === undefined`, tells the two forms apart, and the direct form
   // allocates nothing: it runs per transcript item.
   function is(tag: string | readonly string[], value?: Record<string, unknown>): unknown {
+    if (typeof tag !== "string" && !Array.isArray(tag)) {
+      throw new TypeError(`isBy("${key}"): tag must be a string or an array of strings, got ${describe(tag)}`);
+    }
     if (arguments.length >= 2) {
       if (typeof value !== "object" || value === null) return false;
       const found = value[key];

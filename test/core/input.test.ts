@@ -3,7 +3,8 @@
  * every method and option: each row runs against a client whose fetch counts its calls.
  */
 import { describe, expect, it } from "vitest";
-import { createConvaiClient, monitorConversation } from "../../src/index.ts";
+import { createConvaiClient, isBy, matchBy, monitorConversation } from "../../src/index.ts";
+import { makeConversation } from "../../src/testing/index.ts";
 import { saveConversationAudio } from "../../src/node.ts";
 import { KEY, clientWith, json } from "../helpers.ts";
 
@@ -45,6 +46,40 @@ const rows: [string, () => unknown, RegExp][] = [
   ["fractional filter", () => convai.conversations.list({ rating_min: 1.5 }), /rating_min/],
   ["empty cursor", () => convai.conversations.list({ cursor: "" }), /cursor must be a non-empty string/],
   ["toArray bound", () => convai.conversations.list().toArray({ max: 0 }), /toArray needs max/],
+  [
+    "toArray without options (plain JavaScript)",
+    () => (convai.conversations.list().toArray as (o?: unknown) => unknown)(),
+    /conversations\.list: toArray needs max, a positive integer, got undefined/,
+  ],
+  ["toArray null", () => convai.conversations.list().toArray(null as never), /conversations\.list: toArray needs max/],
+  [
+    "header value outside Latin-1",
+    () => convai.conversations.get("c", { headers: { "x-name": "\u{1F3A7}" } }),
+    /conversations\.get: headers\["x-name"\] has a character outside Latin-1/,
+  ],
+  [
+    "header Map setting the key",
+    () => convai.conversations.get("c", { headers: new Map([["XI-API-KEY", "x"]]) }),
+    /conversations\.get: headers may not set xi-api-key/,
+  ],
+  [
+    "header Headers with a value outside Latin-1",
+    () => convai.conversations.list({}, { headers: [["x-a", "€"]] }).toArray({ max: 1 }),
+    /conversations\.list: headers\["x-a"\] has a character outside Latin-1/,
+  ],
+  ["matchBy key 5", () => matchBy(5 as never), /^TypeError: matchBy: key must be the name of the tag property/],
+  ["isBy key null", () => isBy(null as never), /^TypeError: isBy: key must be/],
+  [
+    "isBy tag 5",
+    () => isBy<{ type: "x" }, "type">("type")(5 as never, { type: "x" }),
+    /^TypeError: isBy\("type"\): tag must be a string/,
+  ],
+  [
+    "makeConversation null",
+    () => makeConversation(null as never),
+    /^TypeError: makeConversation: options must be an object/,
+  ],
+  ["makeConversation no seed", () => makeConversation({} as never), /makeConversation: .*integer seed/],
   // bodies
   [
     "feedback value",
@@ -155,6 +190,31 @@ const rows: [string, () => unknown, RegExp][] = [
     /waitFor: startedAfter must be a Date/,
   ],
   [
+    "wait: startedAfter 1e300",
+    () => convai.conversations.waitFor({ ...wait, startedAfter: 1e300 }),
+    /^RangeError: conversations\.waitFor: startedAfter must be a moment from 1970/,
+  ],
+  [
+    "wait: startedAfter an invalid Date",
+    () => convai.conversations.waitFor({ ...wait, startedAfter: new Date(NaN) }),
+    /conversations\.waitFor: startedAfter must be a Date or unix seconds/,
+  ],
+  [
+    "wait: null options",
+    () => convai.conversations.waitUntilDone("c", null as never),
+    /^TypeError: conversations\.waitUntilDone: options must be an object, got null/,
+  ],
+  [
+    "reconcile: startedAfter 1e300",
+    () => convai.conversations.reconcile({ startedAfter: 1e300, seen: new Set() }),
+    /^RangeError: conversations\.reconcile: startedAfter must be a moment/,
+  ],
+  [
+    "reconcile: startedAfter -Infinity",
+    () => convai.conversations.reconcile({ startedAfter: -Infinity, seen: new Set() }),
+    /^RangeError: conversations\.reconcile: startedAfter/,
+  ],
+  [
     "wait: match",
     () => convai.conversations.waitFor({ ...wait, match: 1 as never }),
     /waitFor: match must be a function/,
@@ -165,6 +225,16 @@ const rows: [string, () => unknown, RegExp][] = [
     /waitUntilDone: headers may not set xi-api-key/,
   ],
   // saving
+  [
+    "save: null client",
+    () => saveConversationAudio(null as never, "c", "/tmp/convai-never.mp3"),
+    /^TypeError: saveConversationAudio: convai must be a client from createConvaiClient, got null/,
+  ],
+  [
+    "save: null options",
+    () => saveConversationAudio(convai, "c", "/tmp/convai-never.mp3", null as never),
+    /^TypeError: saveConversationAudio: options must be an object, got null/,
+  ],
   [
     "save: empty file",
     () => saveConversationAudio(convai, "c", ""),
@@ -216,10 +286,36 @@ const rows: [string, () => unknown, RegExp][] = [
   [
     "client: key with LF",
     () => createConvaiClient({ apiKey: `${KEY}\n` }),
-    /apiKey must be at least 8 characters of printable ASCII/,
+    /createConvaiClient: apiKey must be printable ASCII, without spaces, line breaks or NUL/,
   ],
   ["client: key with NUL", () => createConvaiClient({ apiKey: `${KEY}\0` }), /apiKey must be/],
-  ["client: key too short", () => createConvaiClient({ apiKey: "abc" }), /apiKey must be at least 8/],
+  ["client: key with a space", () => createConvaiClient({ apiKey: "ab cd" }), /apiKey must be printable ASCII/],
+  ["client: non-ASCII key", () => createConvaiClient({ apiKey: "kéy" }), /apiKey must be printable ASCII/],
+  [
+    "client: header value outside Latin-1",
+    () => createConvaiClient({ apiKey: KEY, headers: { "x-name": "Zoë €" } }),
+    /createConvaiClient: headers\["x-name"\] has a character outside Latin-1/,
+  ],
+  [
+    "client: Headers setting the key",
+    () => createConvaiClient({ apiKey: KEY, headers: new Headers({ "xi-api-key": "k" }) }),
+    /createConvaiClient: headers may not set xi-api-key/,
+  ],
+  [
+    "client: Map header with a line break",
+    () => createConvaiClient({ apiKey: KEY, headers: new Map([["x-a", "1\nx-b: 2"]]) }),
+    /createConvaiClient: headers\["x-a"\] has a line break/,
+  ],
+  [
+    "client: Map header with a number",
+    () => createConvaiClient({ apiKey: KEY, headers: new Map([["x-a", 1]]) as never }),
+    /createConvaiClient: headers\["x-a"\] must be a string, got 1/,
+  ],
+  [
+    "client: headers as a Set",
+    () => createConvaiClient({ apiKey: KEY, headers: new Set(["x"]) as never }),
+    /createConvaiClient: headers must be an object of header names/,
+  ],
   [
     "client: headers",
     () => createConvaiClient({ apiKey: KEY, headers: { "xi-api-key": "k" } }),

@@ -475,6 +475,11 @@ function push<T>(map: Map<number, T[]>, key: number, value: T): void {
  * emulator.addConversation(long, { audioBytes: 200 * 1024 * 1024 });
  */
 export function makeConversation(options: MakeConversationOptions): Conversation {
+  if (options === null || typeof options !== "object" || !Number.isSafeInteger(options.seed)) {
+    throw new TypeError(
+      `makeConversation: options must be an object with an integer seed, got ${options === null ? "null" : typeof options === "object" ? `seed ${String(options.seed)}` : typeof options}`,
+    );
+  }
   const plan = planConversation(options);
   return { ...conversationHeader(plan), transcript: conversationTranscript(plan) };
 }
