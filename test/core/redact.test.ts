@@ -75,6 +75,53 @@ function leakyFetchError(): Error {
 const dir = await mkdtemp(path.join(tmpdir(), "convai-leaks-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+describe("a key with characters that percent-encode (+, /, =)", () => {
+  const KEY = "sk_a+b/c=d+e/f==";
+  const forms = [KEY, encodeURIComponent(KEY), new URLSearchParams({ k: KEY }).toString().slice(2)];
+
+  it("is redacted as it is and in its encoded form, in URLs, bodies and a custom fetch's errors", async () => {
+    expect(encodeURIComponent(KEY)).toBe("sk_a%2Bb%2Fc%3Dd%2Be%2Ff%3D%3D");
+    const convai = (fetch: (r: Request) => Promise<Response>) =>
+      createConvaiClient({ apiKey: KEY, baseUrl: "https://api.test", maxRetries: 0, fetch });
+    const errors = [
+      await rejectionOf(
+        convai(async (r) =>
+          Response.json(
+            { detail: { message: `bad key ${encodeURIComponent(KEY)} / ${KEY}` } },
+            { status: 401, headers: { "request-id": encodeURIComponent(KEY) } },
+          ),
+        ).conversations.get("c"),
+      ),
+      await rejectionOf(
+        convai(async (r) => {
+          // A redirect loop through the encoded key: it lands in the path the error reports.
+          return new Response(null, { status: 302, headers: { location: `${r.url}/${encodeURIComponent(KEY)}` } });
+        }).conversations.get("c"),
+      ),
+      await rejectionOf(
+        convai(async () =>
+          Promise.reject(new Error(`connect to ?key=${encodeURIComponent(KEY)} failed`)),
+        ).conversations.get("c"),
+      ),
+      await rejectionOf(
+        convai(async (r) =>
+          new URL(r.url).searchParams.has("cursor")
+            ? Response.json({ detail: "gone" }, { status: 400 })
+            : Response.json({ conversations: [], has_more: true, next_cursor: `cur_${encodeURIComponent(KEY)}` }),
+        )
+          .conversations.list()
+          .toArray({ max: 9 }),
+      ),
+    ];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ConvaiError);
+      const text = exposed(error).join("\n");
+      for (const form of forms) expect(text).not.toContain(form);
+      expect(text).toContain("[redacted]");
+    }
+  });
+});
+
 describe("the key-leak sweep", () => {
   it("finds the canary in no error, whatever fails", async () => {
     const errors: [string, unknown][] = [];

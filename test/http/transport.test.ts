@@ -169,6 +169,23 @@ describe("2. the key never leaves its origin", () => {
     ]);
   });
 
+  for (const status of [301, 302]) {
+    it(`a POST redirected by ${status} continues as a GET without its body or content type, as fetch does`, async () => {
+      const api = await started((req, res) => {
+        if (req.url === "/v1/convai/conversations/a/feedback")
+          return void res.writeHead(status, { location: "/moved" }).end();
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+      await client(api.url).conversations.sendFeedback("a", "like");
+      expect(api.seen.map((s) => `${s.method} ${s.url} ${s.body}`)).toEqual([
+        'POST /v1/convai/conversations/a/feedback {"feedback":"like"}',
+        "GET /moved ",
+      ]);
+      expect(api.seen[1]!.headers["content-type"]).toBeUndefined();
+      expect(api.seen[1]!.headers["xi-api-key"]).toBe(KEY); // same origin: the key goes along
+    });
+  }
+
   it("refuses a redirect loop and a redirect to a URL that is not http(s)", async () => {
     const loop = await started((req, res) => res.writeHead(302, { location: `${req.url}x` }).end());
     const error = await rejectionOf(client(loop.url, { maxRetries: 0 }).conversations.get("c"));

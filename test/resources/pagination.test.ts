@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConvaiPaginationError } from "../../src/index.ts";
+import { ConvaiAPIError, ConvaiPaginationError } from "../../src/index.ts";
 import { clientWith, json, rejectionOf } from "../helpers.ts";
 
 const summary = (id: string) => ({ conversation_id: id, agent_id: "a", status: "done", start_time_unix_secs: 1 });
@@ -92,6 +92,33 @@ describe("conversations.list", () => {
     expect((error as Error).message).toMatch(/returned a cursor it had already given/);
     expect((error as ConvaiPaginationError).cursor).toBe("p2"); // the page whose next cursor was the repeat
     expect(calls).toHaveLength(2);
+  });
+
+  it("stops at once when a walk started at cursor X is handed X back", async () => {
+    const { convai, calls } = pager({ X: { ids: ["c1"], next: "X" } });
+    const error = await rejectionOf(convai.conversations.list({ cursor: "X" }).toArray({ max: 1000 }));
+    expect(error).toBeInstanceOf(ConvaiPaginationError);
+    expect((error as ConvaiPaginationError).cursor).toBe("X");
+    expect(calls).toHaveLength(1);
+  });
+
+  it("puts the cursor of the page that failed on the error (err.cursor), to resume from", async () => {
+    // p2 is unknown to the server: a 400, not retried.
+    const { convai, calls } = pager({ first: { ids: ["c1"], next: "p2" } });
+    const error = await rejectionOf(convai.conversations.list().toArray({ max: 1000 }));
+    expect(error).toBeInstanceOf(ConvaiAPIError);
+    expect((error as ConvaiAPIError & { cursor?: string }).cursor).toBe("p2");
+    expect(calls.map((c) => c.url.searchParams.get("cursor"))).toEqual([null, "p2"]);
+    // The first page failing: no cursor to resume from but the start.
+    const { convai: failing } = pager({});
+    expect(((await rejectionOf(failing.conversations.list().toArray({ max: 1 }))) as { cursor?: string }).cursor).toBe(
+      undefined,
+    );
+    const { convai: resumed } = pager({});
+    expect(
+      ((await rejectionOf(resumed.conversations.list({ cursor: "p9" }).toArray({ max: 1 }))) as { cursor?: string })
+        .cursor,
+    ).toBe("p9");
   });
 
   it("ends with an error when has_more comes without a cursor", async () => {
