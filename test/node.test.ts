@@ -78,3 +78,19 @@ describe("saveConversationAudio", () => {
     expect(error).toMatchObject({ code: "ENOENT" });
   });
 });
+
+describe("the README's examples", () => {
+  it("make the folder they save into before the first write: saving into a missing folder fails", async () => {
+    const readme = await readFile(path.join(import.meta.dirname, "../README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("./out/"));
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const block of blocks) {
+      const made = block.indexOf('mkdir("out", { recursive: true })');
+      expect(made, block).toBeGreaterThan(-1);
+      expect(made, block).toBeLessThan(block.indexOf("./out/"));
+    }
+    // Why: the target's folder is not made, and the error says so.
+    const error = await rejectionOf(saveConversationAudio(convai, id, path.join(dir, "missing/a.mp3")));
+    expect((error as NodeJS.ErrnoException).code).toBe("ENOENT");
+  });
+});
