@@ -29,8 +29,51 @@ export type OkBody<O> = O extends { responses: { 200: infer R } } ? Json<R> : ne
 /** The JSON body an operation takes. */
 export type RequestBody<O> = O extends { requestBody?: infer B } ? Json<NonNullable<B>> : never;
 
+/**
+ * `T` with the fields named in `R` given those types instead (keeping each field's `?`, and its
+ * `null` or `undefined` where `T` allowed them); a field `T` lacks stays absent. This is how the
+ * nested values of a conversation get the names below, so that editors show `TranscriptTurn[]`
+ * rather than the generated structure.
+ */
+type With<T, R> = { [P in keyof T]: P extends keyof R ? R[P] | Extract<T[P], null | undefined> : T[P] };
+
+declare const dropped: unique symbol;
+/**
+ * What a named member becomes when a regenerated spec no longer has it (or has split it): an
+ * object no value has, which its union leaves out. The members the spec has then come unnamed.
+ */
+interface Dropped {
+  readonly [dropped]: never;
+}
+type Intersected<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** The one member of `T` whose `K` can be `V`; `Dropped` when none is, or several are. */
+type MemberOf<T, K extends PropertyKey, V> =
+  Hits<T, K, V> extends infer M ? ([M] extends [never] ? Dropped : [M] extends [Intersected<M>] ? M : Dropped) : never;
+type Hits<T, K extends PropertyKey, V> = T extends unknown
+  ? K extends keyof T
+    ? [Extract<T[K], V>] extends [never]
+      ? never
+      : T
+    : never
+  : never;
+
+/** The body of `GET /v1/convai/conversations/{id}`, as generated. */
+type ConversationBody = OkBody<operations["getConversation"]>;
+type TurnBody = Item<Field<ConversationBody, "transcript">>;
+type ToolCallBody = Item<NonNullable<Field<TurnBody, "tool_calls">>>;
+type ToolResultBody = Item<NonNullable<Field<TurnBody, "tool_results">>>;
+type MetadataBody = Field<ConversationBody, "metadata">;
+
 /** A conversation with its transcript, metadata and analysis (`GET /v1/convai/conversations/{id}`). */
-export interface Conversation extends OkBody<operations["getConversation"]> {}
+export interface Conversation extends With<
+  ConversationBody,
+  { transcript: TranscriptTurn[]; metadata: ConversationMetadata }
+> {}
+/** A conversation's metadata: its timing, cost, phone leg (`phone_call`) and what started it. */
+export interface ConversationMetadata extends With<
+  MetadataBody,
+  { phone_call: PhoneCall; initiation_trigger: InitiationTrigger }
+> {}
 /** One page of the conversation list. */
 export interface ConversationsPage extends OkBody<operations["listConversations"]> {}
 /** One entry of the conversation list. */
@@ -38,28 +81,55 @@ export interface ConversationSummary extends Item<Field<ConversationsPage, "conv
 /** The list's filters (`cursor` is managed by the iterator). */
 export type ListConversationsQuery = NonNullable<operations["listConversations"]["parameters"]["query"]>;
 export type ConversationStatus = Field<Conversation, "status">;
-export interface TranscriptTurn extends Item<Field<Conversation, "transcript">> {}
+/** One turn of a transcript: who spoke, what was said, the tool calls made and their results. */
+export interface TranscriptTurn extends With<TurnBody, { tool_calls: ToolCall[]; tool_results: ToolResult[] }> {}
 /** A tool call made in a turn; `tool_details` is a union by `type`. */
-export interface ToolCall extends Item<NonNullable<Field<TranscriptTurn, "tool_calls">>> {}
+export interface ToolCall extends With<ToolCallBody, { tool_details: ToolCallDetails }> {}
 export type ToolCallDetails = ToolCallDetailsMembers | ToolCallDetailsMembers;
-type ToolCallDetailsMembers = NonNullable<Field<ToolCall, "tool_details">>;
-/** A tool result: system, workflow, api_integration_webhook, or client/webhook/mcp (whose `type` may be absent). */
-export type ToolResult = ToolResultMembers | ToolResultMembers;
-type ToolResultMembers = Item<NonNullable<Field<TranscriptTurn, "tool_results">>>;
-export interface SystemToolResult extends Extract<ToolResult, { type: "system" }> {}
+type ToolCallDetailsMembers = NonNullable<Field<ToolCallBody, "tool_details">>;
+/**
+ * A tool result: system, workflow, api_integration_webhook, or client/webhook/mcp (whose `type` may
+ * be absent). Each known kind has its name; a kind a regenerated spec adds comes unnamed.
+ */
+export type ToolResult =
+  | Exclude<SystemToolResult | WorkflowToolResult | ApiIntegrationWebhookToolResult | OtherToolResult, Dropped>
+  | Exclude<ToolResultBody, SystemToolResult | WorkflowToolResult | ApiIntegrationWebhookToolResult | OtherToolResult>;
+/** The result of a system tool (end_call, transfers, language detection…); `result` says what it did. */
+export interface SystemToolResult extends With<
+  MemberOf<ToolResultBody, "type", "system">,
+  { result: SystemToolOutcome }
+> {}
 /** What a system tool did, told apart by `result_type`. */
 export type SystemToolOutcome = SystemToolOutcomeMembers | SystemToolOutcomeMembers;
-type SystemToolOutcomeMembers = NonNullable<Field<SystemToolResult, "result">>;
-export interface WorkflowToolResult extends Extract<ToolResult, { type: "workflow" }> {}
+type SystemToolOutcomeMembers = NonNullable<Field<MemberOf<ToolResultBody, "type", "system">, "result">>;
+/** The result of a workflow tool: its steps (`result.steps`), told apart by `type`. */
+export interface WorkflowToolResult extends With<
+  MemberOf<ToolResultBody, "type", "workflow">,
+  {
+    result: With<NonNullable<Field<MemberOf<ToolResultBody, "type", "workflow">, "result">>, { steps: WorkflowStep[] }>;
+  }
+> {}
+/** The result of an API-integration webhook tool. */
+export interface ApiIntegrationWebhookToolResult extends MemberOf<ToolResultBody, "type", "api_integration_webhook"> {}
+/** The result of a client, webhook or MCP tool; its `type` may be absent (`untyped` in `matchToolResult`). */
+export interface OtherToolResult extends MemberOf<ToolResultBody, "type", "client"> {}
 /** A step of a workflow tool run, told apart by `type`. */
 export type WorkflowStep = WorkflowStepMembers | WorkflowStepMembers;
-type WorkflowStepMembers = Item<NonNullable<Field<NonNullable<Field<WorkflowToolResult, "result">>, "steps">>>;
+type WorkflowStepMembers = Item<
+  NonNullable<Field<NonNullable<Field<MemberOf<ToolResultBody, "type", "workflow">, "result">>, "steps">>
+>;
 /** The phone leg of a conversation, told apart by `type` (twilio, sip_trunking). */
-export type PhoneCall = PhoneCallMembers | PhoneCallMembers;
-type PhoneCallMembers = NonNullable<Field<Field<Conversation, "metadata">, "phone_call">>;
+export type PhoneCall =
+  | Exclude<TwilioPhoneCall | SipTrunkingPhoneCall, Dropped>
+  | Exclude<PhoneCallMembers, TwilioPhoneCall | SipTrunkingPhoneCall>;
+type PhoneCallMembers = NonNullable<Field<MetadataBody, "phone_call">>;
+/** A call over Twilio. */
+export interface TwilioPhoneCall extends MemberOf<PhoneCallMembers, "type", "twilio"> {}
+/** A call over a SIP trunk. */
+export interface SipTrunkingPhoneCall extends MemberOf<PhoneCallMembers, "type", "sip_trunking"> {}
 /** What started a conversation, told apart by `trigger_type` (`never` in a spec without it). */
 export type InitiationTrigger = InitiationTriggerMembers | InitiationTriggerMembers;
-type InitiationTriggerMembers = NonNullable<Field<Field<Conversation, "metadata">, "initiation_trigger">>;
+type InitiationTriggerMembers = NonNullable<Field<MetadataBody, "initiation_trigger">>;
 export interface AgentLink extends OkBody<operations["getAgentLink"]> {}
 /** The body `conversations.sendFeedback` sends. */
 export interface FeedbackBody extends RequestBody<operations["sendConversationFeedback"]> {}
