@@ -18,6 +18,9 @@ const SLOW = [
   // The mirror: 2,000 conversations under 10 % and 30 % faults; a child stopped by SIGINT and kill -9.
   "test/export/faults.test.ts",
   "test/export/interrupt.test.ts",
+  // A child process running the README's webhook receiver; the language service reading hovers.
+  "test/resources/webhooks.readme.test.ts",
+  "test/transcript/narrowing.hovers.test.ts",
 ];
 
 export default defineConfig({
