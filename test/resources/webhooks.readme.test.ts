@@ -4,7 +4,6 @@
  * failure never stops it. In the slow project: it starts a child process.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -74,9 +73,18 @@ describe("the README's webhook receiver", () => {
     expect(await post(body, { "elevenlabs-signature": signature.replace("v0=", "v0=0") })).toBe(400);
     expect(await post(body, { "elevenlabs-signature": signature })).toBe(200);
     const written = path.join(dir, "out/conv_readme.json");
-    while (!existsSync(written) && !exited) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Written after the answer: read once it is whole (or the receiver died trying).
+    const parsed = async (): Promise<unknown> => {
+      try {
+        return JSON.parse(await readFile(written, "utf8"));
+      } catch {
+        return undefined;
+      }
+    };
+    let saved: unknown;
+    while ((saved = await parsed()) === undefined && !exited) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stderr).toBe("");
-    expect(JSON.parse(await readFile(written, "utf8"))).toEqual({ conversation_id: "conv_readme" });
+    expect(saved).toEqual({ conversation_id: "conv_readme" });
     expect(await post(body, { "elevenlabs-signature": signature })).toBe(200); // still up
     expect(exited).toBe(false);
   }, 30_000);
