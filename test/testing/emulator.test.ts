@@ -1384,6 +1384,9 @@ describe("makeConversation", () => {
   });
 });
 
+/** A short pause between two looks at a condition that arrives over the network (no assertion on time). */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Mints a session (through a signed URL that names its conversation) and returns the conversation's id. */
 async function mintSession(emulator: Emulator): Promise<string> {
   const call = client(emulator);
