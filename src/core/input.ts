@@ -105,7 +105,7 @@ export function headerRecord(where: string, name: string, headers: unknown): Rec
     }
     if (typeof value !== "string") throw new TypeError(`${label} must be a string, got ${describe(value)}`);
     if (/[\r\n\0]/.test(value)) throw new TypeError(`${label} has a line break or NUL, which a header cannot carry`);
-    if (/[^\x00-\xff]/.test(value)) {
+    if ([...value].some((c) => c.codePointAt(0)! > 0xff)) {
       throw new TypeError(
         `${label} has a character outside Latin-1, which a header cannot carry; percent-encode it (encodeURIComponent)`,
       );

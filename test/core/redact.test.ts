@@ -85,7 +85,7 @@ describe("a key with characters that percent-encode (+, /, =)", () => {
       createConvaiClient({ apiKey: KEY, baseUrl: "https://api.test", maxRetries: 0, fetch });
     const errors = [
       await rejectionOf(
-        convai(async (r) =>
+        convai(async () =>
           Response.json(
             { detail: { message: `bad key ${encodeURIComponent(KEY)} / ${KEY}` } },
             { status: 401, headers: { "request-id": encodeURIComponent(KEY) } },

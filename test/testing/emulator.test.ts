@@ -1547,7 +1547,7 @@ describe("as a server under hostile use (issue 22)", () => {
   });
 
   it("keeps only the latest monitor commands, as many as the request log", async () => {
-    const [emulator, call] = await startWith(
+    const [emulator] = await startWith(
       {
         conversations: 1,
         requestLogLimit: 5,
