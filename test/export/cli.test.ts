@@ -37,10 +37,10 @@ describe("elevenlabs-convai: bad usage exits 2 with one line, before any request
     ["no --out", () => ["export", "--base-url", emulator.baseUrl], /export needs --out DIR/],
     ["no key", () => ["export", "--out", dir, "--base-url", emulator.baseUrl], /ELEVENLABS_API_KEY/, {}],
     [
-      "a key too short",
+      "a key no header can carry",
       () => ["export", "--out", dir, "--base-url", emulator.baseUrl],
       /apiKey/,
-      { ELEVENLABS_API_KEY: "x" },
+      { ELEVENLABS_API_KEY: "xi key with spaces" },
     ],
     ["a bad --since", () => ["export", "--out", dir, "--since", "last week"], /--since must be a date/],
     [
