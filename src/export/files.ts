@@ -7,7 +7,6 @@ import { createHash, randomUUID } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { access, open, opendir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { raceAbort } from "../core/abort.ts";
 
 export interface Written {
   bytes: number;
@@ -34,9 +33,9 @@ export async function writeStreamAtomic(
   target: string,
   source: ReadableStream<Uint8Array> | Iterable<Uint8Array>,
   expectedBytes?: number,
-  signal?: AbortSignal,
 ): Promise<Written> {
-  const chunks = source instanceof ReadableStream ? abortable(source, signal) : source;
+  // A recording's body ends on the run's abort by itself (the client's transport errors it).
+  const chunks = source instanceof ReadableStream ? chunksOf(source) : source;
   const temporary = temporaryFor(target);
   const hash = createHash("sha256");
   let bytes = 0;
@@ -66,15 +65,12 @@ export async function writeStreamAtomic(
   return { bytes, sha256: hash.digest("hex") };
 }
 
-/**
- * A stream's chunks, each read raced against `signal`: an abort ends the wait at once (and
- * cancels the stream) even when the stream itself would not notice it.
- */
-async function* abortable(stream: ReadableStream<Uint8Array>, signal: AbortSignal | undefined) {
+/** A stream's chunks; the stream is cancelled when the loop stops early. */
+async function* chunksOf(stream: ReadableStream<Uint8Array>) {
   const reader = stream.getReader();
   try {
     for (;;) {
-      const next = await (signal === undefined ? reader.read() : raceAbort(reader.read(), signal));
+      const next = await reader.read();
       if (next.done) return;
       yield next.value;
     }

@@ -641,7 +641,7 @@ async function saveAudio(run: Run, id: string, target: string): Promise<number |
   }
   let written;
   try {
-    written = await writeStreamAtomic(target, audio.body, audio.contentLength, run.signal);
+    written = await writeStreamAtomic(target, audio.body, audio.contentLength);
   } catch (error) {
     if (error instanceof RangeError) throw new CutShort(`${id}: ${error.message}`, { operation: WHERE });
     throw error;

@@ -90,23 +90,20 @@ export async function send(request: Request, client: ClientConfig, call: CallCon
         unlisten();
         release();
       } else {
-        // A stream: the timeout covers the wait for headers; an abort still ends it, and the
-        // listener on the caller's signal goes when the stream ends, fails or is cancelled.
+        // A stream: the timeout covers the wait for headers; from here the body itself listens
+        // to the caller's signal (see `releasing`), until it ends, fails or is cancelled.
         clearTimer();
-        response = releasing(
-          response,
-          () => (unlisten(), release()),
-          (error) => {
-            if (caller.aborted) return caller.reason;
-            return new ConvaiConnectionError({
-              method,
-              path: redactedPath(url, client.apiKey),
-              operation,
-              cause: sanitizeCause(error, client.apiKey),
-              reason: "the response body was cut short",
-            });
-          },
-        );
+        unlisten();
+        response = releasing(response, caller, release, (error) => {
+          if (caller.aborted) return caller.reason;
+          return new ConvaiConnectionError({
+            method,
+            path: redactedPath(url, client.apiKey),
+            operation,
+            cause: sanitizeCause(error, client.apiKey),
+            reason: "the response body was cut short",
+          });
+        });
       }
     } catch (error) {
       clearTimer();
@@ -213,17 +210,37 @@ async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Prom
 
 /**
  * The response with its body wrapped so that `release` runs once when the body ends, fails or is
- * cancelled, and a failure to read it surfaces as `failure(error)` says. Pull-based with no queue
- * of its own: nothing is buffered on the way.
+ * cancelled, and a failure to read it surfaces as `failure(error)` says. An abort of `signal`
+ * errors the body with its reason at once, whether a read is waiting or not, and cancels the
+ * source: whether the fetch ends the body it returned on abort is up to that fetch (a custom one
+ * may ignore its signal; undici's Request follows a signal only while the Request lives, which a
+ * stream outlives), so it is not relied on. The listener goes when the body ends, fails or is
+ * cancelled. Pull-based with no queue of its own: nothing is buffered on the way.
  */
-function releasing(response: Response, release: () => void, failure: (error: unknown) => unknown): Response {
+function releasing(
+  response: Response,
+  signal: AbortSignal,
+  release: () => void,
+  failure: (error: unknown) => unknown,
+): Response {
   const reader = response.body!.getReader();
-  let released = false;
+  let stop: (reason: unknown) => void = noop;
+  let unlisten = noop;
   const done = () => {
-    if (!released) ((released = true), release());
+    unlisten();
+    release();
+    stop = unlisten = release = noop;
   };
   const body = new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        stop = (reason: unknown) => {
+          done();
+          controller.error(reason);
+          reader.cancel(reason).catch(noop);
+        };
+        unlisten = onAbort(signal, (reason) => stop(reason));
+      },
       async pull(controller) {
         try {
           const next = await reader.read();
@@ -232,6 +249,7 @@ function releasing(response: Response, release: () => void, failure: (error: unk
             controller.close();
           } else controller.enqueue(next.value);
         } catch (error) {
+          if (stop === noop) return; // already errored by the abort
           done();
           controller.error(failure(error));
         }
