@@ -451,12 +451,13 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
   };
 
   try {
-    pages: for await (const page of listPages(run, query)) {
+    const stopsAt = (start: number) => floor !== undefined && start <= floor && start < lowestPending;
+    pages: for await (const page of listPages(run, query, stopsAt)) {
       for (const summary of page.conversations) {
         if (fatal) break pages;
         const id = summary.conversation_id;
         const start = summary.start_time_unix_secs;
-        if (floor !== undefined && start <= floor && start < lowestPending) break pages;
+        if (stopsAt(start)) break pages;
         if (seen.has(id)) continue; // listed twice (a page repeated after a retry): handled once
         progress.listed++;
         newest = newest === undefined ? start : Math.max(newest, start);
@@ -512,23 +513,37 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
 }
 
 /**
- * The list's pages, resumed from the failing page's cursor after a transient failure (the
+ * The list's pages, each asked for while the one before is handed out, unless that one already
+ * reaches where the walk stops (`stopsAt` its oldest start time: none is asked for in vain). Resumed from the failing page's cursor after a transient failure (the
  * client's own retries exhausted), so a long walk survives a bad minute.
  */
-async function* listPages(run: Run, query: ListConversationsQuery) {
+async function* listPages(run: Run, query: ListConversationsQuery, stopsAt: (start: number) => boolean) {
   let cursor: string | undefined;
   for (let round = 0; ;) {
     try {
-      const pages = run.convai.conversations.list(cursor === undefined ? query : { ...query, cursor }, {
-        signal: run.signal,
-      });
-      for await (const page of pages.pages()) {
-        run.listRequests++;
-        round = 0;
-        yield page;
-        cursor = page.next_cursor ?? undefined;
+      const pages = run.convai.conversations
+        .list(cursor === undefined ? query : { ...query, cursor }, { signal: run.signal })
+        .pages();
+      // The next page is asked for while this one is handed out, so the workers never wait on
+      // the list (its request queues for a slot like any other).
+      let next = pages.next();
+      try {
+        for (;;) {
+          const result = await next;
+          if (result.done) return;
+          const page = result.value;
+          run.listRequests++;
+          round = 0;
+          const oldest = page.conversations.at(-1)?.start_time_unix_secs;
+          if (oldest === undefined || !stopsAt(oldest)) (next = pages.next()).catch(() => {});
+          else next = Promise.resolve({ done: true, value: undefined });
+          yield page;
+          cursor = page.next_cursor ?? undefined;
+        }
+      } finally {
+        await next.catch(() => {}); // a page asked for ahead and not wanted: settled before the generator ends
+        await pages.return();
       }
-      return;
     } catch (error) {
       if (run.signal.aborted) throw run.signal.reason;
       if (!transient(error) || ++round >= ITEM_ROUNDS) throw error;

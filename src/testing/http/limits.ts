@@ -33,6 +33,11 @@ export class WorkspaceLimits {
     this.latencyMs = check("latencyMs", options.latencyMs ?? 0);
   }
 
+  /** Requests in flight now (refused ones included, until their answer is sent). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   /** Counts the request in until its answer is done; a 429 when it is one too many. */
   admit(res: ServerResponse): Reply | undefined {
     this.#inFlight++;
