@@ -39,6 +39,8 @@ interface Deadline {
 const deadlines = new Set<Deadline>();
 let armedAt = Infinity;
 let armed: ReturnType<typeof setTimeout> | undefined;
+let armedWith: typeof setTimeout | undefined;
+let disarm: typeof clearTimeout = clearTimeout;
 
 /**
  * Calls `fire` in `ms` (capped at {@link MAX_TIMER_MS}) unless the returned function is called
@@ -48,12 +50,16 @@ let armed: ReturnType<typeof setTimeout> | undefined;
 export function deadline(ms: number, fire: () => void): () => void {
   const entry: Deadline = { at: Date.now() + Math.min(ms, MAX_TIMER_MS), fire };
   deadlines.add(entry);
-  if (entry.at < armedAt) arm(entry.at);
+  // A timer armed through other timer functions (a test's fake clock installed or removed since)
+  // may never fire on this clock: re-arm on the one in place now.
+  if (entry.at < armedAt || armedWith !== setTimeout) arm(Math.min(entry.at, armedAt));
   return () => deadlines.delete(entry);
 }
 
 function arm(at: number): void {
-  if (armed !== undefined) clearTimeout(armed);
+  if (armed !== undefined) disarm(armed);
+  armedWith = setTimeout;
+  disarm = clearTimeout;
   armedAt = at;
   armed = setTimeout(expire, Math.max(0, at - Date.now()));
   (armed as { unref?: () => void }).unref?.();
