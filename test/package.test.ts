@@ -130,7 +130,8 @@ export async function watch(): Promise<void> {
 /**
  * The client alone (\`createConvaiClient\`), bundled by esbuild, minified, gzip -9, in bytes. Issue 19
  * asks for 12,000; moving the monitor out of the client brought it from 14,677 to 12,663 B, the one
- * request path to 12,402 B; the rest waits on cuts in the HTTP layer: lower this to 12_000 then.
+ * request path to 12,402 B; later merges (concurrency limit, header checks) took it to 13,2xx B.
+ * What remains is behaviour (openapi-fetch ~2.2 KB of it): lower this to 12_000 once it fits.
  */
 const CLIENT_BUDGET_BYTES = 13_000;
 
@@ -410,6 +411,9 @@ describe("the built entries", () => {
     const { code, gzip } = await bundled("conversationIdFromToken");
     expect(code).toContain("conversationIdFromToken");
     expect(code).not.toMatch(/listConversations|call_start_after_unix/);
+    // A class whose body has a computed key (a symbol-keyed getter) is kept by bundlers even unused:
+    // the error base once came along this way (879 B instead of ~620).
+    expect(code).not.toMatch(/ConvaiError|elevenlabs-convai\/error/);
     expect(gzip).toBeLessThanOrEqual(1024);
   });
 

@@ -42,10 +42,6 @@ const BRAND: unique symbol = /* @__PURE__ */ Symbol.for("elevenlabs-convai/error
  */
 export class ConvaiError extends Error {
   override name = "ConvaiError";
-  /** Marks the prototypes of this package's errors, whichever copy of the package made them. */
-  get [BRAND](): true {
-    return true;
-  }
   /** The class's identity across copies of this package, which `is` compares. */
   static readonly brand: string = "ConvaiError";
 
@@ -62,10 +58,10 @@ export class ConvaiError extends Error {
     if (value instanceof this) return true;
     if (typeof value !== "object" || value === null) return false;
     const brand = (this as unknown as { brand?: unknown }).brand;
-    if (!Object.hasOwn(this, "brand")) return false;
+    if (!Object.hasOwn(this, "brand") || !(BRAND in value)) return false;
     for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
       const owner = Object.hasOwn(proto, "constructor") ? (proto.constructor as { brand?: unknown }) : undefined;
-      if (owner !== undefined && Object.hasOwn(owner, "brand") && owner.brand === brand && BRAND in proto) return true;
+      if (owner !== undefined && Object.hasOwn(owner, "brand") && owner.brand === brand) return true;
     }
     return false;
   }
@@ -80,6 +76,10 @@ export class ConvaiError extends Error {
 
   constructor(message: string, init: { operation?: string | undefined; cause?: unknown } = {}) {
     super(message, "cause" in init ? { cause: init.cause } : undefined);
+    // Marks the errors of this package, whichever copy made them. Set here rather than as a getter
+    // with a computed key in the class body, which bundlers treat as a side effect: that kept the
+    // class in every bundle, even in one importing only conversationIdFromToken.
+    Object.defineProperty(this, BRAND, { value: true });
     this.operation = init.operation;
   }
 }
