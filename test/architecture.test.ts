@@ -119,7 +119,7 @@ describe("one error family", () => {
     });
     const unknown = (() => {
       try {
-        return matchPhoneCall({ type: "vonage" } as never, { twilio: () => 1, sip_trunking: () => 2 });
+        return matchPhoneCall({ type: "vonage" } as never, { twilio: () => 1, sip_trunking: () => 2, exotel: () => 3 });
       } catch (error) {
         return error;
       }
