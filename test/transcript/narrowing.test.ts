@@ -231,7 +231,7 @@ describe("matchToolResult", () => {
         _: (rest) => seen.push(`_${rest.request_id}`),
       });
     }
-    expect(seen).toEqual(["system", "_wf", "_api", "client", "_hook", "_mcp", "_none"]);
+    expect(seen).toEqual(["system", "_wf", "_api", "client", "_hook", "_mcp", "_code", "_none"]);
   });
 
   it("sends a type the types do not know to the catch-all", () => {
