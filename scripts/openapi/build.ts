@@ -114,7 +114,7 @@ export function buildSpec(input: BuildInput, patches: BuildConfig, overlay: Over
     if (typeof input.doc.openapi !== "string" || !/^3\.[01]\./.test(input.doc.openapi)) {
       throw new SpecError(`${input.name}: not an OpenAPI 3.0 or 3.1 document (openapi: ${String(input.doc.openapi)})`);
     }
-    doc = normalizeDialect(clone(input.doc), input.name);
+    doc = clone(input.doc);
     all = input.all ?? false;
   }
   doc.openapi = "3.1.1";
@@ -123,8 +123,11 @@ export function buildSpec(input: BuildInput, patches: BuildConfig, overlay: Over
   applySecurity(doc, patches);
   applyValidationError(doc, patches);
   applyOverlay(doc, overlay, OVERLAY_FILE, notes);
-  checkRefs(doc, "the built document");
+  // Pruned first: a published document is megabytes, and only what the kept operations reach is
+  // rewritten and checked (the dialect fixes change no reference and no operation).
   if (!all) pruneComponents(doc);
+  if (input.kind === "standard") doc = normalizeDialect(doc, input.name);
+  checkRefs(doc, "the built document");
   // Last, so it sees only what is kept, the overlay's additions included.
   notes.push(...normalizeNotes(normalizeObjects(doc)));
   return ordered(doc);
