@@ -126,7 +126,11 @@ function describeCall(call: ToolCall): string {
   )}`;
 }
 
-/** Names every result variant: the exhaustive match is what breaks the build when the API adds one. */
+/**
+ * Names the result variants every supported version of the API has; `_` takes the ones a newer
+ * version adds, so the demo builds against any of them. Leave `_` out in your own code to have
+ * the type checker name each variant a regenerated spec adds.
+ */
 function describeResult(result: ToolResult): string {
   const failed = result.is_error ? " (error)" : "";
   return matchToolResult(result, {
@@ -146,6 +150,8 @@ function describeResult(result: ToolResult): string {
               play_dtmf_error: (o) => `could not play DTMF: ${o.error}`,
               voicemail_detection_success: () => "reached voicemail",
               testing_tool_result: () => "test result",
+              // Kinds this demo does not name (the API adds them: the 2026 document has knowledge-base results).
+              _: () => "another kind of outcome",
             })
           : "no outcome recorded"
       }`,
@@ -164,6 +170,8 @@ function describeResult(result: ToolResult): string {
     webhook: (r) => `webhook ${r.tool_name}${failed}`,
     mcp: (r) => `MCP tool ${r.tool_name}${failed}`,
     untyped: (r) => `tool ${r.tool_name} (the API sent no type)${failed}`,
+    // A kind of tool this demo does not name (the 2026 document adds `code`): reached at run time too.
+    _: () => `a tool of another kind${failed}`,
   });
 }
 

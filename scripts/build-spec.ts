@@ -11,9 +11,10 @@
  * what x-build records: `npm run generate -- --check` (the one check of the spec and of what it
  * generates) must rebuild the same bytes on any clone, from any directory.
  */
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 import { compatibility } from "./openapi/compat.ts";
 import {
   FRAGMENTS_DIR,
@@ -21,10 +22,12 @@ import {
   ROOT,
   SPEC_FILE,
   buildFromRecord,
+  loadBuildConfig,
   loadReliesOn,
   parseDocument,
+  readDocumentText,
 } from "./openapi/io.ts";
-import { SpecError } from "./openapi/json.ts";
+import { type JsonObject, SpecError } from "./openapi/json.ts";
 import { writeGenerated, writeSpec } from "./openapi/outputs.ts";
 
 const UPSTREAM_DIR = "openapi/upstream";
@@ -33,15 +36,18 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { from: { type: "string" }, all: { type: "boolean" } },
   });
-  const from = values.from ? await inRepository(values.from) : FRAGMENTS_DIR;
+  const given = values.from === undefined ? undefined : path.resolve(values.from);
+  const inside = given === undefined ? FRAGMENTS_DIR : inRepository(given);
   const notes: string[] = [];
-  const doc = await buildFromRecord({ from, ...(values.all ? { all: true } : {}) }, ROOT, notes);
+  // A document from outside is built where it is; it is copied in only once the report allows it.
+  const all: { all?: true } = values.all ? { all: true } : {};
+  const doc = await buildFromRecord({ from: inside ?? given!, ...all }, ROOT, notes);
   const previous = await readFile(path.join(ROOT, SPEC_FILE), "utf8").then(
     (text) => parseDocument(text, SPEC_FILE),
     () => undefined,
   );
   const relies = await loadReliesOn();
-  const report = compatibility(doc, previous, relies);
+  const report = compatibility(doc, previous, relies, (await loadBuildConfig()).keepUnder);
   for (const note of notes) console.log(`note: ${note}`);
   if (report.lines.length > 0) {
     console.log(
@@ -52,20 +58,39 @@ async function main(): Promise<void> {
   if (report.fatal) {
     throw new SpecError(`the new document lacks what the package cannot work without (above); nothing was written`);
   }
+  let from = inside;
+  if (from === undefined) {
+    from = await copyIn(given!);
+    doc["x-build"] = { from, ...all } as JsonObject;
+  }
   await writeSpec(doc);
   console.log(`wrote ${SPEC_FILE} from ${from} (${Object.keys(doc.paths as object).length} paths)`);
   for (const file of await writeGenerated(doc)) console.log(`wrote ${file}`);
 }
 
-/** The input's path from the repository's root, copying it into openapi/upstream/ when it lives elsewhere. */
-async function inRepository(input: string): Promise<string> {
-  const absolute = path.resolve(input);
+/** The input's path from the repository's root, or undefined when it lives elsewhere. */
+function inRepository(absolute: string): string | undefined {
   const relative = path.relative(ROOT, absolute);
-  if (!relative.startsWith("..") && !path.isAbsolute(relative)) return relative.split(path.sep).join("/");
-  const target = path.join(UPSTREAM_DIR, path.basename(absolute));
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return undefined;
+  return relative.split(path.sep).join("/");
+}
+
+/**
+ * Copies a document from outside the repository into openapi/upstream/, gzipped (a published
+ * document is megabytes of one-line JSON; no formatter reads a `.gz`), and removes the copy it
+ * replaces. Returns the copy's path from the root, which the spec records.
+ */
+async function copyIn(absolute: string): Promise<string> {
+  const name = path.basename(absolute).replace(/\.gz$/, "");
+  const target = `${UPSTREAM_DIR}/${name}.gz`;
+  const text = await readDocumentText(absolute, absolute);
   await mkdir(path.join(ROOT, UPSTREAM_DIR), { recursive: true });
-  await copyFile(absolute, path.join(ROOT, target));
-  console.log(`copied ${input} to ${target}, so the build can be checked on any clone`);
+  for (const old of await readdir(path.join(ROOT, UPSTREAM_DIR))) {
+    if (old !== `${name}.gz`) await rm(path.join(ROOT, UPSTREAM_DIR, old), { force: true });
+  }
+  // mtime 0 in the header: the same document gives the same bytes.
+  await writeFile(path.join(ROOT, target), gzipSync(Buffer.from(text, "utf8"), { level: 9 }));
+  console.log(`copied ${absolute} to ${target}, so the build can be checked on any clone`);
   return target;
 }
 

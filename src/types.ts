@@ -142,6 +142,90 @@ export interface WebrtcTokenResponse extends OkBody<operations["getConversationT
 /** The query of the signed-URL operation. */
 export type SignedUrlQuery = operations["getSignedUrl"]["parameters"]["query"];
 export interface SignedUrlResponse extends OkBody<operations["getSignedUrl"]> {}
+/** `operations[K]` where the spec has operation `K`, else `never`: for operations an older document lacks. */
+type Op<K extends string> = K extends keyof operations ? operations[K] : never;
+
+/** An operation's query parameters, `{}` where it takes none. */
+type QueryOf<O> = [NonNullable<Field<Field<O, "parameters">, "query">>] extends [infer Q]
+  ? [Q] extends [never]
+    ? {}
+    : Q
+  : {};
+
+/** The query `conversations.get` takes (`format` where the spec has it). */
+export type GetConversationQuery = QueryOf<operations["getConversation"]>;
+
+/** A value of an OpenTelemetry attribute, as OTLP/JSON writes it (64-bit integers as strings). */
+export type OtlpAnyValue = {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  bytesValue?: string;
+  arrayValue?: { values?: OtlpAnyValue[] };
+  kvlistValue?: { values?: OtlpKeyValue[] };
+};
+export type OtlpKeyValue = { key: string; value?: OtlpAnyValue };
+
+/** One span of a trace, as OTLP/JSON writes it (ids in hex, times in nanoseconds as strings). */
+export type OtlpSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  traceState?: string;
+  name: string;
+  /** 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind?: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes?: OtlpKeyValue[];
+  events?: { timeUnixNano?: string; name?: string; attributes?: OtlpKeyValue[] }[];
+  links?: { traceId: string; spanId: string; traceState?: string; attributes?: OtlpKeyValue[] }[];
+  /** code: 0 unset, 1 ok, 2 error. */
+  status?: { code?: number; message?: string };
+  flags?: number;
+};
+
+/**
+ * The trace of a conversation in OpenTelemetry's JSON form (an OTLP `ExportTraceServiceRequest`):
+ * what `conversations.get(id, { format: "opentelemetry" })` puts in `otlp_traces`. The published
+ * document types it only as an object; this is OTLP's own shape, for the fields a reader needs.
+ */
+export type OtlpTraces = {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpKeyValue[]; droppedAttributesCount?: number };
+    scopeSpans?: {
+      scope?: { name?: string; version?: string; attributes?: OtlpKeyValue[] };
+      spans?: OtlpSpan[];
+      schemaUrl?: string;
+    }[];
+    schemaUrl?: string;
+  }[];
+};
+
+/** A conversation asked for with `format: "opentelemetry"`: its trace in `otlp_traces`. */
+export interface ConversationWithTraces extends Omit<Conversation, "otlp_traces"> {
+  otlp_traces: OtlpTraces;
+}
+
+/** A conversation's generated summary (`GET …/{id}/summary`; `never` in a spec without it). */
+export type ConversationSummaryDetails = OkBody<Op<"getConversationSummary">>;
+/** The query of `conversations.summary` (`max_messages`). */
+export type ConversationSummaryQuery = QueryOf<Op<"getConversationSummary">>;
+/** A page of messages found across conversations, by text or by meaning. */
+export type MessageSearchPage = OkBody<Op<"textSearchConversationMessages">>;
+/** One message found: its conversation, its index in the transcript, the matched text and a score. */
+export type MessageSearchResult = Item<Field<MessageSearchPage, "results">>;
+/** The filters of `conversations.searchMessages` (`text_query` and the list's filters; `cursor` is managed). */
+export type SearchMessagesQuery = QueryOf<Op<"textSearchConversationMessages">>;
+/** The filters of `conversations.smartSearchMessages` (`text_query`, `agent_id`). */
+export type SmartSearchMessagesQuery = QueryOf<Op<"smartSearchConversationMessages">>;
+/**
+ * What `conversations.runEvaluation` sends: the criterion to run again, and its scope. The
+ * generator marks fields with a default as present; in a request the default is the server's.
+ */
+export type RunEvaluationBody = Partial<RequestBody<Op<"runConversationEvaluations">>> & { evaluation_id: string };
+
 /** One problem of a 422 answer: `{ loc, msg, type }`. */
 export interface ValidationIssue extends Item<
   Field<Json<operations["listConversations"]["responses"][422]>, "detail">

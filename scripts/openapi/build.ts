@@ -4,6 +4,7 @@
  * command line and file handling are in scripts/build-spec.ts.
  */
 import { normalizeDialect } from "./dialect.ts";
+import { normalizeNotes, normalizeObjects } from "./normalize.ts";
 import { type Overlay, applyOverlay } from "./overlay.ts";
 import {
   METHODS,
@@ -23,6 +24,8 @@ export interface OperationEntry {
   method: string;
   path: string;
   operationId: string;
+  /** Kept when the document has it; its absence does not stop the build. */
+  optional?: boolean;
 }
 
 /** openapi/build.yaml: what the build keeps and the structural changes it makes. */
@@ -30,6 +33,8 @@ export interface BuildConfig {
   info: JsonObject;
   servers: Json[];
   operations: OperationEntry[];
+  /** Path prefixes under which every operation is kept, with a derived id. */
+  keepUnder?: string[];
   security: { scheme: string; header: string };
   validationError: { schema: string; schemas: JsonObject };
   resolve: Record<string, { source: string; reason: string }>;
@@ -80,10 +85,14 @@ export function parseBuildConfig(raw: unknown, file = "openapi/build.yaml"): Bui
       fail(`resolve.${name} needs source and reason`);
     }
   }
+  const keepUnder = p.keepUnder ?? [];
+  if (!Array.isArray(keepUnder) || !keepUnder.every((k) => typeof k === "string" && k.startsWith("/")))
+    fail("`keepUnder` must list path prefixes starting with /");
   return {
     info: isObject(p.info) ? p.info : { title: "API", version: "1" },
     servers: Array.isArray(p.servers) ? p.servers : [],
     operations: p.operations as unknown as OperationEntry[],
+    keepUnder: keepUnder as string[],
     security: sec as unknown as BuildConfig["security"],
     validationError: ve as unknown as BuildConfig["validationError"],
     resolve: resolve as unknown as BuildConfig["resolve"],
@@ -105,9 +114,7 @@ export function buildSpec(input: BuildInput, patches: BuildConfig, overlay: Over
     if (typeof input.doc.openapi !== "string" || !/^3\.[01]\./.test(input.doc.openapi)) {
       throw new SpecError(`${input.name}: not an OpenAPI 3.0 or 3.1 document (openapi: ${String(input.doc.openapi)})`);
     }
-    doc = normalizeDialect(clone(input.doc), input.name);
-    if (input.doc.openapi.startsWith("3.0.")) doc = upgradeNullable(doc);
-    dropNonStandardParameterKeys(doc, notes);
+    doc = clone(input.doc);
     all = input.all ?? false;
   }
   doc.openapi = "3.1.1";
@@ -115,9 +122,14 @@ export function buildSpec(input: BuildInput, patches: BuildConfig, overlay: Over
   selectOperations(doc, patches, all, input.kind === "fragments" ? "the fragments" : input.name);
   applySecurity(doc, patches);
   applyValidationError(doc, patches);
-  applyOverlay(doc, overlay, OVERLAY_FILE);
-  checkRefs(doc, "the built document");
+  applyOverlay(doc, overlay, OVERLAY_FILE, notes);
+  // Pruned first: a published document is megabytes, and only what the kept operations reach is
+  // rewritten and checked (the dialect fixes change no reference and no operation).
   if (!all) pruneComponents(doc);
+  if (input.kind === "standard") doc = normalizeDialect(doc, input.name);
+  checkRefs(doc, "the built document");
+  // Last, so it sees only what is kept, the overlay's additions included.
+  notes.push(...normalizeNotes(normalizeObjects(doc)));
   return ordered(doc);
 }
 
@@ -218,20 +230,6 @@ function valueAt(node: Json | undefined, keys: string[]): Json | undefined {
   }, node);
 }
 
-/** OpenAPI 3.0 `nullable: true` written the 3.1 way. */
-function upgradeNullable(doc: JsonObject): JsonObject {
-  return mapTree(doc, (node) => {
-    if (!isObject(node) || node.nullable !== true) return node;
-    const { nullable: _n, ...rest } = node;
-    if (typeof rest.type === "string") {
-      const out: JsonObject = { ...rest, type: [rest.type, "null"] };
-      if (Array.isArray(rest.enum) && !rest.enum.includes(null)) out.enum = [...rest.enum, null];
-      return out;
-    }
-    return { anyOf: [rest, { type: "null" }] };
-  }) as JsonObject;
-}
-
 function operationsOf(doc: JsonObject): [string, string, JsonObject][] {
   const out: [string, string, JsonObject][] = [];
   for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
@@ -256,19 +254,41 @@ function selectOperations(doc: JsonObject, patches: BuildConfig, all: boolean, s
     if (id !== undefined) {
       op.operationId = id;
       found.add(key);
-    } else if (all) {
-      op.operationId = uniqueId(camelCase(typeof op.operationId === "string" ? op.operationId : key), used);
+    } else if (all || (patches.keepUnder ?? []).some((prefix) => under(path, prefix))) {
+      // FastAPI names end in `_route`, which says nothing.
+      const given = typeof op.operationId === "string" ? op.operationId.replace(/_route$/, "") : key;
+      op.operationId = uniqueId(camelCase(given), used);
     } else {
       delete (paths[path] as JsonObject)[method];
     }
   }
-  const missing = [...wanted.keys()].filter((k) => !found.has(k));
+  const optional = new Set(
+    patches.operations.filter((o) => o.optional).map((o) => `${o.method.toLowerCase()} ${o.path}`),
+  );
+  const missing = [...wanted.keys()].filter((k) => !found.has(k) && !optional.has(k));
   if (missing.length) {
     throw new SpecError(`${source} lacks ${missing.map((k) => k.replace(/^\w+/, (m) => m.toUpperCase())).join(", ")}`);
   }
   for (const [path, item] of Object.entries(paths)) {
     if (isObject(item) && !METHODS.some((m) => m in item)) delete paths[path];
   }
+  // An operation the document publishes without a summary gets one from its id, so the lint passes.
+  for (const [, , op] of operationsOf(doc)) {
+    if (typeof op.summary !== "string" || op.summary.trim() === "") op.summary = sentence(String(op.operationId));
+  }
+}
+
+/** `getConversationInsights` → `Get conversation insights`. */
+function sentence(id: string): string {
+  const words = id.split(/(?<=[a-z0-9])(?=[A-Z])/).map((w) => w.toLowerCase());
+  const text = words.join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Whether `path` is `prefix` or below it (`/a/b` is under `/a` and `/a/`, `/ab` is under neither). */
+function under(path: string, prefix: string): boolean {
+  if (prefix.endsWith("/")) return path.startsWith(prefix);
+  return path === prefix || path.startsWith(`${prefix}/`);
 }
 
 export function camelCase(text: string): string {
@@ -305,7 +325,8 @@ function applySecurity(doc: JsonObject, patches: BuildConfig): void {
     const isKey = (p: Json) => isObject(p) && p.in === "header" && String(p.name).toLowerCase() === header;
     const hadKey = params.some(isKey);
     if (hadKey) op.parameters = params.filter((p) => !isKey(p));
-    if (hadKey || (wanted.has(String(op.operationId)) && op.security === undefined)) op.security = [{ [name]: [] }];
+    // Every operation of this API takes the key: one kept without a word of it gets the scheme too.
+    if (hadKey || op.security === undefined) op.security = [{ [name]: [] }];
   }
 }
 
@@ -325,52 +346,6 @@ function applyValidationError(doc: JsonObject, patches: BuildConfig): void {
   const components = doc.components as JsonObject;
   const target = (components.schemas = isObject(components.schemas) ? components.schemas : {});
   for (const [name, body] of Object.entries(schemas)) target[name] ??= clone(body);
-}
-
-/** The fields a Parameter Object may have (OpenAPI 3.1 §4.8.12); `x-` extensions are kept too. */
-const PARAMETER_FIELDS = new Set([
-  "name",
-  "in",
-  "description",
-  "required",
-  "deprecated",
-  "allowEmptyValue",
-  "style",
-  "explode",
-  "allowReserved",
-  "schema",
-  "example",
-  "examples",
-  "content",
-  "$ref",
-]);
-
-/**
- * Keys a Parameter Object cannot have (the published document puts `embed: true` on path
- * parameters) are dropped: the lint rejects them, and no tool gives them a meaning.
- */
-function dropNonStandardParameterKeys(doc: JsonObject, notes: string[]): void {
-  const dropped = new Map<string, number>();
-  const visit = (param: Json) => {
-    if (!isObject(param) || typeof param.in !== "string") return;
-    for (const key of Object.keys(param)) {
-      if (PARAMETER_FIELDS.has(key) || key.startsWith("x-")) continue;
-      delete param[key];
-      dropped.set(key, (dropped.get(key) ?? 0) + 1);
-    }
-  };
-  for (const item of Object.values(isObject(doc.paths) ? doc.paths : {})) {
-    if (!isObject(item)) continue;
-    for (const p of Array.isArray(item.parameters) ? item.parameters : []) visit(p);
-    for (const method of METHODS) {
-      const op = item[method];
-      if (isObject(op) && Array.isArray(op.parameters)) op.parameters.forEach(visit);
-    }
-  }
-  const shared = isObject(doc.components) && isObject(doc.components.parameters) ? doc.components.parameters : {};
-  for (const p of Object.values(shared)) visit(p);
-  for (const [key, n] of dropped)
-    notes.push(`dropped the non-standard key \`${key}\` from ${n} parameter${n === 1 ? "" : "s"}`);
 }
 
 /** Every `$ref` must point at something in the document. */

@@ -17,7 +17,7 @@ export interface ReliesOn {
   parameters: (Reliance & { name: string })[];
   body: (Reliance & { field: string })[];
   fields: (Reliance & { path: string })[];
-  unions: (Reliance & { path: string; by: string; values: string[] })[];
+  unions: (Reliance & { path: string; by: string; values: string[]; name?: string })[];
 }
 
 export interface Report {
@@ -166,8 +166,84 @@ function fieldPaths(doc: JsonObject, op: JsonObject | undefined): Set<string> {
   return out;
 }
 
+/** What a response field is, as far as the report compares it. */
+interface FieldFacts {
+  values: Set<string>;
+  required: boolean;
+  nullable: boolean;
+}
+
+/**
+ * The fields of an operation's 200 body to depth 4 (deeper ones are configuration echoed back) (`a`, `a.b`, `a[].c`), each with the string
+ * values it may take (enums and consts), whether every member that has it requires it, and
+ * whether it may be null. Union members are merged.
+ */
+function responseFacts(doc: JsonObject, op: JsonObject | undefined): Map<string, FieldFacts> {
+  const out = new Map<string, FieldFacts>();
+  const visit = (schemas: JsonObject[], path: string, depth: number) => {
+    if (depth > 3) return;
+    const children = new Map<string, { schemas: JsonObject[]; required: boolean; nullable: boolean }>();
+    for (const schema of schemas) {
+      const required = new Set(Array.isArray(schema.required) ? schema.required : []);
+      for (const [name, child] of Object.entries(isObject(schema.properties) ? schema.properties : {})) {
+        const members = expand(doc, child);
+        const entry = children.get(name) ?? { schemas: [], required: true, nullable: false };
+        entry.schemas.push(...members);
+        entry.required &&= required.has(name);
+        entry.nullable ||= members.some(
+          (m) => m.type === "null" || (Array.isArray(m.type) && m.type.includes("null")) || m.const === null,
+        );
+        children.set(name, entry);
+      }
+      if (schema.items !== undefined) visit(expand(doc, schema.items), `${path}[]`, depth + 1);
+    }
+    for (const [name, { schemas: members, required, nullable }] of children) {
+      const at = path === "" ? name : `${path}.${name}`;
+      const values = new Set<string>();
+      for (const m of members) {
+        if (typeof m.const === "string") values.add(m.const);
+        if (Array.isArray(m.enum)) for (const v of m.enum) if (typeof v === "string") values.add(v);
+      }
+      out.set(at, { values, required, nullable });
+      visit(members, at, depth + 1);
+    }
+  };
+  visit(expand(doc, okSchema(doc, op)), "", 0);
+  return out;
+}
+
+/** What the facade does with a value a response enum gains. */
+function onNewValue(id: string, path: string): string {
+  if (path === "status" || path === "conversations[].status") {
+    return "`waitUntilDone` and `reconcile` count it as finished (every status but initiated, in-progress and processing is); `ConversationStatus` gains it";
+  }
+  return "passed through as it comes; the field's type gains it (an exhaustive `switch` on it stops compiling until it is handled)";
+}
+
+/** The operations under the paths the build keeps (`keepUnder`), by `METHOD path`. */
+function operationKeys(doc: JsonObject, prefixes: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+    if (
+      !isObject(item) ||
+      !prefixes.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p.endsWith("/") ? p : `${p}/`))
+    )
+      continue;
+    for (const [method, op] of Object.entries(item)) {
+      if (isObject(op) && typeof op.operationId === "string")
+        out.set(`${method.toUpperCase()} ${path}`, op.operationId);
+    }
+  }
+  return out;
+}
+
 /** The report for `next`, against what the package relies on and against `previous` (undefined: no comparison). */
-export function compatibility(next: JsonObject, previous: JsonObject | undefined, relies: ReliesOn): Report {
+export function compatibility(
+  next: JsonObject,
+  previous: JsonObject | undefined,
+  relies: ReliesOn,
+  keepUnder: readonly string[] = ["/v1/convai/conversations", "/v1/convai/conversation/"],
+): Report {
   const stops: string[] = [];
   const degrades: string[] = [];
   const changes: string[] = [];
@@ -221,6 +297,45 @@ export function compatibility(next: JsonObject, previous: JsonObject | undefined
         if (!fieldsAfter.has(path))
           changes.push(`response field \`${path}\` of ${id}: not in the new document; its type is gone`);
       }
+      const factsBefore = responseFacts(previous, operation(previous, id));
+      for (const [path, after] of responseFacts(next, operation(next, id))) {
+        const before = factsBefore.get(path);
+        if (before === undefined) {
+          if (
+            (after.required && factsBefore.has(path.replace(/(\[\])?\.[^.]+$/, ""))) ||
+            (after.required && !path.includes("."))
+          )
+            changes.push(
+              `response field \`${path}\` of ${id}: new and required; the emulator fills it from the schema where its data lacks it`,
+            );
+          continue;
+        }
+        const added = [...after.values].filter((v) => before.values.size > 0 && !before.values.has(v));
+        if (added.length > 0)
+          changes.push(
+            `response values of \`${path}\` of ${id}: new ${added.map((v) => `\`${v}\``).join(", ")}; ${onNewValue(id, path)}`,
+          );
+        if (after.required && !before.required)
+          changes.push(
+            `response field \`${path}\` of ${id}: now required; its type loses \`?\`, and the emulator fills it from the schema where its data lacks it`,
+          );
+        if (after.nullable && !before.nullable)
+          changes.push(
+            `response field \`${path}\` of ${id}: may now be null; its type gains \`| null\`, so code that reads it must check`,
+          );
+      }
+    }
+    const opsBefore = operationKeys(previous, keepUnder);
+    for (const [key, opId] of operationKeys(next, keepUnder)) {
+      if (!opsBefore.has(key))
+        changes.push(
+          `operation ${key} (${opId}): new under the conversation paths; typed for \`convai.api\` (an operation the emulator does not emulate answers 501)`,
+        );
+    }
+    const opsAfter = operationKeys(next, keepUnder);
+    for (const [key, opId] of opsBefore) {
+      if (!opsAfter.has(key))
+        changes.push(`operation ${key} (${opId}): not in the new document; \`convai.api\` no longer types it`);
     }
     for (const r of relies.unions) {
       const before = unionAt(previous, r);
@@ -228,12 +343,12 @@ export function compatibility(next: JsonObject, previous: JsonObject | undefined
       for (const v of before)
         if (!after.has(v))
           changes.push(
-            `\`${r.by}: ${v}\` at \`${r.path}\`: not in the new document; a handler for it no longer type-checks`,
+            `\`${r.by}: ${v}\` at \`${r.path}\`${r.name ? ` (${r.name})` : ""}: union member not in the new document; a handler for it no longer type-checks`,
           );
       for (const v of after)
         if (!before.has(v))
           changes.push(
-            `\`${r.by}: ${v}\` at \`${r.path}\`: new; an exhaustive match without \`_\` stops compiling until it is handled`,
+            `\`${r.by}: ${v}\` at \`${r.path}\`${r.name ? ` (${r.name})` : ""}: new union member; an exhaustive match without \`_\` stops compiling until it is handled, and at run time \`_\` gets it`,
           );
     }
   }

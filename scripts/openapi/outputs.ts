@@ -8,10 +8,11 @@ import path from "node:path";
 import { type JsonObject } from "./json.ts";
 import { ROOT, SPEC_FILE, buildFromRecord, generateTypes, parseDocument, readRecord, serializeSpec } from "./io.ts";
 import { ASYNCAPI_FILE, MONITOR_FILE, monitorModule } from "./asyncapi.ts";
-import { operationsModule } from "./operations.ts";
+import { operationsModule, responsesModule } from "./operations.ts";
 
 export const TYPES_FILE = "src/generated/schema.ts";
 export const OPERATIONS_FILE = "src/generated/operations.ts";
+export const RESPONSES_FILE = "src/generated/responses.ts";
 
 /** Every generated file for a spec (its YAML text, or already parsed), by path from the root. */
 export async function generatedFiles(spec: string | JsonObject, root = ROOT): Promise<Map<string, string>> {
@@ -20,6 +21,7 @@ export async function generatedFiles(spec: string | JsonObject, root = ROOT): Pr
   return new Map([
     [TYPES_FILE, await generateTypes(doc)],
     [OPERATIONS_FILE, operationsModule(doc)],
+    [RESPONSES_FILE, responsesModule(doc)],
     [MONITOR_FILE, await monitorModule(asyncapi)],
   ]);
 }

@@ -13,6 +13,10 @@
  * target, so it can name an operation's schema without naming the component, whose name changes
  * upstream between versions. (A tool without the extension applies it to the `$ref` node.)
  *
+ * A second: `x-fill-only: true` adds only the keys the target lacks, and never changes one the
+ * document has: for what the reference pages document and the published
+ * document lacks (the document wins where both say something). Each key it adds is noted.
+ *
  * Targets use a subset of RFC 9535 JSONPath: `$`, `.name`, `['name']`, `[index]`, `[*]`/`.*`, and
  * the filter `[?@.field == 'value']` (children whose field equals a string).
  */
@@ -24,6 +28,7 @@ export interface OverlayAction {
   update?: Json;
   remove?: boolean;
   "x-follow-refs"?: boolean;
+  "x-fill-only"?: boolean;
 }
 
 export interface Overlay {
@@ -126,10 +131,15 @@ function select(doc: JsonObject, segments: Segment[], followRefs: boolean): Sele
 }
 
 /** Applies every action in order. Throws naming the first action that selects nothing. */
-export function applyOverlay(doc: JsonObject, overlay: Overlay, file: string): void {
+export function applyOverlay(doc: JsonObject, overlay: Overlay, file: string, notes: string[] = []): void {
   overlay.actions.forEach((action, i) => {
     const label = `${file}: action #${i + 1} (${action.description.split("\n")[0]!.slice(0, 80).trim()})`;
     const selected = select(doc, parsePath(action.target, label), action["x-follow-refs"] === true);
+    if (selected.length === 0 && action["x-fill-only"] === true) {
+      // Knowledge the pages add where the document lacks it: a document without the place to put it is noted, not refused.
+      notes.push(`not kept from the reference pages (the document has no ${action.target}): ${action.description}`);
+      return;
+    }
     if (selected.length === 0) {
       throw new SpecError(
         `${label} selects nothing: ${action.target}; the document changed, so look at the correction again`,
@@ -144,7 +154,10 @@ export function applyOverlay(doc: JsonObject, overlay: Overlay, file: string): v
         const entry = action.update!;
         if (!node.some((e) => sameEntry(e, entry))) node.push(clone(entry));
       } else if (isObject(node) && isObject(action.update!)) {
-        merge(node, action.update);
+        if (action["x-fill-only"] === true) {
+          for (const key of fill(node, action.update))
+            notes.push(`kept from the reference pages (the document lacks it): ${action.target} ${key}`);
+        } else merge(node, action.update);
       } else {
         throw new SpecError(
           `${label}: the target is ${Array.isArray(node) ? "an array" : typeof node}, and update must be an object to merge into it`,
@@ -161,6 +174,17 @@ function merge(target: JsonObject, update: JsonObject): void {
     if (isObject(current) && isObject(value)) merge(current, value);
     else target[key] = clone(value);
   }
+}
+
+/** Adds the keys of `update` that `target` lacks; one it has stays as it is, whole. Returns the keys added. */
+function fill(target: JsonObject, update: JsonObject): string[] {
+  const added: string[] = [];
+  for (const [key, value] of Object.entries(update)) {
+    if (target[key] !== undefined) continue;
+    target[key] = clone(value);
+    added.push(key);
+  }
+  return added;
 }
 
 function sameEntry(existing: Json, entry: Json): boolean {

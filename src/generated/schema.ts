@@ -44,6 +44,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/convai/conversation/get_signed_url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Signed Url
+         * @deprecated
+         * @description Get a signed url to start a conversation with an agent with an agent that requires authorization
+         */
+        get: operations["getSignedUrlDeprecated"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/convai/conversation/token": {
         parameters: {
             query?: never;
@@ -52,7 +73,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a webrtc token to start a conversation with an agent that requires authorization
+         * Get Webrtc Token
          * @description Get a WebRTC session token for real-time communication.
          */
         get: operations["getConversationToken"];
@@ -72,10 +93,70 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List conversations
+         * Get Conversations
          * @description Get all conversations of agents that user owns. With option to restrict to a specific agent.
          */
         get: operations["listConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/messages/smart-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Smart Search Conversation Messages
+         * @description Search conversation transcripts by semantic similarity to surface relevant messages based on meaning and intent, rather than exact keyword matches
+         */
+        get: operations["smartSearchConversationMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/messages/text-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Text Search Conversation Messages
+         * @description Search through conversation transcript messages by full-text and fuzzy search
+         */
+        get: operations["textSearchConversationMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resolve Conversation Reference
+         * @description Resolve a conversation URL (a Slack message URL or a Zendesk ticket URL) to the deterministic conversation ID for the given agent, then confirm the conversation exists.
+         */
+        get: operations["resolveConversationReference"];
         put?: never;
         post?: never;
         delete?: never;
@@ -103,6 +184,46 @@ export interface paths {
          * @description Delete a particular conversation
          */
         delete: operations["deleteConversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/analysis/evaluations/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Conversation Evaluation
+         * @description Rerun a specific evaluation for a conversation.
+         */
+        post: operations["runConversationEvaluations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/analysis/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Conversation Analysis
+         * @description Run the analysis for a conversation using the agent's current evaluation criteria and data collection settings.
+         */
+        post: operations["runConversationAnalysis"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -148,434 +269,1450 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/convai/conversations/{conversation_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload File
+         * @description Upload an image or PDF file for a conversation. Returns a unique file ID that can be used to reference the file in the conversation.
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete File Upload
+         * @description Remove a file upload from a conversation. Only possible if the file hasn't already been used in the conversation.
+         */
+        delete: operations["cancelFileUpload"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/sip-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sip Messages For A Conversation
+         * @description Get SIP messages associated with a conversation's phone call
+         */
+        get: operations["getConversationSipMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Conversation Summary
+         * @description Get a lightweight summary of a conversation: its title, the generated transcript summary, whether the call was successful, and — only when the conversation is short — the plain chat messages. Tool calls, tool results, and contextual updates are omitted so the response stays small. Use this instead of the full conversation endpoint when you only need the gist (e.g. an agent reading many conversations); use GET /v1/convai/conversations/{conversation_id} when you need the full transcript with tool calls and contextual updates.
+         */
+        get: operations["getConversationSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Conversation Tags
+         * @description Assign one or more conversation tags to a conversation. Tags that are already assigned are ignored. Tags must belong to the same workspace.
+         */
+        post: operations["addConversationTags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/convai/conversations/{conversation_id}/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unassign Conversation Tag
+         * @description Remove a single conversation tag from a conversation.
+         */
+        delete: operations["removeConversationTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ASRConversationalConfigOverride
+         * @example {
+         *       "keywords": [
+         *         "hello",
+         *         "world"
+         *       ]
+         *     }
+         */
+        ASRConversationalConfigOverride: {
+            /**
+             * Keywords
+             * @description Keywords to boost prediction probability for
+             */
+            keywords?: string[] | null;
+        };
+        /**
+         * AgentConfigOverride
+         * @example {
+         *       "first_message": "Hello, how can I help you today?",
+         *       "language": "en",
+         *       "prompt": {
+         *         "knowledge_base": [],
+         *         "llm": "gemini-2.0-flash-001",
+         *         "prompt": "You are a helpful assistant that can answer questions about the topic of the conversation.",
+         *         "tool_ids": []
+         *       }
+         *     }
+         */
         "AgentConfigOverride-Output": {
+            /**
+             * First Message
+             * @description If non-empty, the first message the agent will say. If empty, the agent waits for the user to start the discussion.
+             */
             first_message?: string | null;
+            /**
+             * Language
+             * @description Language of the agent - used for ASR and TTS
+             */
             language?: string | null;
-            prompt?: components["schemas"]["PromptAgentAPIModelOverride"] | null;
+            /**
+             * Max Conversation Duration Message
+             * @description If non-empty, the message the agent will send when max conversation duration is reached.
+             */
+            max_conversation_duration_message?: string | null;
+            /** @description The prompt for the agent */
+            prompt?: components["schemas"]["PromptAgentAPIModelOverride-Output"] | null;
         };
-        /** @enum {string} */
+        /**
+         * AgentDefinitionSource
+         * @default unknown
+         * @enum {string}
+         */
         AgentDefinitionSource: "cli" | "ui" | "api" | "template" | "unknown";
+        /** AgentMetadata */
         AgentMetadata: {
+            /** Agent Id */
             agent_id: string;
+            /** Branch Id */
             branch_id?: string | null;
+            /** Workflow Node Id */
             workflow_node_id?: string | null;
+            /** Version Id */
+            version_id?: string | null;
         };
+        /**
+         * AnalysisCharging
+         * @description Cost of running post-call analysis on this conversation.
+         *     Present once an analysis pass has run, billed or not.
+         */
+        AnalysisCharging: {
+            total: components["schemas"]["AnalysisRunningTotal"];
+            last_run: components["schemas"]["AnalysisRunSnapshot"];
+        };
+        /**
+         * AnalysisRunSnapshot
+         * @description LLM cost of the most recent post-call analysis pass on this conversation.
+         */
+        AnalysisRunSnapshot: {
+            /**
+             * Price
+             * @default 0
+             */
+            price: number;
+            /**
+             * Charge
+             * @default 0
+             */
+            charge: number;
+            /** Price Per Feature */
+            price_per_feature?: {
+                [key: string]: number;
+            };
+            /** Charge Per Feature */
+            charge_per_feature?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * AnalysisRunningTotal
+         * @description Cumulative LLM cost of running post-call analysis on this conversation.
+         */
+        AnalysisRunningTotal: {
+            /**
+             * Price
+             * @default 0
+             */
+            price: number;
+            /**
+             * Charge
+             * @default 0
+             */
+            charge: number;
+            /**
+             * Runs
+             * @default 0
+             */
+            runs: number;
+            /** Price Per Feature */
+            price_per_feature?: {
+                [key: string]: number;
+            };
+            /** Charge Per Feature */
+            charge_per_feature?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * AnalysisScope
+         * @default conversation
+         * @enum {string}
+         */
+        AnalysisScope: "conversation" | "agent";
+        /**
+         * AnalysisType
+         * @enum {string}
+         */
+        AnalysisType: "evaluation_criteria" | "data_collection";
+        /** AssignConversationTagsRequestModel */
+        AssignConversationTagsRequestModel: {
+            /**
+             * Tag Ids
+             * @description Tag IDs to add to the conversation. Re-assigning an existing tag is a no-op.
+             */
+            tag_ids: string[];
+        };
+        /**
+         * AsyncConversationMetadata
+         * @description Metadata for async conversation delivery (Zendesk, Slack, etc.).
+         */
         AsyncConversationMetadata: {
-            delivery_status: components["schemas"]["AsyncConversationMetadataDeliveryStatus"];
+            /**
+             * Delivery Status
+             * @enum {string}
+             */
+            delivery_status: "pending" | "success" | "failed";
+            /** Delivery Timestamp */
             delivery_timestamp: number;
+            /** Delivery Error */
             delivery_error?: string | null;
+            /** External System */
             external_system: string;
+            /** External Id */
             external_id: string;
-            retry_count?: number;
+            /** External Link */
+            external_link?: string | null;
+            /**
+             * Retry Count
+             * @default 0
+             */
+            retry_count: number;
+            /** Last Retry Timestamp */
             last_retry_timestamp?: number | null;
+            /** Last Processed External Message Id */
+            last_processed_external_message_id?: string | null;
         };
-        /** @enum {string} */
-        AsyncConversationMetadataDeliveryStatus: "pending" | "success" | "failed";
-        /** @enum {string} */
-        AuthorizationMethod: "invalid" | "public" | "authorization_header" | "signed_url" | "shareable_link" | "livekit_token" | "livekit_token_website" | "genesys_api_key";
+        /**
+         * AuthorizationMethod
+         * @default public
+         * @enum {string}
+         */
+        AuthorizationMethod: "invalid" | "public" | "authorization_header" | "signed_url" | "shareable_link" | "livekit_token" | "livekit_token_website" | "genesys_api_key" | "avaya_api_key" | "audiocodes_api_key" | "whatsapp" | "sms";
+        /** Body_Upload_file_v1_convai_conversations__conversation_id__files_post */
+        Body_Upload_file_v1_convai_conversations__conversation_id__files_post: {
+            /**
+             * File
+             * Format: binary
+             * @description Image or PDF file to upload
+             */
+            file: BinaryBody;
+        };
+        /**
+         * ChatSourceMedium
+         * @enum {string}
+         */
+        ChatSourceMedium: "audio" | "text" | "image" | "file";
+        /** ContextualUpdateInfo */
+        ContextualUpdateInfo: {
+            /**
+             * Context Id
+             * @description Client-supplied identifier grouping related contextual updates.
+             */
+            context_id: string;
+            /**
+             * Is Superseded
+             * @description True when this contextual update has been replaced by a newer update with the same context_id.
+             * @default false
+             */
+            is_superseded: boolean;
+        };
+        /** ConvAIFileUploadResponseModel */
+        ConvAIFileUploadResponseModel: {
+            /** File Id */
+            file_id: string;
+        };
+        /**
+         * ConversationASRUsageModel
+         * @description Aggregated ASR usage for a conversation (analytics-only, not billing).
+         */
+        ConversationASRUsageModel: {
+            /** Asr Model */
+            asr_model?: string | null;
+            /**
+             * Total Transcription Calls
+             * @default 0
+             */
+            total_transcription_calls: number;
+            /**
+             * Total Audio Input Seconds
+             * @default 0
+             */
+            total_audio_input_seconds: number;
+        };
+        /** ConversationChargingCommonModel */
         ConversationChargingCommonModel: {
-            dev_discount?: boolean;
-            is_burst?: boolean;
+            /**
+             * Dev Discount
+             * @default false
+             */
+            dev_discount: boolean;
+            /**
+             * Is Burst
+             * @default false
+             */
+            is_burst: boolean;
+            /** Tier */
             tier?: string | null;
             llm_usage?: components["schemas"]["LLMCategoryUsage"];
-            /** Format: double */
+            /** Llm Price */
             llm_price?: number | null;
+            /** Llm Charge */
             llm_charge?: number | null;
+            /** Call Charge */
             call_charge?: number | null;
-            /** Format: double */
-            free_minutes_consumed?: number;
-            /** Format: double */
-            free_llm_dollars_consumed?: number;
+            /** Platform Charge */
+            platform_charge?: number | null;
+            platform_usage?: components["schemas"]["PlatformUsage"];
+            /** Platform Price */
+            platform_price?: number | null;
+            /**
+             * Free Minutes Consumed
+             * @default 0
+             */
+            free_minutes_consumed: number;
+            /**
+             * Free Llm Dollars Consumed
+             * @default 0
+             */
+            free_llm_dollars_consumed: number;
+            tts_usage?: components["schemas"]["ConversationTTSUsageModel"] | null;
+            asr_usage?: components["schemas"]["ConversationASRUsageModel"] | null;
+            analysis?: components["schemas"]["AnalysisCharging"] | null;
         };
+        /**
+         * ConversationConfigClientOverride
+         * @example {
+         *       "agent": {
+         *         "first_message": "Hello, how can I help you today?",
+         *         "language": "en",
+         *         "prompt": {
+         *           "knowledge_base": [],
+         *           "llm": "gemini-2.0-flash-001",
+         *           "prompt": "You are a helpful assistant that can answer questions about the topic of the conversation.",
+         *           "tool_ids": []
+         *         }
+         *       },
+         *       "asr": {
+         *         "keywords": [
+         *           "hello",
+         *           "world"
+         *         ]
+         *       },
+         *       "conversation": {
+         *         "max_duration_seconds": 600
+         *       },
+         *       "tts": {
+         *         "model_id": "eleven_turbo_v2",
+         *         "pronunciation_dictionary_locators": [],
+         *         "similarity_boost": 0.8,
+         *         "speed": 1,
+         *         "stability": 0.5,
+         *         "voice_id": "cjVigY5qzO86Huf0OWal"
+         *       },
+         *       "turn": {
+         *         "soft_timeout_config": {
+         *           "message": "Hhmmmm...yeah."
+         *         }
+         *       }
+         *     }
+         */
         "ConversationConfigClientOverride-Output": {
+            /** @description Configuration for conversational transcription */
+            asr?: components["schemas"]["ASRConversationalConfigOverride"] | null;
+            /** @description Configuration for turn detection */
             turn?: components["schemas"]["TurnConfigOverride"] | null;
+            /** @description Configuration for conversational text to speech */
             tts?: components["schemas"]["TTSConversationalConfigOverride"] | null;
+            /** @description Configuration for conversational events */
             conversation?: components["schemas"]["ConversationConfigOverride"] | null;
+            /** @description Agent specific configuration */
             agent?: components["schemas"]["AgentConfigOverride-Output"] | null;
         };
+        /**
+         * ConversationConfigOverride
+         * @example {
+         *       "max_duration_seconds": 600
+         *     }
+         */
         ConversationConfigOverride: {
+            /**
+             * Text Only
+             * @description If enabled audio will not be processed and only text will be used, use to avoid audio pricing.
+             */
             text_only?: boolean | null;
+            /**
+             * Max Duration Seconds
+             * @description The maximum duration of a conversation in seconds
+             */
+            max_duration_seconds?: number | null;
         };
+        /** ConversationDeletionSettings */
         ConversationDeletionSettings: {
+            /** Deletion Time Unix Secs */
             deletion_time_unix_secs?: number | null;
+            /** Deleted Logs At Time Unix Secs */
             deleted_logs_at_time_unix_secs?: number | null;
+            /** Deleted Audio At Time Unix Secs */
             deleted_audio_at_time_unix_secs?: number | null;
+            /** Deleted Transcript At Time Unix Secs */
             deleted_transcript_at_time_unix_secs?: number | null;
-            delete_transcript_and_pii?: boolean;
-            delete_audio?: boolean;
+            /**
+             * Delete Transcript And Pii
+             * @default false
+             */
+            delete_transcript_and_pii: boolean;
+            /**
+             * Delete Audio
+             * @default false
+             */
+            delete_audio: boolean;
         };
+        /**
+         * ConversationFeedbackRequestModel
+         * @example {
+         *       "feedback": "like"
+         *     }
+         */
         ConversationFeedbackRequestModel: {
+            /**
+             * @description Either 'like' or 'dislike' to indicate the feedback for the conversation.
+             * @example like
+             */
             feedback?: components["schemas"]["UserFeedbackScore"] | null;
         };
-        /** @enum {string} */
+        /**
+         * ConversationFeedbackType
+         * @enum {string}
+         */
         ConversationFeedbackType: "thumbs" | "rating";
+        /** ConversationHistoryAnalysisCommonModel */
         ConversationHistoryAnalysisCommonModel: {
+            /** Evaluation Criteria Results */
             evaluation_criteria_results?: {
                 [key: string]: components["schemas"]["ConversationHistoryEvaluationCriteriaResultCommonModel"];
             };
+            /** Data Collection Results */
             data_collection_results?: {
                 [key: string]: components["schemas"]["DataCollectionResultCommonModel"];
             };
+            /** Evaluation Criteria Results List */
+            evaluation_criteria_results_list?: components["schemas"]["ConversationHistoryEvaluationCriteriaResultCommonModel"][];
+            /** Data Collection Results List */
+            data_collection_results_list?: components["schemas"]["DataCollectionResultCommonModel"][];
             call_successful: components["schemas"]["EvaluationSuccessResult"];
+            /** Call Success Score */
+            call_success_score?: number | null;
+            /** Transcript Summary */
             transcript_summary: string;
+            /** Call Summary Title */
             call_summary_title?: string | null;
+            /** Scoped */
+            scoped?: components["schemas"]["ScopedAnalysisResult"][];
         };
+        /** ConversationHistoryBatchCallModel */
         ConversationHistoryBatchCallModel: {
+            /** Batch Call Id */
             batch_call_id: string;
+            /** Batch Call Recipient Id */
             batch_call_recipient_id: string;
         };
+        /** ConversationHistoryElevenAssistantCommonModel */
         ConversationHistoryElevenAssistantCommonModel: {
-            is_eleven_assistant?: boolean;
+            /**
+             * Is Eleven Assistant
+             * @default false
+             */
+            is_eleven_assistant: boolean;
         };
+        /** ConversationHistoryErrorCommonModel */
         ConversationHistoryErrorCommonModel: {
+            /** Code */
             code: number;
+            /** Reason */
             reason?: string | null;
         };
+        /** ConversationHistoryEvaluationCriteriaResultCommonModel */
         ConversationHistoryEvaluationCriteriaResultCommonModel: {
+            /** Criteria Id */
             criteria_id: string;
             result: components["schemas"]["EvaluationSuccessResult"];
+            /** Rationale */
             rationale: string;
+            scoring_mode?: components["schemas"]["CriteriaScoringMode"] | null;
+            /** Score */
+            score?: number | null;
+            /** Max Score */
+            max_score?: number | null;
         };
+        /** ConversationHistoryExotelPhoneCallModel */
+        ConversationHistoryExotelPhoneCallModel: {
+            direction: components["schemas"]["TelephonyDirection"];
+            /** Phone Number Id */
+            phone_number_id: string;
+            /** Agent Number */
+            agent_number: string;
+            /** External Number */
+            external_number: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "exotel";
+            /** Stream Sid */
+            stream_sid: string;
+            /** Call Sid */
+            call_sid: string;
+        };
+        /** ConversationHistoryFeedbackCommonModel */
         ConversationHistoryFeedbackCommonModel: {
             type?: components["schemas"]["ConversationFeedbackType"] | null;
             overall_score?: components["schemas"]["UserFeedbackScore"] | null;
-            likes?: number;
-            dislikes?: number;
+            /**
+             * Likes
+             * @default 0
+             */
+            likes: number;
+            /**
+             * Dislikes
+             * @default 0
+             */
+            dislikes: number;
+            /** Rating */
             rating?: number | null;
+            /** Comment */
             comment?: string | null;
         };
+        /** ConversationHistoryMetadataCommonModel */
         ConversationHistoryMetadataCommonModel: {
+            /** Start Time Unix Secs */
             start_time_unix_secs: number;
+            /** Accepted Time Unix Secs */
             accepted_time_unix_secs?: number | null;
+            /** Call Duration Secs */
             call_duration_secs: number;
+            /** Cost */
             cost?: number | null;
             deletion_settings?: components["schemas"]["ConversationDeletionSettings"];
             feedback?: components["schemas"]["ConversationHistoryFeedbackCommonModel"];
-            authorization_method?: components["schemas"]["AuthorizationMethod"];
+            /** @default public */
+            authorization_method: components["schemas"]["AuthorizationMethod"];
             charging?: components["schemas"]["ConversationChargingCommonModel"];
-            phone_call?: components["schemas"]["ConversationHistoryMetadataCommonModelPhoneCall"] | null;
+            /** Phone Call */
+            phone_call?: (components["schemas"]["ConversationHistoryTwilioPhoneCallModel"] | components["schemas"]["ConversationHistoryExotelPhoneCallModel"] | components["schemas"]["ConversationHistorySIPTrunkingPhoneCallModel"]) | null;
             batch_call?: components["schemas"]["ConversationHistoryBatchCallModel"] | null;
-            termination_reason?: string;
+            /**
+             * Termination Reason
+             * @default
+             */
+            termination_reason: string;
             error?: components["schemas"]["ConversationHistoryErrorCommonModel"] | null;
+            /** Warnings */
             warnings?: string[];
+            /** Main Language */
             main_language?: string | null;
             rag_usage?: components["schemas"]["ConversationHistoryRagUsageCommonModel"] | null;
-            text_only?: boolean;
+            /**
+             * Text Only
+             * @default false
+             */
+            text_only: boolean;
             features_usage?: components["schemas"]["FeaturesUsageCommonModel"];
             eleven_assistant?: components["schemas"]["ConversationHistoryElevenAssistantCommonModel"];
+            /** Initiator Id */
             initiator_id?: string | null;
-            conversation_initiation_source?: components["schemas"]["ConversationInitiationSource"];
+            /** @default unknown */
+            conversation_initiation_source: components["schemas"]["ConversationInitiationSource"];
+            /** Conversation Initiation Source Version */
             conversation_initiation_source_version?: string | null;
+            /** Timezone */
             timezone?: string | null;
-            initiation_trigger?: components["schemas"]["ConversationHistoryMetadataCommonModelInitiationTrigger"];
             async_metadata?: components["schemas"]["AsyncConversationMetadata"] | null;
             whatsapp?: components["schemas"]["WhatsAppConversationInfo"] | null;
-            agent_created_from?: components["schemas"]["AgentDefinitionSource"];
-            agent_last_updated_from?: components["schemas"]["AgentDefinitionSource"];
+            sms?: components["schemas"]["SMSConversationInfo"] | null;
+            /** @default unknown */
+            agent_created_from: components["schemas"]["AgentDefinitionSource"];
+            /** @default unknown */
+            agent_last_updated_from: components["schemas"]["AgentDefinitionSource"];
+            /** Voice Rewards */
+            voice_rewards?: components["schemas"]["ConversationVoiceRewardModel"][];
+            /**
+             * Cost Fiat
+             * @description Total fiat cost of the conversation in USD, i.e. the sum of the LLM price and the non-LLM platform price (the fiat analogue of ``cost``). ``None`` when neither is set (e.g. conversations that predate fiat cost tracking).
+             */
+            readonly cost_fiat: number | null;
+            initiation_trigger?: {
+                /**
+                 * @default default
+                 * @constant
+                 */
+                trigger_type: "default";
+            } | {
+                /**
+                 * @default zendesk
+                 * @constant
+                 */
+                trigger_type: "zendesk";
+                ticket_id: number;
+            };
         };
-        ConversationHistoryMetadataCommonModelInitiationTrigger: components["schemas"]["DefaultConversationInitiationTrigger"] | components["schemas"]["ZendeskConversationInitiationTrigger"];
-        ConversationHistoryMetadataCommonModelPhoneCall: components["schemas"]["ConversationHistoryTwilioPhoneCallModel"] | components["schemas"]["ConversationHistorySIPTrunkingPhoneCallModel"];
+        /**
+         * ConversationHistoryMultivoiceMessageModel
+         * @description Represents a message from a multi-voice agent.
+         */
         ConversationHistoryMultivoiceMessageModel: {
+            /** Parts */
             parts: components["schemas"]["ConversationHistoryMultivoiceMessagePartModel"][];
         };
+        /**
+         * ConversationHistoryMultivoiceMessagePartModel
+         * @description Represents a single voice part of a multi-voice message.
+         */
         ConversationHistoryMultivoiceMessagePartModel: {
+            /** Text */
             text: string;
+            /** Voice Label */
             voice_label: string | null;
+            /** Time In Call Secs */
             time_in_call_secs: number | null;
         };
+        /** ConversationHistoryRagUsageCommonModel */
         ConversationHistoryRagUsageCommonModel: {
+            /** Usage Count */
             usage_count: number;
+            /** Embedding Model */
             embedding_model: string;
         };
+        /** ConversationHistorySIPTrunkingPhoneCallModel */
         ConversationHistorySIPTrunkingPhoneCallModel: {
-            direction: components["schemas"]["ConversationHistorySipTrunkingPhoneCallModelDirection"];
+            direction: components["schemas"]["TelephonyDirection"];
+            /** Phone Number Id */
             phone_number_id: string;
+            /** Agent Number */
             agent_number: string;
+            /** External Number */
             external_number: string;
             /**
-             * @default sip_trunking
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "sip_trunking";
+            /** Call Id */
+            call_id?: string | null;
+            /** Call Sid */
             call_sid: string;
+            /** Sip Header Dynamic Variables */
+            sip_header_dynamic_variables?: {
+                [key: string]: string;
+            };
         };
-        /** @enum {string} */
-        ConversationHistorySipTrunkingPhoneCallModelDirection: "inbound" | "outbound";
-        ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel: {
+        /** ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel */
+        "ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel-Output": {
+            /** Request Id */
             request_id: string;
+            /** Tool Name */
             tool_name: string;
+            /** Result Value */
             result_value: string;
+            /** Is Error */
             is_error: boolean;
-            tool_has_been_called: boolean;
-            /** Format: double */
-            tool_latency_secs?: number;
-            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
             /**
-             * @default api_integration_webhook
+             * Is Blocked
+             * @default false
+             */
+            is_blocked: boolean;
+            /** Tool Has Been Called */
+            tool_has_been_called: boolean;
+            /**
+             * Tool Latency Secs
+             * @default 0
+             */
+            tool_latency_secs: number;
+            /**
+             * Error Type
+             * @default
+             */
+            error_type: string;
+            /**
+             * Raw Error Message
+             * @default
+             */
+            raw_error_message: string;
+            /** Dynamic Variable Updates */
+            dynamic_variable_updates: components["schemas"]["DynamicVariableUpdateCommonModel"][];
+            /**
+             * Type
              * @constant
              */
             type: "api_integration_webhook";
+            /**
+             * Integration Id
+             * @default
+             */
             integration_id: string;
+            /**
+             * Credential Id
+             * @default
+             */
             credential_id: string;
+            /**
+             * Integration Connection Id
+             * @default
+             */
             integration_connection_id: string;
         };
-        "ConversationHistoryTranscriptCommonModel-Output": {
-            role: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputRole"];
+        /** ConversationHistoryTranscriptFileInputResponseModel */
+        ConversationHistoryTranscriptFileInputResponseModel: {
+            /** File Id */
+            file_id: string;
+            /** Original Filename */
+            original_filename: string;
+            /** Mime Type */
+            mime_type: string;
+            /** File Url */
+            file_url: string;
+        };
+        /** ConversationHistoryTranscriptOtherToolsResultCommonModel */
+        ConversationHistoryTranscriptOtherToolsResultCommonModel: {
+            /** Request Id */
+            request_id: string;
+            /** Tool Name */
+            tool_name: string;
+            /** Result Value */
+            result_value: string;
+            /** Is Error */
+            is_error: boolean;
+            /**
+             * Is Blocked
+             * @default false
+             */
+            is_blocked: boolean;
+            /** Tool Has Been Called */
+            tool_has_been_called: boolean;
+            /**
+             * Tool Latency Secs
+             * @default 0
+             */
+            tool_latency_secs: number;
+            /**
+             * Error Type
+             * @default
+             */
+            error_type: string;
+            /**
+             * Raw Error Message
+             * @default
+             */
+            raw_error_message: string;
+            /** Dynamic Variable Updates */
+            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
+            /** Type */
+            type?: ("client" | "webhook" | "mcp" | "code") | null;
+        };
+        /** ConversationHistoryTranscriptResponseModel */
+        ConversationHistoryTranscriptResponseModel: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "agent";
             agent_metadata?: components["schemas"]["AgentMetadata"] | null;
+            /** Message */
             message?: string | null;
             multivoice_message?: components["schemas"]["ConversationHistoryMultivoiceMessageModel"] | null;
+            /** Tool Calls */
             tool_calls?: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModel-Output"][];
-            tool_results?: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputToolResultsItems"][];
+            /** Tool Results */
+            tool_results?: (components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel-Output"] | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel-Output"] | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"])[];
             feedback?: components["schemas"]["UserFeedback"] | null;
+            /** Llm Override */
             llm_override?: string | null;
+            /** Producing Llm */
+            producing_llm?: string | null;
+            /** Time In Call Secs */
             time_in_call_secs: number;
             conversation_turn_metrics?: components["schemas"]["ConversationTurnMetrics"] | null;
             rag_retrieval_info?: components["schemas"]["RagRetrievalInfo"] | null;
             llm_usage?: components["schemas"]["LLMUsage-Output"] | null;
-            interrupted?: boolean;
+            /**
+             * Interrupted
+             * @default false
+             */
+            interrupted: boolean;
+            /**
+             * Ignored As Backchannel
+             * @default false
+             */
+            ignored_as_backchannel: boolean;
+            /** Original Message */
             original_message?: string | null;
-            source_medium?: components["schemas"]["ConversationHistoryTranscriptCommonModelOutputSourceMedium"] | null;
+            /** Reasoning */
+            reasoning?: components["schemas"]["ConversationReasoningModel"][];
+            source_medium?: components["schemas"]["ChatSourceMedium"] | null;
+            /** Source Event Id */
+            source_event_id?: number | null;
+            /** Used Static Kb Document Ids */
+            used_static_kb_document_ids?: string[];
+            /** User Identifier */
+            user_identifier?: string | null;
+            /** Id */
+            id?: string | null;
+            /** Triggered Guardrails */
+            triggered_guardrails?: components["schemas"]["TriggeredGuardrailCommonModel"][];
+            file_input?: components["schemas"]["ConversationHistoryTranscriptFileInputResponseModel"] | null;
+            contextual_update_info?: components["schemas"]["ContextualUpdateInfo"] | null;
+            /**
+             * Reasoned
+             * @default false
+             */
+            reasoned: boolean;
         };
-        /** @enum {string} */
-        ConversationHistoryTranscriptCommonModelOutputRole: "user" | "agent";
-        /** @enum {string} */
-        ConversationHistoryTranscriptCommonModelOutputSourceMedium: "audio" | "text";
-        ConversationHistoryTranscriptCommonModelOutputToolResultsItems: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"];
-        ConversationHistoryTranscriptOtherToolsResultCommonModel: {
+        /** ConversationHistoryTranscriptSystemToolResultCommonModel */
+        "ConversationHistoryTranscriptSystemToolResultCommonModel-Output": {
+            /** Request Id */
             request_id: string;
+            /** Tool Name */
             tool_name: string;
+            /** Result Value */
             result_value: string;
+            /** Is Error */
             is_error: boolean;
+            /**
+             * Is Blocked
+             * @default false
+             */
+            is_blocked: boolean;
+            /** Tool Has Been Called */
             tool_has_been_called: boolean;
-            /** Format: double */
-            tool_latency_secs?: number;
-            dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
-            type?: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModelType"] | null;
-        };
-        /** @enum {string} */
-        ConversationHistoryTranscriptOtherToolsResultCommonModelType: "client" | "webhook" | "mcp";
-        ConversationHistoryTranscriptSystemToolResultCommonModel: {
-            request_id: string;
-            tool_name: string;
-            result_value: string;
-            is_error: boolean;
-            tool_has_been_called: boolean;
-            /** Format: double */
-            tool_latency_secs?: number;
+            /**
+             * Tool Latency Secs
+             * @default 0
+             */
+            tool_latency_secs: number;
+            /**
+             * Error Type
+             * @default
+             */
+            error_type: string;
+            /**
+             * Raw Error Message
+             * @default
+             */
+            raw_error_message: string;
+            /** Dynamic Variable Updates */
             dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
             /**
-             * @default system
+             * Type
              * @constant
              */
             type: "system";
-            result?: components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModelResult"] | null;
+            /** Result */
+            result?: (components["schemas"]["EndCallToolResultModel"] | components["schemas"]["LanguageDetectionToolResultModel"] | components["schemas"]["TransferToAgentToolResultSuccessModel-Output"] | components["schemas"]["TransferToAgentToolResultErrorModel"] | components["schemas"]["TransferToNumberResultTwilioSuccessModel"] | components["schemas"]["TransferToNumberResultSipSuccessModel"] | components["schemas"]["TransferToNumberResultExotelSuccessModel"] | components["schemas"]["TransferToNumberResultErrorModel"] | components["schemas"]["SkipTurnToolResponseModel"] | components["schemas"]["PlayDTMFResultSuccessModel"] | components["schemas"]["PlayDTMFResultErrorModel"] | components["schemas"]["VoiceMailDetectionResultSuccessModel"] | components["schemas"]["TestToolResultModel"] | components["schemas"]["KnowledgeBaseRagToolResultModel"] | components["schemas"]["KnowledgeBaseToolResultModel"] | components["schemas"]["DummyToolResultModel"]) | null;
         };
-        ConversationHistoryTranscriptSystemToolResultCommonModelResult: components["schemas"]["EndCallToolResultModel"] | components["schemas"]["LanguageDetectionToolResultModel"] | components["schemas"]["TransferToAgentToolResultSuccessModel"] | components["schemas"]["TransferToAgentToolResultErrorModel"] | components["schemas"]["TransferToNumberResultTwilioSuccessModel"] | components["schemas"]["TransferToNumberResultSipSuccessModel"] | components["schemas"]["TransferToNumberResultErrorModel"] | components["schemas"]["SkipTurnToolResponseModel"] | components["schemas"]["PlayDTMFResultSuccessModel"] | components["schemas"]["PlayDTMFResultErrorModel"] | components["schemas"]["VoiceMailDetectionResultSuccessModel"] | components["schemas"]["TestToolResultModel"];
-        ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails: {
+        /** ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails */
+        "ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails-Output": {
             /**
-             * @default api_integration_webhook
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "api_integration_webhook";
+            /**
+             * Integration Id
+             * @default
+             */
             integration_id: string;
+            /**
+             * Credential Id
+             * @default
+             */
             credential_id: string;
+            /**
+             * Integration Connection Id
+             * @default
+             */
             integration_connection_id: string;
             webhook_details: components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"];
         };
+        /** ConversationHistoryTranscriptToolCallClientDetails */
         ConversationHistoryTranscriptToolCallClientDetails: {
             /**
-             * @default client
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "client";
+            /** Parameters */
             parameters: string;
         };
+        /** ConversationHistoryTranscriptToolCallCommonModel */
         "ConversationHistoryTranscriptToolCallCommonModel-Output": {
             type?: components["schemas"]["ToolType"] | null;
+            /** Request Id */
             request_id: string;
+            /** Tool Name */
             tool_name: string;
+            /** Params As Json */
             params_as_json: string;
+            /** Tool Has Been Called */
             tool_has_been_called: boolean;
-            tool_details?: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModelOutputToolDetails"] | null;
+            /** Tool Details */
+            tool_details?: (components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallClientDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallMCPDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails-Output"]) | null;
         };
-        ConversationHistoryTranscriptToolCallCommonModelOutputToolDetails: components["schemas"]["ConversationHistoryTranscriptToolCallWebhookDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallClientDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallMCPDetails"] | components["schemas"]["ConversationHistoryTranscriptToolCallApiIntegrationWebhookDetails"];
+        /** ConversationHistoryTranscriptToolCallMCPDetails */
         ConversationHistoryTranscriptToolCallMCPDetails: {
             /**
-             * @default mcp
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "mcp";
+            /** Mcp Server Id */
             mcp_server_id: string;
+            /** Mcp Server Name */
             mcp_server_name: string;
+            /** Integration Type */
             integration_type: string;
+            /** Parameters */
             parameters?: {
                 [key: string]: string;
             };
+            /** Approval Policy */
             approval_policy: string;
-            requires_approval?: boolean;
-            mcp_tool_name?: string;
-            mcp_tool_description?: string;
+            /**
+             * Requires Approval
+             * @default false
+             */
+            requires_approval: boolean;
+            /**
+             * Mcp Tool Name
+             * @default
+             */
+            mcp_tool_name: string;
+            /**
+             * Mcp Tool Description
+             * @default
+             */
+            mcp_tool_description: string;
         };
+        /** ConversationHistoryTranscriptToolCallWebhookDetails */
         ConversationHistoryTranscriptToolCallWebhookDetails: {
             /**
-             * @default webhook
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "webhook";
+            /** Method */
             method: string;
+            /** Url */
             url: string;
+            /** Headers */
             headers?: {
                 [key: string]: string;
             };
+            /** Path Params */
             path_params?: {
                 [key: string]: string;
             };
+            /** Query Params */
             query_params?: {
                 [key: string]: string;
             };
+            /** Body */
             body?: string | null;
         };
+        /** ConversationHistoryTranscriptWorkflowToolsResultCommonModel */
         "ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output": {
+            /** Request Id */
             request_id: string;
+            /** Tool Name */
             tool_name: string;
+            /** Result Value */
             result_value: string;
+            /** Is Error */
             is_error: boolean;
+            /**
+             * Is Blocked
+             * @default false
+             */
+            is_blocked: boolean;
+            /** Tool Has Been Called */
             tool_has_been_called: boolean;
-            /** Format: double */
-            tool_latency_secs?: number;
+            /**
+             * Tool Latency Secs
+             * @default 0
+             */
+            tool_latency_secs: number;
+            /**
+             * Error Type
+             * @default
+             */
+            error_type: string;
+            /**
+             * Raw Error Message
+             * @default
+             */
+            raw_error_message: string;
+            /** Dynamic Variable Updates */
             dynamic_variable_updates?: components["schemas"]["DynamicVariableUpdateCommonModel"][];
             /**
-             * @default workflow
+             * Type
              * @constant
              */
             type: "workflow";
             result?: components["schemas"]["WorkflowToolResponseModel-Output"] | null;
         };
+        /** ConversationHistoryTwilioPhoneCallModel */
         ConversationHistoryTwilioPhoneCallModel: {
-            direction: components["schemas"]["ConversationHistoryTwilioPhoneCallModelDirection"];
+            direction: components["schemas"]["TelephonyDirection"];
+            /** Phone Number Id */
             phone_number_id: string;
+            /** Agent Number */
             agent_number: string;
+            /** External Number */
             external_number: string;
             /**
-             * @default twilio
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "twilio";
+            /** Stream Sid */
             stream_sid: string;
+            /** Call Sid */
             call_sid: string;
         };
-        /** @enum {string} */
-        ConversationHistoryTwilioPhoneCallModelDirection: "inbound" | "outbound";
+        /** ConversationInitiationClientDataRequest */
         "ConversationInitiationClientDataRequest-Output": {
             conversation_config_override?: components["schemas"]["ConversationConfigClientOverride-Output"];
-            custom_llm_extra_body?: components["schemas"]["ConversationInitiationClientDataRequestOutputCustomLlmExtraBody"];
+            /** Custom Llm Extra Body */
+            custom_llm_extra_body?: {
+                [key: string]: unknown;
+            };
+            /**
+             * User Id
+             * @description ID of the end user participating in this conversation (for agent owner's user identification)
+             */
             user_id?: string | null;
             source_info?: components["schemas"]["ConversationInitiationSourceInfo"];
+            /**
+             * Branch Id
+             * @description ID of the agent branch to use for this conversation
+             */
+            branch_id?: string | null;
+            /**
+             * Environment
+             * @description Environment to use for resolving environment variables
+             */
+            environment?: string | null;
+            /**
+             * Starting Workflow Node Id
+             * @description If set, start the workflow at this node id instead of the default entry
+             */
+            starting_workflow_node_id?: string | null;
+            /**
+             * Procedure Ids
+             * @description If set, only these procedures are available to the starting agent. Each ID must be attached to that agent; unknown IDs fail conversation start. An empty list disables all of that agent's procedures. Not applied after an agent transfer. Requires enable_procedure_ids_from_client.
+             */
+            procedure_ids?: string[] | null;
+            /** Dynamic Variables */
             dynamic_variables?: {
-                [key: string]: components["schemas"]["ConversationInitiationClientDataRequestOutputDynamicVariables"] | null;
+                [key: string]: unknown;
             };
         };
-        ConversationInitiationClientDataRequestOutputCustomLlmExtraBody: Record<string, never>;
-        ConversationInitiationClientDataRequestOutputDynamicVariables: string | number | boolean;
-        /** @enum {string} */
-        ConversationInitiationSource: "unknown" | "android_sdk" | "node_js_sdk" | "react_native_sdk" | "react_sdk" | "js_sdk" | "python_sdk" | "widget" | "sip_trunk" | "twilio" | "genesys" | "swift_sdk" | "whatsapp" | "flutter_sdk";
+        /**
+         * ConversationInitiationSource
+         * @description Enum representing the possible sources for conversation initiation.
+         * @default unknown
+         * @enum {string}
+         */
+        ConversationInitiationSource: "unknown" | "android_sdk" | "node_js_sdk" | "react_native_sdk" | "react_sdk" | "js_sdk" | "python_sdk" | "widget" | "sip_trunk" | "twilio" | "exotel" | "genesys" | "avaya" | "audiocodes" | "swift_sdk" | "whatsapp" | "twilio_sms" | "flutter_sdk" | "zendesk_integration" | "slack_integration" | "telegram_integration" | "intercom_integration" | "freshdesk_integration" | "salesforce_integration" | "template_preview" | "genesys_bot_connector" | "subagent_tool";
+        /**
+         * ConversationInitiationSourceInfo
+         * @description Information about the source of conversation initiation
+         */
         ConversationInitiationSourceInfo: {
+            /** @description Source of the conversation initiation */
             source?: components["schemas"]["ConversationInitiationSource"] | null;
+            /**
+             * Version
+             * @description The SDK version number
+             */
             version?: string | null;
         };
+        /**
+         * ConversationProduct
+         * @description Which product surface owns this agent document.
+         * @enum {string}
+         */
+        ConversationProduct: "agents" | "speech_engine";
+        /** ConversationReasoningModel */
+        ConversationReasoningModel: {
+            /** Summary */
+            summary?: string | null;
+            /**
+             * Provider Redact
+             * @default false
+             */
+            provider_redact: boolean;
+        };
+        /** ConversationSentimentAnalysis */
+        ConversationSentimentAnalysis: {
+            /**
+             * Overall Label
+             * @enum {string}
+             */
+            overall_label: "positive" | "neutral" | "negative";
+            /** Overall Sentiment Score */
+            overall_sentiment_score: number;
+            /** Overall Frustration Score */
+            overall_frustration_score: number;
+            /** Min User Sentiment Score */
+            min_user_sentiment_score: number;
+            /** Max User Frustration Score */
+            max_user_frustration_score: number;
+            /** Num Scored User Turns */
+            num_scored_user_turns: number;
+        };
+        /** ConversationSignedUrlResponseModel */
         ConversationSignedUrlResponseModel: {
+            /** Signed Url */
             signed_url: string;
         };
-        ConversationSummaryResponseModel: {
-            agent_id: string;
-            branch_id?: string | null;
-            agent_name?: string | null;
-            conversation_id: string;
-            start_time_unix_secs: number;
-            call_duration_secs: number;
-            message_count: number;
-            status: components["schemas"]["ConversationSummaryResponseModelStatus"];
-            call_successful: components["schemas"]["EvaluationSuccessResult"];
-            transcript_summary?: string | null;
-            call_summary_title?: string | null;
-            direction?: components["schemas"]["ConversationSummaryResponseModelDirection"] | null;
-            /** Format: double */
-            rating?: number | null;
+        /** ConversationSummaryMessageModel */
+        ConversationSummaryMessageModel: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "agent";
+            /** Message */
+            message: string;
         };
-        /** @enum {string} */
-        ConversationSummaryResponseModelDirection: "inbound" | "outbound";
-        /** @enum {string} */
-        ConversationSummaryResponseModelStatus: "initiated" | "in-progress" | "processing" | "done" | "failed";
-        ConversationTokenDBModel: {
-            /** @description The ID of the agent */
+        /** ConversationSummaryResponseModel */
+        ConversationSummaryResponseModel: {
+            /** Agent Id */
             agent_id: string;
-            /** @description The token for the agent */
+            /** Branch Id */
+            branch_id?: string | null;
+            /** Version Id */
+            version_id?: string | null;
+            /** Agent Name */
+            agent_name?: string | null;
+            /** Conversation Id */
+            conversation_id: string;
+            /** Start Time Unix Secs */
+            start_time_unix_secs: number;
+            /** Call Duration Secs */
+            call_duration_secs: number;
+            /** Message Count */
+            message_count: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "initiated" | "in-progress" | "processing" | "done" | "failed";
+            /**
+             * Termination Reason
+             * @default
+             */
+            termination_reason: string;
+            call_successful: components["schemas"]["EvaluationSuccessResult"];
+            /** Call Success Score */
+            call_success_score?: number | null;
+            /** Transcript Summary */
+            transcript_summary?: string | null;
+            /** Call Summary Title */
+            call_summary_title?: string | null;
+            /** Main Language */
+            main_language?: string | null;
+            conversation_initiation_source?: components["schemas"]["ConversationInitiationSource"] | null;
+            /** Tool Names */
+            tool_names?: string[] | null;
+            direction?: components["schemas"]["TelephonyDirection"] | null;
+            /** Rating */
+            rating?: number | null;
+            sentiment_analysis?: components["schemas"]["ConversationSentimentAnalysis"] | null;
+            /** Data Collection Results */
+            data_collection_results?: {
+                [key: string]: unknown;
+            } | null;
+            /** Evaluation Criteria Results */
+            evaluation_criteria_results?: {
+                [key: string]: components["schemas"]["EvaluationCriteriaSummaryResult"];
+            } | null;
+            /**
+             * Tag Ids
+             * @description Conversation tag ids assigned to this conversation.
+             */
+            tag_ids?: string[];
+        };
+        /**
+         * ConversationTTSUsageModel
+         * @description Aggregated TTS usage for a conversation (analytics-only, not billing).
+         */
+        ConversationTTSUsageModel: {
+            /** Primary Tts Model */
+            primary_tts_model?: string | null;
+            /**
+             * Total Audio Output Seconds
+             * @default 0
+             */
+            total_audio_output_seconds: number;
+            /**
+             * Total Characters
+             * @default 0
+             */
+            total_characters: number;
+            /** Per Voice Usage */
+            per_voice_usage?: components["schemas"]["ConversationVoiceUsageModel"][];
+        };
+        /**
+         * ConversationTokenPurpose
+         * @enum {string}
+         */
+        ConversationTokenPurpose: "signed_url" | "shareable_link";
+        /** ConversationTokenResponseModel */
+        ConversationTokenResponseModel: {
+            /**
+             * Agent Id
+             * @description The ID of the agent
+             */
+            agent_id: string;
+            /**
+             * Conversation Token
+             * @description The token for the agent
+             */
             conversation_token: string;
-            /** @description The expiration time of the token in unix seconds */
+            /**
+             * Expiration Time Unix Secs
+             * @description The expiration time of the token in unix seconds
+             */
             expiration_time_unix_secs?: number | null;
-            /** @description The ID of the conversation */
+            /**
+             * Conversation Id
+             * @description The ID of the conversation
+             */
             conversation_id?: string | null;
             /** @description The purpose of the token */
-            purpose?: components["schemas"]["ConversationTokenPurpose"];
-            /** @description The user ID of the entity who requested the token */
+            purpose: components["schemas"]["ConversationTokenPurpose"];
+            /**
+             * Token Requester User Id
+             * @description The user ID of the entity who requested the token
+             */
             token_requester_user_id?: string | null;
         };
-        /** @enum {string} */
-        ConversationTokenPurpose: "signed_url" | "shareable_link";
+        /** ConversationTurnMetrics */
         ConversationTurnMetrics: {
+            /** Metrics */
             metrics?: {
                 [key: string]: components["schemas"]["MetricRecord"];
             };
+            /** Convai Asr Provider */
+            convai_asr_provider?: string | null;
+            /** Convai Tts Model */
+            convai_tts_model?: string | null;
+            /** Convai Tts Cascade */
+            convai_tts_cascade?: string | null;
         };
+        /** ConversationVoiceRewardModel */
+        ConversationVoiceRewardModel: {
+            /** Voice Id */
+            voice_id: string;
+            /** Reward Usd Cents */
+            reward_usd_cents: number;
+        };
+        /** ConversationVoiceUsageModel */
+        ConversationVoiceUsageModel: {
+            /** Voice Id */
+            voice_id: string;
+            /**
+             * Audio Output Seconds
+             * @default 0
+             */
+            audio_output_seconds: number;
+        };
+        /**
+         * CriteriaScoringMode
+         * @default binary
+         * @enum {string}
+         */
+        CriteriaScoringMode: "binary" | "numeric_uniform";
+        /** DataCollectionResultCommonModel */
         DataCollectionResultCommonModel: {
+            /** Data Collection Id */
             data_collection_id: string;
-            /** @description Any type */
+            /** Value */
             value?: unknown;
             json_schema?: components["schemas"]["LiteralJsonSchemaProperty"] | null;
+            /** Rationale */
             rationale: string;
         };
-        DefaultConversationInitiationTrigger: {
+        /**
+         * DocumentUsageModeEnum
+         * @default auto
+         * @enum {string}
+         */
+        DocumentUsageModeEnum: "prompt" | "auto";
+        /** DummyToolResultModel */
+        DummyToolResultModel: {
             /**
-             * @default default
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
-            trigger_type: "default";
+            result_type: "dummy";
         };
+        /**
+         * DynamicVariableUpdateCommonModel
+         * @description Tracks a dynamic variable update that occurred during tool execution.
+         */
         DynamicVariableUpdateCommonModel: {
+            /** Variable Name */
             variable_name: string;
+            /** Old Value */
             old_value: string | null;
+            /** New Value */
             new_value: string;
-            /** Format: double */
+            /** Updated At */
             updated_at: number;
+            /** Tool Name */
             tool_name: string;
+            /** Tool Request Id */
             tool_request_id: string;
         };
-        /** @enum {string} */
+        /**
+         * EmbeddingModelEnum
+         * @default e5_mistral_7b_instruct
+         * @enum {string}
+         */
         EmbeddingModelEnum: "e5_mistral_7b_instruct" | "multilingual_e5_large_instruct";
+        /** EndCallToolResultModel */
         EndCallToolResultModel: {
             /**
-             * @default end_call_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "end_call_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Reason */
             reason?: string | null;
+            /** Message */
             message?: string | null;
         };
-        /** @enum {string} */
-        EvaluationSuccessResult: "success" | "failure" | "unknown";
-        FeatureStatusCommonModel: {
-            enabled?: boolean;
-            used?: boolean;
+        /** EvaluationCriteriaSummaryResult */
+        EvaluationCriteriaSummaryResult: {
+            result: components["schemas"]["EvaluationSuccessResult"];
+            /** Score */
+            score?: number | null;
+            /** Max Score */
+            max_score?: number | null;
         };
+        /**
+         * EvaluationSuccessResult
+         * @enum {string}
+         */
+        EvaluationSuccessResult: "success" | "failure" | "unknown";
+        /** FeatureStatusCommonModel */
+        FeatureStatusCommonModel: {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * Used
+             * @default false
+             */
+            used: boolean;
+        };
+        /** FeaturesUsageCommonModel */
         FeaturesUsageCommonModel: {
             language_detection?: components["schemas"]["FeatureStatusCommonModel"];
             transfer_to_agent?: components["schemas"]["FeatureStatusCommonModel"];
@@ -583,360 +1720,1150 @@ export interface components {
             multivoice?: components["schemas"]["FeatureStatusCommonModel"];
             dtmf_tones?: components["schemas"]["FeatureStatusCommonModel"];
             external_mcp_servers?: components["schemas"]["FeatureStatusCommonModel"];
-            pii_zrm_workspace?: boolean;
-            pii_zrm_agent?: boolean;
+            /**
+             * Pii Zrm Workspace
+             * @default false
+             */
+            pii_zrm_workspace: boolean;
+            /**
+             * Pii Zrm Agent
+             * @default false
+             */
+            pii_zrm_agent: boolean;
             tool_dynamic_variable_updates?: components["schemas"]["FeatureStatusCommonModel"];
-            is_livekit?: boolean;
+            /**
+             * Is Livekit
+             * @default false
+             */
+            is_livekit: boolean;
             voicemail_detection?: components["schemas"]["FeatureStatusCommonModel"];
+            dtmf_input?: components["schemas"]["FeatureStatusCommonModel"];
             workflow?: components["schemas"]["WorkflowFeaturesUsageCommonModel"];
             agent_testing?: components["schemas"]["TestsFeatureUsageCommonModel"];
+            versioning?: components["schemas"]["FeatureStatusCommonModel"];
+            file_input?: components["schemas"]["FeatureStatusCommonModel"];
         };
+        /**
+         * GetAgentLinkResponseModel
+         * @example {
+         *       "agent_id": "J3Pbu5gP6NNKBscdCdwB"
+         *     }
+         */
         GetAgentLinkResponseModel: {
-            /** @description The ID of the agent */
+            /**
+             * Agent Id
+             * @description The ID of the agent
+             */
             agent_id: string;
             /** @description The token data for the agent */
-            token?: components["schemas"]["ConversationTokenDBModel"] | null;
+            token?: components["schemas"]["ConversationTokenResponseModel"] | null;
         };
+        /**
+         * GetConversationResponseModel
+         * @example {
+         *       "agent_id": "agent_3701k3ttaq12ewp8b7qv5rfyszkz",
+         *       "agent_name": "My agent",
+         *       "conversation_id": "conv_7401k5m9x2p8ec3rqv6dtnhb0fzw",
+         *       "environment": "production",
+         *       "has_audio": true,
+         *       "has_auxiliary_audio": true,
+         *       "has_response_audio": true,
+         *       "has_user_audio": true,
+         *       "metadata": {
+         *         "call_duration_secs": 10,
+         *         "start_time_unix_secs": 1714423232
+         *       },
+         *       "status": "processing",
+         *       "tag_ids": [],
+         *       "transcript": [
+         *         {
+         *           "message": "Hello, how are you?",
+         *           "role": "user",
+         *           "time_in_call_secs": 10
+         *         }
+         *       ],
+         *       "version_id": "agtvrsn_5xM3yVvZQKV0EfqQpLr2"
+         *     }
+         */
         GetConversationResponseModel: {
+            /** Agent Id */
             agent_id: string;
-            conversation_id: string;
-            status: components["schemas"]["GetConversationResponseModelStatus"];
+            /** Agent Name */
+            agent_name?: string | null;
+            /**
+             * Conversation Product
+             * @default agent
+             */
+            conversation_product: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "initiated" | "in-progress" | "processing" | "done" | "failed";
+            /** User Id */
             user_id?: string | null;
+            /** Branch Id */
             branch_id?: string | null;
-            transcript: components["schemas"]["ConversationHistoryTranscriptCommonModel-Output"][];
+            /**
+             * Version Id
+             * @description The ID of the agent version used for this conversation
+             */
+            version_id?: string | null;
             metadata: components["schemas"]["ConversationHistoryMetadataCommonModel"];
             analysis?: components["schemas"]["ConversationHistoryAnalysisCommonModel"] | null;
+            /** Visited Agents */
+            visited_agents?: components["schemas"]["VisitedAgentRef"][];
             conversation_initiation_client_data?: components["schemas"]["ConversationInitiationClientDataRequest-Output"];
+            /**
+             * Environment
+             * @default production
+             */
+            environment: string;
+            /** Conversation Id */
+            conversation_id: string;
+            /** Has Audio */
             has_audio: boolean;
+            /** Has User Audio */
             has_user_audio: boolean;
+            /** Has Response Audio */
             has_response_audio: boolean;
+            /** Has Auxiliary Audio */
+            has_auxiliary_audio: boolean;
+            /** Transcript */
+            transcript: components["schemas"]["ConversationHistoryTranscriptResponseModel"][];
+            /**
+             * Tag Ids
+             * @description Conversation tag ids assigned to this conversation.
+             */
+            tag_ids?: string[];
+            /** @description OpenTelemetry trace payload when the request uses format=opentelemetry; otherwise omitted. */
+            otlp_traces?: {
+                [key: string]: unknown;
+            } | null;
         };
-        /** @enum {string} */
-        GetConversationResponseModelStatus: "initiated" | "in-progress" | "processing" | "done" | "failed";
+        /** GetConversationSummaryResponseModel */
+        GetConversationSummaryResponseModel: {
+            /** Conversation Id */
+            conversation_id: string;
+            /** Agent Id */
+            agent_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "initiated" | "in-progress" | "processing" | "done" | "failed";
+            /**
+             * Call Summary Title
+             * @description Short generated title for the conversation.
+             */
+            call_summary_title?: string | null;
+            /**
+             * Transcript Summary
+             * @description Generated natural-language summary of the call.
+             */
+            transcript_summary?: string | null;
+            call_successful?: components["schemas"]["EvaluationSuccessResult"] | null;
+            /**
+             * Message Count
+             * @description Number of plain chat message turns in the conversation.
+             */
+            message_count: number;
+            /**
+             * Messages
+             * @description The plain chat messages (role and text only). Included only when message_count does not exceed the requested max_messages; otherwise null and messages_omitted is true.
+             */
+            messages?: components["schemas"]["ConversationSummaryMessageModel"][] | null;
+            /**
+             * Messages Omitted
+             * @description True when the chat messages were omitted because the conversation was too long. Fetch the full transcript for the messages.
+             * @default false
+             */
+            messages_omitted: boolean;
+            /**
+             * Note
+             * @description Guidance telling the agent how to get the full transcript.
+             */
+            note: string;
+        };
+        /** GetConversationsPageResponseModel */
         GetConversationsPageResponseModel: {
+            /** Conversations */
             conversations: components["schemas"]["ConversationSummaryResponseModel"][];
+            /** Next Cursor */
             next_cursor?: string | null;
+            /** Has More */
             has_more: boolean;
         };
-        HTTPValidationError: {
-            detail: components["schemas"]["ValidationError"][];
+        /** GetSIPLogMessagesResponse */
+        GetSIPLogMessagesResponse: {
+            /** Sip Messages */
+            sip_messages: components["schemas"]["SIPLogMessage"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /**
+             * Has More
+             * @default false
+             */
+            has_more: boolean;
         };
-        /** @enum {string} */
-        LLM: "gpt-4o-mini" | "gpt-4o" | "gpt-4" | "gpt-4-turbo" | "gpt-4.1" | "gpt-4.1-mini" | "gpt-4.1-nano" | "gpt-5" | "gpt-5.1" | "gpt-5-mini" | "gpt-5-nano" | "gpt-3.5-turbo" | "gemini-1.5-pro" | "gemini-1.5-flash" | "gemini-2.0-flash" | "gemini-2.0-flash-lite" | "gemini-2.5-flash-lite" | "gemini-2.5-flash" | "gemini-3-pro-preview" | "claude-sonnet-4-5" | "claude-sonnet-4" | "claude-haiku-4-5" | "claude-3-7-sonnet" | "claude-3-5-sonnet" | "claude-3-5-sonnet-v1" | "claude-3-haiku" | "grok-beta" | "custom-llm" | "qwen3-4b" | "qwen3-30b-a3b" | "gpt-oss-20b" | "gpt-oss-120b" | "glm-45-air-fp8" | "gemini-2.5-flash-preview-09-2025" | "gemini-2.5-flash-lite-preview-09-2025" | "gemini-2.5-flash-preview-05-20" | "gemini-2.5-flash-preview-04-17" | "gemini-2.5-flash-lite-preview-06-17" | "gemini-2.0-flash-lite-001" | "gemini-2.0-flash-001" | "gemini-1.5-flash-002" | "gemini-1.5-flash-001" | "gemini-1.5-pro-002" | "gemini-1.5-pro-001" | "claude-sonnet-4@20250514" | "claude-sonnet-4-5@20250929" | "claude-haiku-4-5@20251001" | "claude-3-7-sonnet@20250219" | "claude-3-5-sonnet@20240620" | "claude-3-5-sonnet-v2@20241022" | "claude-3-haiku@20240307" | "gpt-5-2025-08-07" | "gpt-5.1-2025-11-13" | "gpt-5-mini-2025-08-07" | "gpt-5-nano-2025-08-07" | "gpt-4.1-2025-04-14" | "gpt-4.1-mini-2025-04-14" | "gpt-4.1-nano-2025-04-14" | "gpt-4o-mini-2024-07-18" | "gpt-4o-2024-11-20" | "gpt-4o-2024-08-06" | "gpt-4o-2024-05-13" | "gpt-4-0613" | "gpt-4-0314" | "gpt-4-turbo-2024-04-09" | "gpt-3.5-turbo-0125" | "gpt-3.5-turbo-1106" | "watt-tool-8b" | "watt-tool-70b";
+        /**
+         * GuardrailType
+         * @enum {string}
+         */
+        GuardrailType: "custom" | "prompt_injection" | "self_harm_intent" | "violence_graphic" | "sexual" | "violence" | "harassment" | "sexual_minors" | "self_harm" | "self_harm_instructions" | "harassment_threatening" | "hate" | "hate_threatening" | "profanity" | "religion_or_politics" | "medical_and_legal" | "guardrail";
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * KnowledgeBaseDocumentType
+         * @enum {string}
+         */
+        KnowledgeBaseDocumentType: "file" | "url" | "text" | "folder";
+        /**
+         * KnowledgeBaseLocator
+         * @example {
+         *       "id": "123",
+         *       "name": "My Knowledge Base",
+         *       "type": "file",
+         *       "usage_mode": "auto"
+         *     }
+         */
+        KnowledgeBaseLocator: {
+            /** @description The type of the knowledge base */
+            type: components["schemas"]["KnowledgeBaseDocumentType"];
+            /**
+             * Name
+             * @description The name of the knowledge base
+             */
+            name: string;
+            /**
+             * Id
+             * @description The ID of the knowledge base
+             */
+            id: string;
+            /**
+             * @description The usage mode of the knowledge base
+             * @default auto
+             */
+            usage_mode: components["schemas"]["DocumentUsageModeEnum"];
+        };
+        /** KnowledgeBaseRagChunkModel */
+        KnowledgeBaseRagChunkModel: {
+            /** Chunk Id */
+            chunk_id: string;
+            /** Document Id */
+            document_id: string;
+            /** Content */
+            content: string;
+        };
+        /** KnowledgeBaseRagToolResultModel */
+        KnowledgeBaseRagToolResultModel: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            result_type: "knowledge_base_rag_success";
+            /** @default success */
+            status: components["schemas"]["KnowledgeBaseRagToolStatus"];
+            /**
+             * Chunk Count
+             * @description Number of relevant chunks retrieved
+             * @default 0
+             */
+            chunk_count: number;
+            /**
+             * Message
+             * @description Human-readable status for the LLM about the search results
+             * @default Referenced knowledge base.
+             */
+            message: string;
+            /**
+             * Chunks
+             * @description Retrieved chunks; populated only in the rag-result-in-tool-result mode
+             */
+            chunks?: components["schemas"]["KnowledgeBaseRagChunkModel"][];
+        };
+        /**
+         * KnowledgeBaseRagToolStatus
+         * @default success
+         * @enum {string}
+         */
+        KnowledgeBaseRagToolStatus: "success" | "no_documents" | "no_results";
+        /** KnowledgeBaseToolResultModel */
+        KnowledgeBaseToolResultModel: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            result_type: "knowledge_base_success";
+            /** @default success */
+            status: components["schemas"]["KnowledgeBaseToolStatus"];
+            /**
+             * Chunk Count
+             * @default 0
+             */
+            chunk_count: number;
+            /**
+             * Message
+             * @default Referenced knowledge base.
+             */
+            message: string;
+        };
+        /**
+         * KnowledgeBaseToolStatus
+         * @default success
+         * @enum {string}
+         */
+        KnowledgeBaseToolStatus: "success" | "no_matching_documents" | "no_results";
+        /**
+         * LLM
+         * @enum {string}
+         */
+        LLM: "gpt-4o-mini" | "gpt-4o" | "gpt-4" | "gpt-4-turbo" | "gpt-4.1" | "gpt-4.1-mini" | "gpt-4.1-nano" | "gpt-5" | "gpt-5.1" | "gpt-5.2" | "gpt-5.2-chat-latest" | "gpt-5.4" | "gpt-5.4-mini" | "gpt-5.4-nano" | "gpt-5.5" | "gpt-5.6-sol" | "gpt-5.6-terra" | "gpt-5.6-luna" | "gpt-5-mini" | "gpt-5-nano" | "gpt-3.5-turbo" | "gemini-1.5-pro" | "gemini-1.5-flash" | "gemini-2.0-flash" | "gemini-2.0-flash-lite" | "gemini-2.5-flash-lite" | "gemini-2.5-flash" | "gemini-3-pro-preview" | "gemini-3-flash-preview" | "gemini-3.1-pro-preview" | "gemini-3.1-flash-lite-preview" | "gemini-3.1-flash-lite" | "gemini-3.5-flash" | "gemini-3.5-flash-lite" | "gemini-3.6-flash" | "gemini-3.7-flash" | "claude-sonnet-4-5" | "claude-opus-4-7" | "claude-opus-4-8" | "claude-sonnet-4-6" | "claude-sonnet-5" | "claude-sonnet-4" | "claude-haiku-4-5" | "claude-3-7-sonnet" | "claude-3-5-sonnet" | "claude-3-5-sonnet-v1" | "claude-3-haiku" | "grok-beta" | "custom-llm" | "qwen3-4b" | "qwen3-30b-a3b" | "qwen36-35b-a3b" | "qwen35-397b-a17b" | "gpt-oss-20b" | "gpt-oss-120b" | "glm-45-air-fp8" | "gemini-2.5-flash-preview-09-2025" | "gemini-2.5-flash-lite-preview-09-2025" | "gemini-2.5-flash-preview-05-20" | "gemini-2.5-flash-preview-04-17" | "gemini-2.5-flash-lite-preview-06-17" | "gemini-2.0-flash-lite-001" | "gemini-2.0-flash-001" | "gemini-1.5-flash-002" | "gemini-1.5-flash-001" | "gemini-1.5-pro-002" | "gemini-1.5-pro-001" | "claude-sonnet-4@20250514" | "claude-sonnet-4-5@20250929" | "claude-haiku-4-5@20251001" | "claude-3-7-sonnet@20250219" | "claude-3-5-sonnet@20240620" | "claude-3-5-sonnet-v2@20241022" | "claude-3-haiku@20240307" | "gpt-5-2025-08-07" | "gpt-5.1-2025-11-13" | "gpt-5.2-2025-12-11" | "gpt-5.4-2026-03-05" | "gpt-5.4-mini-2026-03-17" | "gpt-5.4-nano-2026-03-17" | "gpt-5.5-2026-04-23" | "gpt-5-mini-2025-08-07" | "gpt-5-nano-2025-08-07" | "gpt-4.1-2025-04-14" | "gpt-4.1-mini-2025-04-14" | "gpt-4.1-nano-2025-04-14" | "gpt-4o-mini-2024-07-18" | "gpt-4o-2024-11-20" | "gpt-4o-2024-08-06" | "gpt-4o-2024-05-13" | "gpt-4-0613" | "gpt-4-0314" | "gpt-4-turbo-2024-04-09" | "gpt-3.5-turbo-0125" | "gpt-3.5-turbo-1106" | "watt-tool-8b" | "watt-tool-70b";
+        /** LLMCategoryUsage */
         LLMCategoryUsage: {
             irreversible_generation?: components["schemas"]["LLMUsage-Output"];
             initiated_generation?: components["schemas"]["LLMUsage-Output"];
         };
+        /** LLMInputOutputTokensUsage */
         LLMInputOutputTokensUsage: {
             input?: components["schemas"]["LLMTokensCategoryUsage"];
             input_cache_read?: components["schemas"]["LLMTokensCategoryUsage"];
             input_cache_write?: components["schemas"]["LLMTokensCategoryUsage"];
             output_total?: components["schemas"]["LLMTokensCategoryUsage"];
         };
+        /** LLMTokensCategoryUsage */
         LLMTokensCategoryUsage: {
-            tokens?: number;
-            /** Format: double */
-            price?: number;
+            /**
+             * Tokens
+             * @default 0
+             */
+            tokens: number;
+            /**
+             * Price
+             * @default 0
+             */
+            price: number;
         };
+        /** LLMUsage */
         "LLMUsage-Output": {
+            /** Model Usage */
             model_usage?: {
                 [key: string]: components["schemas"]["LLMInputOutputTokensUsage"];
             };
         };
+        /** LanguageDetectionToolResultModel */
         LanguageDetectionToolResultModel: {
             /**
-             * @default language_detection_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "language_detection_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Reason */
             reason?: string | null;
+            /** Language */
             language?: string | null;
         };
-        LiteralJsonSchemaProperty: {
-            type: components["schemas"]["LiteralJsonSchemaPropertyType"];
-            description?: string;
-            enum?: string[] | null;
-            is_system_provided?: boolean;
-            dynamic_variable?: string;
-            constant_value?: components["schemas"]["LiteralJsonSchemaPropertyConstantValue"];
+        /** ListResponseMeta */
+        ListResponseMeta: {
+            /** Total */
+            total?: number | null;
+            /** Page */
+            page?: number | null;
+            /** Page Size */
+            page_size?: number | null;
         };
-        LiteralJsonSchemaPropertyConstantValue: string | number | boolean;
-        /** @enum {string} */
-        LiteralJsonSchemaPropertyType: "boolean" | "string" | "integer" | "number";
+        /**
+         * LiteralJsonSchemaProperty
+         * @description Schema property for literal JSON types. IMPORTANT: Only ONE of the following fields can be set: description (LLM provides value), dynamic_variable (value from variable), is_system_provided (system provides value), constant_value (fixed value), or is_omitted (parameter is omitted). These are mutually exclusive.
+         * @example {
+         *       "description": "A user-provided message",
+         *       "type": "string"
+         *     }
+         */
+        LiteralJsonSchemaProperty: {
+            /** Type */
+            type: ("boolean" | "string" | "integer" | "number") | string[];
+            /**
+             * Description
+             * @description The description of the property. When set, the LLM will provide the value based on this description. Mutually exclusive with dynamic_variable, is_system_provided, constant_value, and is_omitted.
+             * @default
+             */
+            description: string;
+            /**
+             * Enum
+             * @description List of allowed string values for string type parameters
+             */
+            enum?: string[] | null;
+            /**
+             * Is System Provided
+             * @description If true, the value will be populated by the system at runtime. Used by API Integration Webhook tools for templating. Mutually exclusive with description, dynamic_variable, constant_value, and is_omitted.
+             * @default false
+             */
+            is_system_provided: boolean;
+            /**
+             * Dynamic Variable
+             * @description The name of the dynamic variable to use for this property's value. Mutually exclusive with description, is_system_provided, constant_value, and is_omitted.
+             * @default
+             */
+            dynamic_variable: string;
+            /**
+             * Allowed Values Dynamic Variable
+             * @description When set, the LLM provides the value but the runtime rejects any value not present in the list held by this dynamic variable. Use to let the LLM pick from a server-verified set (e.g. the IDs the current user is allowed to access). Requires description; mutually exclusive with dynamic_variable, is_system_provided, constant_value, and is_omitted.
+             * @default
+             */
+            allowed_values_dynamic_variable: string;
+            /**
+             * Constant Value
+             * @description A constant value to use for this property. Mutually exclusive with description, dynamic_variable, is_system_provided, and is_omitted.
+             * @default
+             */
+            constant_value: string | number | boolean | null;
+            /**
+             * Is Omitted
+             * @description If true, this parameter will be completely omitted from the request. Only valid for optional parameters. Mutually exclusive with description, dynamic_variable, is_system_provided, and constant_value.
+             * @default false
+             */
+            is_omitted: boolean;
+        };
+        /**
+         * MessageSearchSortBy
+         * @enum {string}
+         */
+        MessageSearchSortBy: "search_score" | "created_at";
+        /** MessagesSearchResponse */
+        MessagesSearchResponse: {
+            /** @default {} */
+            meta: components["schemas"]["ListResponseMeta"];
+            /** Results */
+            results: components["schemas"]["MessagesSearchResult"][];
+            /**
+             * Next Cursor
+             * @description Cursor for the next page of results
+             */
+            next_cursor?: string | null;
+            /**
+             * Has More
+             * @description Whether there are more results available
+             */
+            has_more: boolean;
+        };
+        /**
+         * MessagesSearchResult
+         * @description transcript_index: index of the message in the conversation transcript
+         *     chunk_text: text of the transcript; transcript messages if very long could have several chunks.
+         *     chunk_highlights: chunk_text split into matched/unmatched segments for highlighting.
+         *         Only populated for keyword/text search, not semantic search.
+         *     score: similarity score of the message to the search query
+         */
+        MessagesSearchResult: {
+            /** Conversation Id */
+            conversation_id: string;
+            /** Agent Id */
+            agent_id: string;
+            /** Agent Name */
+            agent_name?: string | null;
+            /** Transcript Index */
+            transcript_index: number;
+            /** Chunk Text */
+            chunk_text: string;
+            /** Chunk Highlights */
+            chunk_highlights?: components["schemas"]["SearchHighlightSegment"][] | null;
+            /** Score */
+            score: number;
+            /** Conversation Start Time Unix Secs */
+            conversation_start_time_unix_secs: number;
+        };
+        /** MetricRecord */
         MetricRecord: {
-            /** Format: double */
+            /** Elapsed Time */
             elapsed_time: number;
         };
+        /**
+         * PlatformCategory
+         * @description Buckets that make up the non-LLM ``platform_charge`` of a conversation.
+         * @enum {string}
+         */
+        PlatformCategory: "voice" | "silence" | "burst" | "asr" | "text_message" | "reception" | "other";
+        /**
+         * PlatformCategoryUsage
+         * @description Accumulated charge for a single :class:`PlatformCategory`.
+         */
+        PlatformCategoryUsage: {
+            /**
+             * Credits
+             * @default 0
+             */
+            credits: number;
+            /**
+             * Price
+             * @default 0
+             */
+            price: number;
+            /**
+             * Quantity
+             * @default 0
+             */
+            quantity: number;
+        };
+        /**
+         * PlatformUsage
+         * @description Per-category breakdown of ``platform_charge`` (the analogue of ``llm_usage``).
+         */
+        PlatformUsage: {
+            /** Category Usage */
+            category_usage?: {
+                [key: string]: components["schemas"]["PlatformCategoryUsage"];
+            };
+        };
+        /** PlayDTMFResultErrorModel */
         PlayDTMFResultErrorModel: {
             /**
-             * @default play_dtmf_error
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "play_dtmf_error";
             /**
+             * Status
              * @default error
              * @constant
              */
             status: "error";
+            /** Error */
             error: string;
+            /** Details */
             details?: string | null;
         };
+        /** PlayDTMFResultSuccessModel */
         PlayDTMFResultSuccessModel: {
             /**
-             * @default play_dtmf_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "play_dtmf_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Dtmf Tones */
             dtmf_tones: string;
+            /** Reason */
             reason?: string | null;
         };
-        PromptAgentAPIModelOverride: {
+        /**
+         * PromptAgentAPIModelOverride
+         * @example {
+         *       "knowledge_base": [],
+         *       "llm": "gemini-2.0-flash-001",
+         *       "prompt": "You are a helpful assistant that can answer questions about the topic of the conversation.",
+         *       "tool_ids": []
+         *     }
+         */
+        "PromptAgentAPIModelOverride-Output": {
+            /**
+             * Prompt
+             * @description The prompt for the agent
+             */
             prompt?: string | null;
+            /** @description The LLM to query with the prompt and the chat history. If using data residency, the LLM must be supported in the data residency environment */
             llm?: components["schemas"]["LLM"] | null;
+            /**
+             * Tool Ids
+             * @description A list of IDs of tools used by the agent
+             */
+            tool_ids?: string[] | null;
+            /**
+             * Native Mcp Server Ids
+             * @description A list of Native MCP server ids to be used by the agent
+             */
             native_mcp_server_ids?: string[] | null;
+            /**
+             * Knowledge Base
+             * @description A list of knowledge bases to be used by the agent
+             */
+            knowledge_base?: components["schemas"]["KnowledgeBaseLocator"][] | null;
         };
+        /**
+         * PydanticPronunciationDictionaryVersionLocator
+         * @description A locator for other documents to be able to reference a specific dictionary and it's version.
+         *     This is a pydantic version of PronunciationDictionaryVersionLocatorDBModel.
+         *     Required to ensure compat with the rest of the agent data models.
+         */
+        PydanticPronunciationDictionaryVersionLocator: {
+            /**
+             * Pronunciation Dictionary Id
+             * @description The ID of the pronunciation dictionary
+             */
+            pronunciation_dictionary_id: string;
+            /**
+             * Version Id
+             * @description The ID of the version of the pronunciation dictionary
+             */
+            version_id: string | null;
+        };
+        /** RagChunkMetadata */
         RagChunkMetadata: {
+            /** Document Id */
             document_id: string;
+            /** Chunk Id */
             chunk_id: string;
-            /** Format: double */
+            /** Vector Distance */
             vector_distance: number;
         };
+        /** RagRetrievalInfo */
         RagRetrievalInfo: {
+            /** Chunks */
             chunks: components["schemas"]["RagChunkMetadata"][];
             embedding_model: components["schemas"]["EmbeddingModelEnum"];
+            /** Retrieval Query */
             retrieval_query: string;
-            /** Format: double */
+            /** Rag Latency Secs */
             rag_latency_secs: number;
+            /** Used Chunk Ids */
+            used_chunk_ids?: string[];
         };
+        /** RunConversationEvaluationsRequest */
+        RunConversationEvaluationsRequest: {
+            /**
+             * Evaluation Id
+             * @description ID of the single evaluation criterion to rerun.
+             */
+            evaluation_id: string;
+            /** @default conversation */
+            scope: components["schemas"]["AnalysisScope"];
+        };
+        /** SIPLogMessage */
+        SIPLogMessage: {
+            /** Call Id */
+            call_id: string;
+            /** Phone Numbers */
+            phone_numbers: string[];
+            /** Local Address */
+            local_address: string;
+            /** Remote Address */
+            remote_address: string;
+            /** Transport */
+            transport: string;
+            /** Raw Message */
+            raw_message: string;
+            /** Error Message */
+            error_message: string;
+            direction: components["schemas"]["SIPLogMessageDirection"];
+            /** Created At Unix Micro */
+            created_at_unix_micro: number;
+        };
+        /**
+         * SIPLogMessageDirection
+         * @enum {string}
+         */
+        SIPLogMessageDirection: "in" | "out";
+        /** SMSConversationInfo */
+        SMSConversationInfo: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound";
+            /** Phone Number Id */
+            phone_number_id?: string | null;
+            /** Sms User Phone Number */
+            sms_user_phone_number: string;
+            /** Agent Phone Number */
+            agent_phone_number?: string | null;
+        };
+        /** ScopedAnalysisResult */
+        ScopedAnalysisResult: {
+            /** @description The scope of the analysis. 'conversation' uses the full transcript; 'agent' uses only the portion where the defining agent was active. */
+            scope: components["schemas"]["AnalysisScope"];
+            /** Source Agent Id */
+            source_agent_id: string;
+            /**
+             * Source Branch Id
+             * @description Branch of the agent for this scoped block; disambiguates repeated agent_id.
+             */
+            source_branch_id?: string | null;
+            /** Evaluation Criteria Results */
+            evaluation_criteria_results?: {
+                [key: string]: components["schemas"]["ConversationHistoryEvaluationCriteriaResultCommonModel"];
+            };
+            /** Data Collection Results */
+            data_collection_results?: {
+                [key: string]: components["schemas"]["DataCollectionResultCommonModel"];
+            };
+            successful: components["schemas"]["EvaluationSuccessResult"];
+            /** Success Score */
+            success_score?: number | null;
+        };
+        /** SearchHighlightSegment */
+        SearchHighlightSegment: {
+            /** Value */
+            value: string;
+            /** Is Hit */
+            is_hit: boolean;
+        };
+        /** SkipTurnToolResponseModel */
         SkipTurnToolResponseModel: {
             /**
-             * @default skip_turn_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "skip_turn_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Reason */
             reason?: string | null;
         };
+        /**
+         * SoftTimeoutConfigOverride
+         * @example {
+         *       "message": "Hhmmmm...yeah."
+         *     }
+         */
         SoftTimeoutConfigOverride: {
+            /**
+             * Message
+             * @description Message to show when the first soft timeout is reached while waiting for LLM response. Supports dynamic variables (e.g., {{system__time}}, {{custom_variable}}).
+             */
             message?: string | null;
+            /**
+             * Additional Soft Timeout Messages
+             * @description Extra static filler messages for subsequent soft timeouts in the same LLM generation. The first timeout uses `message`. If fewer messages are configured than `max_soft_timeouts_per_generation`, the last configured message is repeated; otherwise a built-in filler is used.
+             */
+            additional_soft_timeout_messages?: string[] | null;
         };
+        /**
+         * SortDirection
+         * @enum {string}
+         */
+        SortDirection: "asc" | "desc";
+        /**
+         * TTSConversationalConfigOverride
+         * @example {
+         *       "model_id": "eleven_turbo_v2",
+         *       "pronunciation_dictionary_locators": [],
+         *       "similarity_boost": 0.8,
+         *       "speed": 1,
+         *       "stability": 0.5,
+         *       "voice_id": "cjVigY5qzO86Huf0OWal"
+         *     }
+         */
         TTSConversationalConfigOverride: {
+            /** @description The model to use for TTS */
+            model_id?: components["schemas"]["TTSConversationalModel"] | null;
+            /**
+             * Voice Id
+             * @description The voice ID to use for TTS
+             */
             voice_id?: string | null;
-            /** Format: double */
+            /**
+             * Stability
+             * @description The stability of generated speech
+             */
             stability?: number | null;
-            /** Format: double */
+            /**
+             * Speed
+             * @description The speed of generated speech
+             */
             speed?: number | null;
-            /** Format: double */
+            /**
+             * Similarity Boost
+             * @description The similarity boost for generated speech
+             */
             similarity_boost?: number | null;
+            /**
+             * Pronunciation Dictionary Locators
+             * @description The pronunciation dictionary locators
+             */
+            pronunciation_dictionary_locators?: components["schemas"]["PydanticPronunciationDictionaryVersionLocator"][] | null;
         };
+        /**
+         * TTSConversationalModel
+         * @default eleven_flash_v2
+         * @enum {string}
+         */
+        TTSConversationalModel: "eleven_turbo_v2" | "eleven_turbo_v2_5" | "eleven_flash_v2" | "eleven_flash_v2_5" | "eleven_multilingual_v2" | "eleven_v3_conversational";
+        /**
+         * TelephonyDirection
+         * @default inbound
+         * @enum {string}
+         */
+        TelephonyDirection: "inbound" | "outbound";
+        /** TestToolResultModel */
         TestToolResultModel: {
             /**
-             * @default testing_tool_result
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "testing_tool_result";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
-            reason?: string;
+            /**
+             * Reason
+             * @default Skipping tool call in test mode
+             */
+            reason: string;
         };
+        /** TestsFeatureUsageCommonModel */
         TestsFeatureUsageCommonModel: {
-            enabled?: boolean;
-            tests_ran_after_last_modification?: boolean;
-            tests_ran_in_last_7_days?: boolean;
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * Tests Ran After Last Modification
+             * @default false
+             */
+            tests_ran_after_last_modification: boolean;
+            /**
+             * Tests Ran In Last 7 Days
+             * @default false
+             */
+            tests_ran_in_last_7_days: boolean;
         };
+        /** TokenResponseModel */
         TokenResponseModel: {
+            /** Token */
             token: string;
-            /** @description The id of the conversation the token starts. */
-            conversation_id?: string;
+            /** Conversation Id */
+            conversation_id: string;
         };
-        /** @enum {string} */
-        ToolType: "system" | "webhook" | "client" | "mcp" | "workflow" | "api_integration_webhook" | "api_integration_mcp";
+        /**
+         * ToolType
+         * @enum {string}
+         */
+        ToolType: "system" | "webhook" | "client" | "mcp" | "workflow" | "api_integration_webhook" | "api_integration_mcp" | "smb";
+        /** TransferBranchInfoDefaultingToMain */
+        TransferBranchInfoDefaultingToMain: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            branch_reason: "defaulting_to_main";
+            /** Branch Id */
+            branch_id: string;
+        };
+        /** TransferBranchInfoTrafficSplit */
+        TransferBranchInfoTrafficSplit: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            branch_reason: "traffic_split";
+            /** Branch Id */
+            branch_id: string;
+            /** Traffic Percentage */
+            traffic_percentage: number;
+        };
+        /** TransferToAgentToolResultErrorModel */
         TransferToAgentToolResultErrorModel: {
             /**
-             * @default transfer_to_agent_error
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "transfer_to_agent_error";
             /**
+             * Status
              * @default error
              * @constant
              */
             status: "error";
+            /** From Agent */
             from_agent: string;
+            /** Error */
             error: string;
         };
-        TransferToAgentToolResultSuccessModel: {
+        /** TransferToAgentToolResultSuccessModel */
+        "TransferToAgentToolResultSuccessModel-Output": {
             /**
-             * @default transfer_to_agent_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "transfer_to_agent_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** From Agent */
             from_agent: string;
+            /** To Agent */
             to_agent: string;
+            /** To Node */
+            to_node?: string | null;
+            /** Condition */
             condition: string;
-            delay_ms?: number;
+            /**
+             * Delay Ms
+             * @default 0
+             */
+            delay_ms: number;
+            /** Transfer Message */
             transfer_message?: string | null;
-            enable_transferred_agent_first_message?: boolean;
+            /**
+             * Enable Transferred Agent First Message
+             * @default false
+             */
+            enable_transferred_agent_first_message: boolean;
+            /** Branch Info */
+            branch_info?: (components["schemas"]["TransferBranchInfoTrafficSplit"] | components["schemas"]["TransferBranchInfoDefaultingToMain"]) | null;
+            /**
+             * Preserve Client Tts Overrides
+             * @default false
+             */
+            preserve_client_tts_overrides: boolean;
         };
+        /** TransferToNumberResultErrorModel */
         TransferToNumberResultErrorModel: {
             /**
-             * @default transfer_to_number_error
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "transfer_to_number_error";
             /**
+             * Status
              * @default error
              * @constant
              */
             status: "error";
+            /** Error */
             error: string;
+            /** Details */
             details?: string | null;
         };
+        /** TransferToNumberResultExotelSuccessModel */
+        TransferToNumberResultExotelSuccessModel: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            result_type: "transfer_to_number_exotel_success";
+            /**
+             * Status
+             * @default success
+             * @constant
+             */
+            status: "success";
+            /** Transfer Number */
+            transfer_number: string;
+            /** Reason */
+            reason?: string | null;
+            /** Agent Message */
+            agent_message?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /** TransferToNumberResultSipSuccessModel */
         TransferToNumberResultSipSuccessModel: {
             /**
-             * @default transfer_to_number_sip_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "transfer_to_number_sip_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Transfer Number */
             transfer_number: string;
+            /** Reason */
             reason?: string | null;
+            /** Note */
             note?: string | null;
         };
+        /** TransferToNumberResultTwilioSuccessModel */
         TransferToNumberResultTwilioSuccessModel: {
             /**
-             * @default transfer_to_number_twilio_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "transfer_to_number_twilio_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Transfer Number */
             transfer_number: string;
+            /** Reason */
             reason?: string | null;
+            /** Client Message */
             client_message?: string | null;
+            /** Agent Message */
             agent_message: string;
+            /** Conference Name */
             conference_name: string;
+            /** Post Dial Digits */
+            post_dial_digits?: string | null;
+            /** Note */
             note?: string | null;
         };
+        /** TriggeredGuardrailCommonModel */
+        TriggeredGuardrailCommonModel: {
+            guardrail_type: components["schemas"]["GuardrailType"];
+            /** Guardrail Name */
+            guardrail_name?: string | null;
+        };
+        /**
+         * TurnConfigOverride
+         * @example {
+         *       "soft_timeout_config": {
+         *         "message": "Hhmmmm...yeah."
+         *       }
+         *     }
+         */
         TurnConfigOverride: {
+            /** @description Configuration for soft timeout functionality. Provides immediate feedback during longer LLM responses. */
             soft_timeout_config?: components["schemas"]["SoftTimeoutConfigOverride"] | null;
         };
+        /** UserFeedback */
         UserFeedback: {
             score: components["schemas"]["UserFeedbackScore"];
+            /** Time In Call Secs */
             time_in_call_secs: number;
         };
-        /** @enum {string} */
+        /**
+         * UserFeedbackScore
+         * @enum {string}
+         */
         UserFeedbackScore: "like" | "dislike";
-        /** @enum {string} */
-        V1ConvaiConversationsGetParametersSummaryMode: "exclude" | "include";
+        /** ValidationError */
         ValidationError: {
+            /** Location */
             loc: (string | number)[];
+            /** Message */
             msg: string;
+            /** Error Type */
             type: string;
         };
+        /**
+         * VisitedAgentRef
+         * @description An agent (and optional branch) that participated in the call, in first-seen transcript order.
+         */
+        VisitedAgentRef: {
+            /** Agent Id */
+            agent_id: string;
+            /** Branch Id */
+            branch_id?: string | null;
+        };
+        /** VoiceMailDetectionResultSuccessModel */
         VoiceMailDetectionResultSuccessModel: {
             /**
-             * @default voicemail_detection_success
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             result_type: "voicemail_detection_success";
             /**
+             * Status
              * @default success
              * @constant
              */
             status: "success";
+            /** Voicemail Message */
             voicemail_message?: string | null;
+            /** Reason */
             reason?: string | null;
         };
+        /** WhatsAppConversationInfo */
         WhatsAppConversationInfo: {
-            direction?: components["schemas"]["WhatsAppConversationInfoDirection"];
-            whatsapp_business_account_id: string;
+            /**
+             * Direction
+             * @default unknown
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound" | "unknown";
+            /** Whatsapp Phone Number Id */
+            whatsapp_phone_number_id?: string | null;
+            /** Whatsapp User Id */
             whatsapp_user_id: string;
+            /** Awaiting First User Message */
+            awaiting_first_user_message?: boolean | null;
         };
-        /** @enum {string} */
-        WhatsAppConversationInfoDirection: "inbound" | "outbound" | "unknown";
+        /** WorkflowFeaturesUsageCommonModel */
         WorkflowFeaturesUsageCommonModel: {
-            enabled?: boolean;
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
             tool_node?: components["schemas"]["FeatureStatusCommonModel"];
             standalone_agent_node?: components["schemas"]["FeatureStatusCommonModel"];
             phone_number_node?: components["schemas"]["FeatureStatusCommonModel"];
             end_node?: components["schemas"]["FeatureStatusCommonModel"];
         };
+        /** WorkflowToolEdgeStepModel */
         WorkflowToolEdgeStepModel: {
-            /** Format: double */
+            /** Step Latency Secs */
             step_latency_secs: number;
             /**
-             * @default edge
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "edge";
+            /** Edge Id */
             edge_id: string;
+            /** Target Node Id */
             target_node_id: string;
         };
+        /** WorkflowToolMaxIterationsExceededStepModel */
         WorkflowToolMaxIterationsExceededStepModel: {
-            /** Format: double */
+            /** Step Latency Secs */
             step_latency_secs: number;
             /**
-             * @default max_iterations_exceeded
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "max_iterations_exceeded";
+            /** Max Iterations */
             max_iterations: number;
         };
+        /** WorkflowToolNestedToolsStepModel */
         "WorkflowToolNestedToolsStepModel-Output": {
-            /** Format: double */
+            /** Step Latency Secs */
             step_latency_secs: number;
             /**
-             * @default nested_tools
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "nested_tools";
+            /** Node Id */
             node_id: string;
+            /** Requests */
             requests: components["schemas"]["ConversationHistoryTranscriptToolCallCommonModel-Output"][];
-            results: components["schemas"]["WorkflowToolNestedToolsStepModelOutputResultsItems"][];
+            /** Results */
+            results: (components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel-Output"] | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel-Output"] | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"])[];
+            /** Is Successful */
             is_successful: boolean;
         };
-        WorkflowToolNestedToolsStepModelOutputResultsItems: components["schemas"]["ConversationHistoryTranscriptOtherToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptSystemToolResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptApiIntegrationWebhookToolsResultCommonModel"] | components["schemas"]["ConversationHistoryTranscriptWorkflowToolsResultCommonModel-Output"];
+        /**
+         * WorkflowToolResponseModel
+         * @description A common model for workflow tool responses.
+         */
         "WorkflowToolResponseModel-Output": {
-            steps?: components["schemas"]["WorkflowToolResponseModelOutputStepsItems"][];
-        };
-        WorkflowToolResponseModelOutputStepsItems: components["schemas"]["WorkflowToolEdgeStepModel"] | components["schemas"]["WorkflowToolNestedToolsStepModel-Output"] | components["schemas"]["WorkflowToolMaxIterationsExceededStepModel"];
-        ZendeskConversationInitiationTrigger: {
-            /**
-             * @default zendesk
-             * @constant
-             */
-            trigger_type: "zendesk";
-            ticket_id: number;
+            /** Steps */
+            steps?: (components["schemas"]["WorkflowToolEdgeStepModel"] | components["schemas"]["WorkflowToolNestedToolsStepModel-Output"] | components["schemas"]["WorkflowToolMaxIterationsExceededStepModel"])[];
         };
     };
     responses: never;
@@ -982,10 +2909,56 @@ export interface operations {
     getSignedUrl: {
         parameters: {
             query: {
-                /** @description The id of the agent you're taking the action on. */
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
                 agent_id: string;
                 /** @description Whether to include a conversation_id with the response. If included, the conversation_signature cannot be used again. */
                 include_conversation_id?: boolean;
+                /** @description The ID of the branch to use */
+                branch_id?: string | null;
+                /** @description The environment to use for resolving environment variables (e.g. 'production', 'staging'). Defaults to 'production'. */
+                environment?: string | null;
+                /** @description Whether to enable debug events. Only available for users with editor access to the agent. */
+                debug_events_request?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSignedUrlResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getSignedUrlDeprecated: {
+        parameters: {
+            query: {
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
+                agent_id: string;
+                /** @description Whether to include a conversation_id with the response. If included, the conversation_signature cannot be used again. */
+                include_conversation_id?: boolean;
+                /** @description The ID of the branch to use */
+                branch_id?: string | null;
+                /** @description The environment to use for resolving environment variables (e.g. 'production', 'staging'). Defaults to 'production'. */
+                environment?: string | null;
+                /** @description Whether to enable debug events. Only available for users with editor access to the agent. */
+                debug_events_request?: boolean;
             };
             header?: never;
             path?: never;
@@ -1016,12 +2989,16 @@ export interface operations {
     getConversationToken: {
         parameters: {
             query: {
-                /** @description The id of the agent you're taking the action on. */
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
                 agent_id: string;
                 /** @description Optional custom participant name. If not provided, user ID will be used */
                 participant_name?: string | null;
-                /** @description The id of the agent branch to start the conversation on. */
+                /** @description The ID of the branch to use */
                 branch_id?: string | null;
+                /** @description The environment to use for resolving environment variables (e.g. 'production', 'staging'). Defaults to 'production'. */
+                environment?: string | null;
+                /** @description Whether to enable debug events. Only available for users with editor access to the agent. */
+                debug_events_request?: boolean;
             };
             header?: never;
             path?: never;
@@ -1054,8 +3031,14 @@ export interface operations {
             query?: {
                 /** @description Used for fetching next page. Cursor is returned in the response. */
                 cursor?: string | null;
-                /** @description The id of the agent you're taking the action on. */
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
                 agent_id?: string | null;
+                /** @description Filter conversations where any of these agents participated. Can not exceed 50 values. */
+                visited_agent_ids?: string[] | null;
+                /** @description Filter conversations where any of these agent branches participated. Can not exceed 50 values. */
+                visited_agent_branch_ids?: string[] | null;
+                /** @description Filter conversations where any of these procedures were triggered. Can not exceed 50 values. */
+                triggered_procedure_ids?: string[] | null;
                 /** @description The result of the success evaluation */
                 call_successful?: components["schemas"]["EvaluationSuccessResult"] | null;
                 /** @description Unix timestamp (in seconds) to filter conversations up to this start date. */
@@ -1078,14 +3061,55 @@ export interface operations {
                 evaluation_params?: string[] | null;
                 /** @description Data collection filters. Repeat param. Format: id:op:value where op is one of eq|neq|gt|gte|lt|lte|in|exists|missing. For in, pipe-delimit values. */
                 data_collection_params?: string[] | null;
+                /** @description Data collection field IDs to include in each conversation summary. Repeat param. When omitted, data_collection_results is not returned. */
+                data_collection_ids?: string[] | null;
+                /** @description Evaluation criteria IDs to include in each conversation summary. Repeat param. When omitted, evaluation_criteria_results is not returned. */
+                evaluation_criteria_ids?: string[] | null;
                 /** @description Filter conversations by tool names used during the call. */
                 tool_names?: string[] | null;
+                /** @description Filter conversations by tool names that had successful calls. */
+                tool_names_successful?: string[] | null;
+                /** @description Filter conversations by tool names that had errored calls. */
+                tool_names_errored?: string[] | null;
+                /** @description Also match tool calls that never ran. */
+                include_invalid_tool_calls?: boolean;
+                /** @description Filter conversations by detected main language (language code). */
+                main_languages?: string[] | null;
                 /** @description How many conversations to return at maximum. Can not exceed 100, defaults to 30. */
                 page_size?: number;
                 /** @description Whether to include transcript summaries in the response. */
-                summary_mode?: components["schemas"]["V1ConvaiConversationsGetParametersSummaryMode"];
-                /** @description Full-text or fuzzy search over transcript messages */
+                summary_mode?: "exclude" | "include";
+                /**
+                 * @deprecated
+                 * @description Full-text or fuzzy search over transcript messages
+                 */
                 search?: string | null;
+                conversation_initiation_source?: components["schemas"]["ConversationInitiationSource"] | null;
+                text_only?: boolean | null;
+                /** @description Restrict results to a single conversation product surface. */
+                conversation_product_type?: components["schemas"]["ConversationProduct"] | null;
+                /** @description Filter conversations by branch ID. */
+                branch_id?: string | null;
+                /** @description Filter conversations by version ID. */
+                version_id?: string | null;
+                /** @description Filter conversations by parent conversation ID for subagent conversations. */
+                parent_conversation_id?: string | null;
+                /** @description Filter conversations by topic IDs assigned during topic discovery. */
+                topic_ids?: string[] | null;
+                /** @description Exclude conversations with the given statuses. Useful for hiding in-progress / processing conversations from list views. */
+                exclude_statuses?: ("initiated" | "in-progress" | "processing" | "done" | "failed")[] | null;
+                /** @description Filter conversations by conversation tag IDs assigned via the conversation-tags endpoints. */
+                tag_ids?: string[] | null;
+                /** @description Filter conversations to only those that entered the given node. */
+                workflow_node_entered_id?: string | null;
+                /** @description Filter conversations by their stored termination_reason (metadata.termination_reason). Repeat param to match any of several. */
+                termination_reasons?: string[] | null;
+                /** @description Filter to conversations where a guardrail of any of these types triggered (metadata.triggered_guardrails.guardrail_type). Repeat param to match any of several. */
+                guardrail_types?: components["schemas"]["GuardrailType"][] | null;
+                /** @description Filter to conversations where a custom guardrail with any of these names triggered (metadata.triggered_guardrails.guardrail_name). Only custom guardrails carry a name. Repeat param to match any of several. */
+                custom_guardrail_names?: string[] | null;
+                /** @description The direction to sort conversations by call start time. Defaults to descending (newest first). */
+                sort_direction?: components["schemas"]["SortDirection"];
             };
             header?: never;
             path?: never;
@@ -1113,9 +3137,178 @@ export interface operations {
             };
         };
     };
+    smartSearchConversationMessages: {
+        parameters: {
+            query: {
+                /** @description The search query text for semantic similarity matching */
+                text_query: string;
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
+                agent_id?: string | null;
+                /** @description Number of results per page. Max 50. */
+                page_size?: number;
+                /** @description Used for fetching next page. Cursor is returned in the response. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesSearchResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    textSearchConversationMessages: {
+        parameters: {
+            query: {
+                /** @description The search query text for full-text and fuzzy matching */
+                text_query: string;
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
+                agent_id?: string | null;
+                /** @description Filter conversations where any of these agents participated. Can not exceed 50 values. */
+                visited_agent_ids?: string[] | null;
+                /** @description Filter conversations where any of these agent branches participated. Can not exceed 50 values. */
+                visited_agent_branch_ids?: string[] | null;
+                /** @description Filter conversations where any of these procedures were triggered. Can not exceed 50 values. */
+                triggered_procedure_ids?: string[] | null;
+                /** @description The result of the success evaluation */
+                call_successful?: components["schemas"]["EvaluationSuccessResult"] | null;
+                /** @description Unix timestamp (in seconds) to filter conversations up to this start date. */
+                call_start_before_unix?: number | null;
+                /** @description Unix timestamp (in seconds) to filter conversations after to this start date. */
+                call_start_after_unix?: number | null;
+                /** @description Minimum call duration in seconds. */
+                call_duration_min_secs?: number | null;
+                /** @description Maximum call duration in seconds. */
+                call_duration_max_secs?: number | null;
+                /** @description Maximum overall rating (1-5). */
+                rating_max?: number | null;
+                /** @description Minimum overall rating (1-5). */
+                rating_min?: number | null;
+                /** @description Filter conversations with user feedback comments. */
+                has_feedback_comment?: boolean | null;
+                /** @description Filter conversations by the user ID who initiated them. */
+                user_id?: string | null;
+                /** @description Evaluation filters. Repeat param. Format: criteria_id:result. Example: eval=value_framing:success */
+                evaluation_params?: string[] | null;
+                /** @description Data collection filters. Repeat param. Format: id:op:value where op is one of eq|neq|gt|gte|lt|lte|in|exists|missing. For in, pipe-delimit values. */
+                data_collection_params?: string[] | null;
+                /** @description Filter conversations by tool names used during the call. */
+                tool_names?: string[] | null;
+                /** @description Filter conversations by tool names that had successful calls. */
+                tool_names_successful?: string[] | null;
+                /** @description Filter conversations by tool names that had errored calls. */
+                tool_names_errored?: string[] | null;
+                /** @description Also match tool calls that never ran. */
+                include_invalid_tool_calls?: boolean;
+                /** @description Filter conversations by detected main language (language code). */
+                main_languages?: string[] | null;
+                /** @description Exclude conversations with the given statuses. Useful for hiding in-progress / processing conversations from list views. */
+                exclude_statuses?: ("initiated" | "in-progress" | "processing" | "done" | "failed")[] | null;
+                /** @description Filter conversations by their stored termination_reason (metadata.termination_reason). Repeat param to match any of several. */
+                termination_reasons?: string[] | null;
+                /** @description Number of results per page. Max 50. */
+                page_size?: number;
+                /** @description Whether to include transcript summaries in the response. */
+                summary_mode?: "exclude" | "include";
+                conversation_initiation_source?: components["schemas"]["ConversationInitiationSource"] | null;
+                text_only?: boolean | null;
+                /** @description Restrict results to a single conversation product surface. */
+                conversation_product_type?: components["schemas"]["ConversationProduct"] | null;
+                /** @description Filter conversations by branch ID. */
+                branch_id?: string | null;
+                /** @description Filter conversations by version ID. */
+                version_id?: string | null;
+                /** @description Filter conversations by topic IDs assigned during topic discovery. */
+                topic_ids?: string[] | null;
+                /** @description Sort order for search results. 'search_score' sorts by search score, 'created_at' sorts by conversation start time. */
+                sort_by?: components["schemas"]["MessageSearchSortBy"];
+                /** @description Used for fetching next page. Cursor is returned in the response. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesSearchResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resolveConversationReference: {
+        parameters: {
+            query: {
+                /** @description Agent id (agent_…) or speech engine external id (seng_), resolved to the same underlying resource. */
+                agent_id: string;
+                /** @description A Slack message URL or a Zendesk ticket URL. */
+                reference: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     getConversation: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Response format. Defaults to 'json'. Set to 'opentelemetry' for an OTLP-compatible trace payload using the same structure as the post-call webhook. */
+                format?: "json" | "opentelemetry";
+            };
             header?: never;
             path: {
                 /** @description The id of the conversation you're taking the action on. */
@@ -1177,6 +3370,74 @@ export interface operations {
             };
         };
     };
+    runConversationEvaluations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunConversationEvaluationsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    runConversationAnalysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     getConversationAudio: {
         parameters: {
             query?: never;
@@ -1189,7 +3450,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1219,7 +3480,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ConversationFeedbackRequestModel"];
             };
@@ -1233,6 +3494,207 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_Upload_file_v1_convai_conversations__conversation_id__files_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConvAIFileUploadResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancelFileUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConvAIFileUploadResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getConversationSipMessages: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                /** @description Used for fetching next page. Cursor is returned in the response. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the conversation you're taking the action on. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSIPLogMessagesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getConversationSummary: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of chat message turns to include inline. When the conversation has more than this, the messages are omitted and messages_omitted is set. */
+                max_messages?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the conversation you're taking the action on. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationSummaryResponseModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    addConversationTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignConversationTagsRequestModel"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    removeConversationTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                tag_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -1,13 +1,23 @@
 /** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
 import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../core/input.ts";
+import { OPERATIONS } from "../generated/operations.ts";
 import type {
   Conversation,
   ConversationSummary,
+  ConversationSummaryDetails,
+  ConversationSummaryQuery,
   ConversationStatus,
+  ConversationWithTraces,
   ConversationsPage,
   FeedbackBody,
+  GetConversationQuery,
   ListConversationsQuery,
+  MessageSearchPage,
+  MessageSearchResult,
+  RunEvaluationBody,
+  SearchMessagesQuery,
+  SmartSearchMessagesQuery,
 } from "../types.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
 import {
@@ -19,6 +29,7 @@ import {
   listSince,
   refuseOldNames,
   unixSeconds,
+  isFinished,
   waitFor,
   waitUntilDone,
 } from "./wait.ts";
@@ -43,8 +54,20 @@ export interface Conversations {
    * }
    */
   list(query?: ListConversationsQuery, options?: RequestOptions): Paginator<ConversationsPage, ConversationSummary>;
-  /** One conversation with its transcript, metadata and analysis. */
-  get(conversationId: string, options?: RequestOptions): Promise<Conversation>;
+  /**
+   * One conversation with its transcript, metadata and analysis. The options take the call's
+   * options and the operation's query: with `format: "opentelemetry"` the conversation carries its
+   * trace in OpenTelemetry's JSON form in `otlp_traces`, typed.
+   *
+   * @example
+   * const { otlp_traces } = await convai.conversations.get(id, { format: "opentelemetry" });
+   * for (const r of otlp_traces.resourceSpans ?? []) for (const s of r.scopeSpans ?? []) console.log(s.spans?.length);
+   */
+  get(
+    conversationId: string,
+    options: GetConversationOptions & { format: "opentelemetry" },
+  ): Promise<ConversationWithTraces>;
+  get(conversationId: string, options?: GetConversationOptions): Promise<Conversation>;
   /** Deletes a conversation (its transcript, recording and analysis). */
   delete(conversationId: string, options?: RequestOptions): Promise<void>;
   /** Sets the conversation's feedback: `"like"`, `"dislike"`, or `null` to clear it. Never retried. */
@@ -58,9 +81,49 @@ export interface Conversations {
    * await body.pipeTo(Writable.toWeb(createWriteStream("call.mp3")));
    */
   audio(conversationId: string, options?: RequestOptions): Promise<ConversationAudio>;
+  /**
+   * Messages across conversations that contain the words of `text_query` (full-text and fuzzy),
+   * with the list's filters. Lazy, like `list`: pages are fetched as the loop reaches them.
+   *
+   * @example
+   * for await (const hit of convai.conversations.searchMessages({ text_query: "refund", agent_id })) {
+   *   console.log(hit.conversation_id, hit.transcript_index, hit.chunk_text);
+   * }
+   */
+  searchMessages(
+    query: SearchMessagesQuery,
+    options?: RequestOptions,
+  ): Paginator<MessageSearchPage, MessageSearchResult>;
+  /** Messages across conversations close in meaning to `text_query` (semantic search). Lazy, like `list`. */
+  smartSearchMessages(
+    query: SmartSearchMessagesQuery,
+    options?: RequestOptions,
+  ): Paginator<MessageSearchPage, MessageSearchResult>;
+  /** Adds tags (by id) to a conversation; adding one it has is a no-op. */
+  addTags(conversationId: string, tagIds: readonly string[], options?: RequestOptions): Promise<void>;
+  /** Removes one tag from a conversation. */
+  removeTag(conversationId: string, tagId: string, options?: RequestOptions): Promise<void>;
+  /** Runs the conversation's analysis again (evaluation criteria, data collection) and returns the conversation. Never retried. */
+  runAnalysis(conversationId: string, options?: RequestOptions): Promise<Conversation>;
+  /**
+   * Runs one evaluation criterion again and returns the conversation. Never retried.
+   *
+   * @example
+   * const c = await convai.conversations.runEvaluation(id, { evaluation_id: "issue_resolved" });
+   */
+  runEvaluation(conversationId: string, body: RunEvaluationBody, options?: RequestOptions): Promise<Conversation>;
+  /** The conversation's generated title and summary, with its first messages (`max_messages`). */
+  summary(
+    conversationId: string,
+    query?: ConversationSummaryQuery,
+    options?: RequestOptions,
+  ): Promise<ConversationSummaryDetails>;
   /** Polls the list until a conversation of the agent that started after `startedAfter` appears. */
   waitFor(options: WaitForOptions): Promise<ConversationSummary>;
-  /** Polls a conversation until its status is `done` or `failed`, and returns it. */
+  /**
+   * Polls a conversation until its processing is over, and returns it: until its status is one
+   * other than `initiated`, `in-progress` and `processing` (`done`, `failed`, or one a newer API adds).
+   */
   waitUntilDone(conversationId: string, options?: WaitUntilDoneOptions): Promise<Conversation>;
   /**
    * The finished conversations (`done` or `failed`) that started at or after `startedAfter` and
@@ -75,6 +138,9 @@ export interface Conversations {
   reconcile(options: ReconcileOptions): AsyncIterable<ConversationSummary>;
 }
 
+/** The options of `conversations.get`: the call's options and the operation's query (`format`). */
+export type GetConversationOptions = RequestOptions & GetConversationQuery;
+
 export interface ReconcileOptions extends RequestOptions {
   /** Which conversations to look at: the list's filters, e.g. `{ agent_id }`; every agent's by default. */
   query?: ListFilters;
@@ -84,7 +150,7 @@ export interface ReconcileOptions extends RequestOptions {
   seen: { has(conversationId: string): boolean } | ((conversationId: string) => boolean);
   /**
    * Which statuses count as finished.
-   * @default ["done", "failed"]
+   * @default every status but `initiated`, `in-progress` and `processing` (see `isFinished`)
    */
   statuses?: readonly ConversationStatus[];
 }
@@ -133,12 +199,94 @@ export function createConversations(call: Call): Conversations {
     },
   );
 
-  const get: Conversations["get"] = async (conversationId, options) =>
-    call("getConversation", one("conversations.get", conversationId), options, "conversations.get");
+  const get = async (conversationId: string, options?: GetConversationOptions): Promise<never> => {
+    const where = "conversations.get";
+    const { request, query } = splitOptions(where, options);
+    const init = one(where, conversationId);
+    const params = query === undefined ? init.params : { ...init.params, query: query as never };
+    return (await call("getConversation", { params }, request, where)) as never;
+  };
+
+  /** A lazy walk of an operation that pages by cursor and lists its items in `results`. */
+  const search = (operationId: string, where: string, query: unknown, options: RequestOptions | undefined) => {
+    requireOperation(operationId, where);
+    call.checkQuery(operationId as never, query, where);
+    const { cursor, ...filters } = (query ?? {}) as { cursor?: unknown };
+    if (cursor !== undefined && cursor !== null && (typeof cursor !== "string" || cursor === "")) {
+      throw new TypeError(`${where}: cursor must be a non-empty string, got ${describe(cursor)}`);
+    }
+    return new Paginator<MessageSearchPage, MessageSearchResult>(
+      {
+        label: where,
+        fetchPage: async (next) =>
+          (await loose(call)(
+            operationId,
+            { params: { query: next === undefined ? filters : { ...filters, cursor: next } } },
+            options,
+            where,
+            RESULTS,
+          )) as MessageSearchPage,
+        items: (page) => (page as { results: MessageSearchResult[] }).results,
+        next: (page) => nextCursorOf(where, page as { has_more: boolean; next_cursor?: string | null }),
+        redact: call.redact,
+      },
+      cursor ?? undefined,
+    );
+  };
 
   return {
     list,
-    get,
+    get: get as Conversations["get"],
+
+    searchMessages: (query, options) =>
+      search("textSearchConversationMessages", "conversations.searchMessages", query, options),
+    smartSearchMessages: (query, options) =>
+      search("smartSearchConversationMessages", "conversations.smartSearchMessages", query, options),
+
+    async addTags(conversationId, tagIds, options) {
+      const where = "conversations.addTags";
+      requireOperation("addConversationTags", where);
+      if (!Array.isArray(tagIds) || tagIds.length === 0) {
+        throw new TypeError(`${where}: tagIds must be a non-empty array of tag ids, got ${describe(tagIds)}`);
+      }
+      tagIds.forEach((id, i) => requireId(where, `tagIds[${i}]`, id));
+      const init = { ...one(where, conversationId), body: { tag_ids: [...tagIds] } };
+      await loose(call)("addConversationTags", init, options, where);
+    },
+
+    async removeTag(conversationId, tagId, options) {
+      const where = "conversations.removeTag";
+      requireOperation("removeConversationTag", where);
+      const path = {
+        conversation_id: requireId(where, "conversationId", conversationId),
+        tag_id: requireId(where, "tagId", tagId),
+      };
+      await loose(call)("removeConversationTag", { params: { path } }, options, where);
+    },
+
+    async runAnalysis(conversationId, options) {
+      const where = "conversations.runAnalysis";
+      requireOperation("runConversationAnalysis", where);
+      return (await loose(call)("runConversationAnalysis", one(where, conversationId), options, where)) as Conversation;
+    },
+
+    async runEvaluation(conversationId, body, options) {
+      const where = "conversations.runEvaluation";
+      requireOperation("runConversationEvaluations", where);
+      if (body === null || typeof body !== "object" || Array.isArray(body)) {
+        throw new TypeError(`${where}: body must be an object with evaluation_id, got ${describe(body)}`);
+      }
+      const init = { ...one(where, conversationId), body };
+      return (await loose(call)("runConversationEvaluations", init, options, where)) as Conversation;
+    },
+
+    async summary(conversationId, query, options) {
+      const where = "conversations.summary";
+      requireOperation("getConversationSummary", where);
+      const init = one(where, conversationId);
+      const params = query === undefined ? init.params : { ...init.params, query };
+      return (await loose(call)("getConversationSummary", { params }, options, where)) as ConversationSummaryDetails;
+    },
 
     async delete(conversationId, options) {
       await call("deleteConversation", one("conversations.delete", conversationId), options, "conversations.delete");
@@ -172,21 +320,72 @@ function reconcile(list: List, options: ReconcileOptions): AsyncIterable<Convers
   const where = "conversations.reconcile";
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
   refuseOldNames(where, options);
-  const { query: filters, startedAfter, seen, statuses = ["done", "failed"], ...callOptions } = options;
+  const { query: filters, startedAfter, seen, statuses, ...callOptions } = options;
   const query = listFilters(list, where, filters, false);
   const since = unixSeconds(where, "startedAfter", startedAfter);
   const has =
     typeof seen === "function" ? seen : typeof seen?.has === "function" ? (id: string) => seen.has(id) : undefined;
   if (has === undefined)
     throw new TypeError(`${where}: seen must be a Set of conversation ids or a function, got ${describe(seen)}`);
-  if (!Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
+  if (statuses !== undefined && !Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
+  const finished =
+    statuses === undefined ? isFinished : (status: string) => (statuses as readonly string[]).includes(status);
   const pages = listSince(list, since, query, callOptions);
   return {
     async *[Symbol.asyncIterator]() {
       for await (const summary of pages) {
         if (summary.start_time_unix_secs < since) return; // newest first: nothing older can count
-        if (statuses.includes(summary.status) && !has(summary.conversation_id)) yield summary;
+        if (finished(summary.status) && !has(summary.conversation_id)) yield summary;
       }
     },
   };
+}
+
+/** What the search walk reads from a page. */
+const RESULTS = { results: "array", has_more: "boolean" } as const;
+
+/** The request options (`signal`, `timeoutMs`, `maxRetries`, `headers`) apart from the operation's query. */
+const REQUEST_OPTIONS = new Set(["signal", "timeoutMs", "maxRetries", "headers"]);
+
+function splitOptions(
+  where: string,
+  options: object | undefined,
+): { request: RequestOptions | undefined; query: Record<string, unknown> | undefined } {
+  if (options === undefined) return { request: undefined, query: undefined };
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  const request: Record<string, unknown> = {};
+  let query: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(options)) {
+    if (REQUEST_OPTIONS.has(key)) request[key] = value;
+    else (query ??= {})[key] = value;
+  }
+  return { request: request as RequestOptions, query };
+}
+
+/**
+ * An operation a newer document has (the searches, tags, analysis re-runs, summary): a spec
+ * without it still builds, and the method says so on the call, before any request.
+ */
+function requireOperation(operationId: string, where: string): void {
+  if (!Object.hasOwn(OPERATIONS, operationId)) {
+    throw new TypeError(
+      `${where}: the API document this package was generated from has no ${operationId} operation; ` +
+        "regenerate it from a newer one (npm run build:spec -- --from <document>)",
+    );
+  }
+}
+
+/** The call seam for an operation the spec may lack (checked by `requireOperation` first). */
+function loose(
+  call: Call,
+): (
+  id: string,
+  init: object,
+  options: RequestOptions | undefined,
+  where: string,
+  expected?: object,
+) => Promise<unknown> {
+  return call as never;
 }

@@ -104,8 +104,20 @@ export async function waitUntilDone(
   const id = requireId(where, "conversationId", conversationId);
   return poll(where, requireOptions(where, options), `${id} did not finish processing`, async (callOptions) => {
     const conversation = await get(id, callOptions);
-    return conversation.status === "done" || conversation.status === "failed" ? conversation : undefined;
+    return isFinished(conversation.status) ? conversation : undefined;
   });
+}
+
+/** The statuses of a conversation whose processing is not over yet. */
+const IN_PROGRESS: ReadonlySet<string> = new Set(["initiated", "in-progress", "processing"]);
+
+/**
+ * Whether a conversation's processing is over: its status is any but `initiated`, `in-progress`
+ * and `processing`. `done` and `failed` are; so is a status a newer API adds (a `cancelled` one
+ * ends a wait rather than holding it to its deadline), and the caller reads which it was.
+ */
+export function isFinished(status: string | undefined | null): boolean {
+  return typeof status === "string" && !IN_PROGRESS.has(status);
 }
 
 async function poll<T>(

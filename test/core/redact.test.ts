@@ -224,7 +224,11 @@ describe("the key-leak sweep", () => {
       "unknown variant",
       (() => {
         try {
-          return matchPhoneCall({ type: "vonage" } as never, { twilio: () => 1, sip_trunking: () => 2 });
+          return matchPhoneCall({ type: "vonage" } as never, {
+            twilio: () => 1,
+            sip_trunking: () => 2,
+            exotel: () => 3,
+          });
         } catch (error) {
           return error;
         }

@@ -26,7 +26,7 @@ it("npm start walks through the API against the emulator and exits 0", async () 
     expect(saved).toBeDefined();
     expect((await stat(saved!)).size).toBe(1_500_000);
     await rm(path.dirname(saved!), { recursive: true, force: true });
-    const [, tokenId] = /conversation (conv_\w+) \(from the token/.exec(stdout) ?? [];
+    const [, tokenId] = /conversation (conv_\w+) \(from the (?:token|response)/.exec(stdout) ?? [];
     expect(tokenId).toBeDefined();
     expect(stdout).toContain(`watching ${tokenId} live on the monitoring socket`);
     expect(stdout).toMatch(/ {5}user: {2}\S/);

@@ -10,6 +10,8 @@ import {
   createConvaiClient,
 } from "../../src/index.ts";
 import { type Emulator, startEmulator } from "../../src/testing/index.ts";
+import { requiresField } from "../../src/testing/state/conform.ts";
+import { conversationIdFromToken } from "../../src/index.ts";
 import { everythingIn, rejectionOf } from "../helpers.ts";
 
 let emulator: Emulator;
@@ -97,7 +99,11 @@ describe("every operation", () => {
     const agent = emulator.conversation(emulator.conversationIds()[0]!)!.agent_id;
     const session = await convai.sessions.webrtcToken({ agent_id: agent, participant_name: "Ada" });
     expect(session.conversationId).toMatch(/^conv_[a-zA-Z0-9]+$/);
-    expect(session.conversationIdSource).toBe("token");
+    // From the response where the spec requires the field there (the 2026 document does), else from the token.
+    expect(session.conversationIdSource).toBe(
+      requiresField("getConversationToken", "conversation_id") ? "response" : "token",
+    );
+    expect(session.conversationId).toBe(conversationIdFromToken(session.token));
     expect(session.expiresAt!.getTime()).toBeGreaterThan(Date.now());
   });
 

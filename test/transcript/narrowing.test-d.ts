@@ -45,8 +45,8 @@ declare const trigger: InitiationTrigger;
 declare const conversation: Conversation;
 
 type ApiResult = Extract<ToolResult, { type: "api_integration_webhook" }>;
-/** A client, webhook or mcp result: the member whose `type` is optional. */
-type OtherResult = Extract<ToolResult, { type?: "client" | "webhook" | "mcp" | null }>;
+/** A client, webhook, mcp or code result: the member whose `type` is optional. */
+type OtherResult = Extract<ToolResult, { type?: "client" | "webhook" | "mcp" | "code" | null }>;
 
 describe("matchToolResult", () => {
   it("gives each handler the member its key names", () => {
@@ -60,6 +60,7 @@ describe("matchToolResult", () => {
       },
       webhook: (r) => expectTypeOf(r.type).toEqualTypeOf<"webhook">(),
       mcp: (r) => expectTypeOf(r.type).toEqualTypeOf<"mcp">(),
+      code: (r) => expectTypeOf(r.type).toEqualTypeOf<"code">(),
       untyped: (r) => {
         expectTypeOf(r).toEqualTypeOf<OtherResult & { type?: null | undefined }>();
         expectTypeOf(r.type).toEqualTypeOf<null | undefined>();
@@ -83,7 +84,7 @@ describe("matchToolResult", () => {
       _: (rest) =>
         expectTypeOf(rest).toEqualTypeOf<
           | ApiResult
-          | (OtherResult & { type: "client" | "webhook" | "mcp" })
+          | (OtherResult & { type: "client" | "webhook" | "mcp" | "code" })
           | (OtherResult & { type?: null | undefined })
         >(),
     });
@@ -92,6 +93,7 @@ describe("matchToolResult", () => {
       client: () => 0,
       webhook: () => 0,
       mcp: () => 0,
+      code: () => 0,
       _: (rest) => expectTypeOf(rest).toEqualTypeOf<SystemToolResult | WorkflowToolResult | ApiResult>(),
     });
     matchToolResult(result, {
@@ -101,6 +103,7 @@ describe("matchToolResult", () => {
       client: () => 0,
       webhook: () => 0,
       mcp: () => 0,
+      code: () => 0,
       untyped: () => 0,
       _: (rest) => expectTypeOf(rest).toEqualTypeOf<never>(),
     });
@@ -114,6 +117,7 @@ describe("matchToolResult", () => {
       client: () => 0,
       webhook: () => 0,
       mcp: () => 0,
+      code: () => 0,
       untyped: () => 0,
     });
     // @ts-expect-error -- `untyped` is missing: a result may come without a type
@@ -162,7 +166,7 @@ describe("the other matchers", () => {
     });
     matchPhoneCall(phone, {
       twilio: (p) => expectTypeOf(p.stream_sid).toEqualTypeOf<string>(),
-      _: (p) => expectTypeOf(p).toEqualTypeOf<Extract<PhoneCall, { type: "sip_trunking" }>>(),
+      _: (p) => expectTypeOf(p).toEqualTypeOf<Extract<PhoneCall, { type: "sip_trunking" | "exotel" }>>(),
     });
     matchInitiationTrigger(trigger, {
       zendesk: (t) => expectTypeOf(t.ticket_id).toEqualTypeOf<number>(),
@@ -171,7 +175,7 @@ describe("the other matchers", () => {
   });
 
   it("refuse a match that leaves a handler out without a catch-all", () => {
-    // @ts-expect-error -- 10 of the 12 result types are missing
+    // @ts-expect-error -- 14 of the 16 result types are missing
     matchSystemResult(outcome, { end_call_success: () => 0, skip_turn_success: () => 0 });
     // @ts-expect-error -- max_iterations_exceeded is missing
     matchWorkflowStep(step, { edge: () => 0, nested_tools: () => 0 });
@@ -185,7 +189,7 @@ describe("the other matchers", () => {
 
   it("offer untyped only where the discriminant may be missing", () => {
     // @ts-expect-error -- every phone call has a type
-    matchPhoneCall(phone, { twilio: () => 0, sip_trunking: () => 0, untyped: () => 0 });
+    matchPhoneCall(phone, { twilio: () => 0, sip_trunking: () => 0, exotel: () => 0, untyped: () => 0 });
   });
 });
 
@@ -211,7 +215,7 @@ describe("guards", () => {
   it("refuse a tag the union does not have", () => {
     // @ts-expect-error -- no tool result has type "sytem"
     isToolResult("sytem");
-    // @ts-expect-error -- phone calls are twilio or sip_trunking
+    // @ts-expect-error -- phone calls are twilio, sip_trunking or exotel
     isPhoneCall(["twilio", "vonage"], phone);
   });
 });

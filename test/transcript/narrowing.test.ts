@@ -37,24 +37,35 @@ import type {
 // here is a compile error, so these tables stay complete.
 type ByTag<T, K extends keyof T & string> = { [V in Extract<T[K], string>]: Variant<T, K, V> };
 
+/**
+ * A fixture as the type the spec gives it: the test sets the fields it checks; those a version of
+ * the document requires besides (the server always sends them) do not matter to these helpers.
+ */
+const v = (value: object): never => value as never;
+
 const base = (request_id: string, tool_name = `tool_${request_id}`) => ({
   request_id,
   tool_name,
   result_value: `value of ${request_id}`,
   is_error: false,
   tool_has_been_called: true,
+  // Sent by the API from 2026 on (defaults in the document, so present in the types).
+  is_blocked: false,
+  tool_latency_secs: 0,
+  error_type: "",
+  raw_error_message: "",
 });
 
 const outcomes: ByTag<SystemToolOutcome, "result_type"> = {
   end_call_success: { result_type: "end_call_success", status: "success", reason: "done" },
   language_detection_success: { result_type: "language_detection_success", status: "success", language: "fr" },
-  transfer_to_agent_success: {
+  transfer_to_agent_success: v({
     result_type: "transfer_to_agent_success",
     status: "success",
     from_agent: "a1",
     to_agent: "a2",
     condition: "billing",
-  },
+  }),
   transfer_to_agent_error: { result_type: "transfer_to_agent_error", status: "error", from_agent: "a1", error: "no" },
   transfer_to_number_twilio_success: {
     result_type: "transfer_to_number_twilio_success",
@@ -73,7 +84,15 @@ const outcomes: ByTag<SystemToolOutcome, "result_type"> = {
   play_dtmf_success: { result_type: "play_dtmf_success", status: "success", dtmf_tones: "123#" },
   play_dtmf_error: { result_type: "play_dtmf_error", status: "error", error: "bad tone" },
   voicemail_detection_success: { result_type: "voicemail_detection_success", status: "success" },
-  testing_tool_result: { result_type: "testing_tool_result", status: "success" },
+  testing_tool_result: v({ result_type: "testing_tool_result", status: "success" }),
+  transfer_to_number_exotel_success: {
+    result_type: "transfer_to_number_exotel_success",
+    status: "success",
+    transfer_number: "+915550100",
+  },
+  knowledge_base_success: v({ result_type: "knowledge_base_success", chunk_count: 2 }),
+  knowledge_base_rag_success: v({ result_type: "knowledge_base_rag_success", chunk_count: 3 }),
+  dummy: { result_type: "dummy" },
 };
 
 const steps: ByTag<WorkflowStep, "type"> = {
@@ -92,16 +111,17 @@ const steps: ByTag<WorkflowStep, "type"> = {
 const toolResultsByType: ByTag<ToolResult, "type"> & { untyped: Untyped<ToolResult, "type"> } = {
   system: { ...base("sys"), type: "system", result: outcomes.end_call_success },
   workflow: { ...base("wf"), type: "workflow", result: { steps: [steps.edge] } },
-  api_integration_webhook: {
+  api_integration_webhook: v({
     ...base("api"),
     type: "api_integration_webhook",
     integration_id: "i1",
     credential_id: "c1",
     integration_connection_id: "ic1",
-  },
+  }),
   client: { ...base("cli"), type: "client" },
   webhook: { ...base("hook"), type: "webhook" },
   mcp: { ...base("mcp"), type: "mcp" },
+  code: { ...base("code"), type: "code" },
   untyped: { ...base("none") },
 };
 
@@ -113,13 +133,13 @@ const webhookDetails: Variant<ToolCallDetails, "type", "webhook"> = {
 const toolCallDetails: ByTag<ToolCallDetails, "type"> = {
   webhook: webhookDetails,
   client: { type: "client", parameters: "{}" },
-  mcp: {
+  mcp: v({
     type: "mcp",
     mcp_server_id: "m1",
     mcp_server_name: "crm",
     integration_type: "mcp_server",
     approval_policy: "auto_approve_all",
-  },
+  }),
   api_integration_webhook: {
     type: "api_integration_webhook",
     integration_id: "i1",
@@ -147,6 +167,15 @@ const phoneCalls: ByTag<PhoneCall, "type"> = {
     external_number: "+15550198",
     call_sid: "sip-1",
   },
+  exotel: {
+    type: "exotel",
+    direction: "inbound",
+    phone_number_id: "p3",
+    agent_number: "+915550100",
+    external_number: "+915550199",
+    stream_sid: "ex-stream-1",
+    call_sid: "ex-call-1",
+  },
 };
 
 const triggers: ByTag<InitiationTrigger, "trigger_type"> = {
@@ -168,6 +197,7 @@ describe("matchToolResult", () => {
       client: (x) => `client:${x.type}`,
       webhook: (x) => `webhook:${x.type}`,
       mcp: (x) => `mcp:${x.type}`,
+      code: (x) => `code:${x.type}`,
       untyped: (x) => `untyped:${String(x.type)}`,
     });
 
@@ -179,6 +209,7 @@ describe("matchToolResult", () => {
       "client:client",
       "webhook:webhook",
       "mcp:mcp",
+      "code:code",
       "untyped:undefined",
     ]);
   });
@@ -200,7 +231,7 @@ describe("matchToolResult", () => {
         _: (rest) => seen.push(`_${rest.request_id}`),
       });
     }
-    expect(seen).toEqual(["system", "_wf", "_api", "client", "_hook", "_mcp", "_none"]);
+    expect(seen).toEqual(["system", "_wf", "_api", "client", "_hook", "_mcp", "_code", "_none"]);
   });
 
   it("sends a type the types do not know to the catch-all", () => {
@@ -264,9 +295,13 @@ describe("matchSystemResult", () => {
       play_dtmf_error: (x) => `${x.result_type}:${x.error}`,
       voicemail_detection_success: (x) => `${x.result_type}:${x.status}`,
       testing_tool_result: (x) => `${x.result_type}:${x.status}`,
+      transfer_to_number_exotel_success: (x) => `${x.result_type}:${x.transfer_number}`,
+      knowledge_base_success: (x) => `${x.result_type}:${x.chunk_count}`,
+      knowledge_base_rag_success: (x) => `${x.result_type}:${x.chunk_count}`,
+      dummy: (x) => x.result_type,
     });
 
-  it("reaches the handler named by each of the 12 result types", () => {
+  it("reaches the handler named by each of the 16 result types", () => {
     expect(Object.values(outcomes).map(name)).toEqual([
       "end_call_success:done",
       "language_detection_success:fr",
@@ -280,6 +315,10 @@ describe("matchSystemResult", () => {
       "play_dtmf_error:bad tone",
       "voicemail_detection_success:success",
       "testing_tool_result:success",
+      "transfer_to_number_exotel_success:+915550100",
+      "knowledge_base_success:2",
+      "knowledge_base_rag_success:3",
+      "dummy",
     ]);
   });
 
@@ -321,9 +360,10 @@ describe("matchWorkflowStep, matchToolCall, matchPhoneCall, matchInitiationTrigg
         matchPhoneCall(p, {
           twilio: (x) => `twilio:${x.stream_sid}`,
           sip_trunking: (x) => `sip_trunking:${x.call_sid}`,
+          exotel: (x) => `exotel:${x.call_sid}`,
         }),
       ),
-    ).toEqual(["twilio:MZ1", "sip_trunking:sip-1"]);
+    ).toEqual(["twilio:MZ1", "sip_trunking:sip-1", "exotel:ex-call-1"]);
 
     expect(
       Object.values(triggers).map((t) =>
@@ -359,7 +399,11 @@ describe("matchWorkflowStep, matchToolCall, matchPhoneCall, matchInitiationTrigg
         "vonage",
         () => matchPhoneCall(withUnknown(phoneCalls.twilio, "type", "vonage"), { twilio: () => 0, _: (p) => p.type }),
         () =>
-          matchPhoneCall(withUnknown(phoneCalls.twilio, "type", "vonage"), { twilio: () => 0, sip_trunking: () => 0 }),
+          matchPhoneCall(withUnknown(phoneCalls.twilio, "type", "vonage"), {
+            twilio: () => 0,
+            sip_trunking: () => 0,
+            exotel: () => 0,
+          }),
       ],
       [
         "salesforce",
@@ -484,26 +528,26 @@ describe("toolResults and pairToolCalls", () => {
   const late: ToolResult = { ...base("hook-1"), type: "webhook" };
   const early: ToolResult = { ...base("early") };
   const transcript: TranscriptTurn[] = [
-    { role: "user", message: "hi", time_in_call_secs: 0 },
-    {
+    v({ role: "user", message: "hi", time_in_call_secs: 0 }),
+    v({
       role: "agent",
       time_in_call_secs: 1,
       tool_calls: [call("hook-1", webhookDetails), call("wf-outer")],
       tool_results: [outer, early],
-    },
-    { role: "agent", time_in_call_secs: 2, tool_results: [late] },
-    { role: "agent", time_in_call_secs: 3, tool_calls: [call("early"), call("never-answered")] },
+    }),
+    v({ role: "agent", time_in_call_secs: 2, tool_results: [late] }),
+    v({ role: "agent", time_in_call_secs: 3, tool_calls: [call("early"), call("never-answered")] }),
   ];
-  const conversation: Conversation = {
+  const conversation: Conversation = v({
     agent_id: "agent_1",
     conversation_id: "conv_1",
     status: "done",
     transcript,
-    metadata: { start_time_unix_secs: 1_700_000_000, call_duration_secs: 4 },
+    metadata: v({ start_time_unix_secs: 1_700_000_000, call_duration_secs: 4 }),
     has_audio: true,
     has_user_audio: true,
     has_response_audio: true,
-  };
+  });
 
   it("finds every result, nested ones after their workflow, with turn, index and parent", () => {
     const found = [...toolResults(conversation)].map((e) => ({
@@ -558,10 +602,10 @@ describe("toolResults and pairToolCalls", () => {
     const first: ToolResult = { ...base("dup"), type: "client", result_value: "first" };
     const second: ToolResult = { ...base("dup"), type: "client", result_value: "second" };
     const turns: TranscriptTurn[] = [
-      { role: "agent", time_in_call_secs: 0, tool_calls: [call("dup")], tool_results: [first] },
-      { role: "agent", time_in_call_secs: 1, tool_results: [second] },
+      v({ role: "agent", time_in_call_secs: 0, tool_calls: [call("dup")], tool_results: [first] }),
+      v({ role: "agent", time_in_call_secs: 1, tool_results: [second] }),
       // "unanswered" reads every result before "dup" is asked for again.
-      { role: "agent", time_in_call_secs: 2, tool_calls: [call("unanswered"), call("dup")] },
+      v({ role: "agent", time_in_call_secs: 2, tool_calls: [call("unanswered"), call("dup")] }),
     ];
     expect([...pairToolCalls(turns)].map((p) => [p.call.request_id, p.result?.result_value])).toEqual([
       ["dup", "first"],

@@ -17,6 +17,8 @@ import {
   type ToolKind,
 } from "./tools.ts";
 import { GREETING, TOPICS, type Topic } from "./topics.ts";
+import { type Wire, asSpec } from "./wire.ts";
+import { conformBody } from "../state/conform.ts";
 
 type Metadata = Conversation["metadata"];
 
@@ -204,7 +206,7 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
       ? "twilio"
       : "sip_trunk"
     : rng.pick(["js_sdk", "react_sdk", "widget"] as const);
-  return {
+  return asSpec<Conversation>({
     agent_id: plan.agentId,
     conversation_id: plan.conversationId,
     status,
@@ -301,10 +303,11 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
     has_audio: plan.hasAudio,
     has_user_audio: plan.hasAudio,
     has_response_audio: plan.hasAudio,
-  };
+    has_auxiliary_audio: false,
+  });
 }
 
-function phoneCall(rng: Random): Conversation["metadata"]["phone_call"] {
+function phoneCall(rng: Random): (Wire & { direction: "inbound" | "outbound"; type: string }) | null {
   const roll = rng.next();
   const direction = rng.pick(["inbound", "outbound"] as const);
   const numbers = {
@@ -320,7 +323,7 @@ function phoneCall(rng: Random): Conversation["metadata"]["phone_call"] {
   return null;
 }
 
-type Feedback = NonNullable<Conversation["metadata"]["feedback"]>;
+type Feedback = Wire;
 
 function feedbackFor(rng: Random): Feedback {
   const roll = rng.next();
@@ -350,17 +353,17 @@ function terminationReason(plan: ConversationPlan): string {
 
 const CRITERIA = ["issue_resolved", "polite_tone", "identity_verified"] as const;
 
-function analysisFor(rng: Random, topic: Topic, turns: number): NonNullable<Conversation["analysis"]> {
+function analysisFor(rng: Random, topic: Topic, turns: number): Wire {
   const outcome = (): "success" | "failure" | "unknown" => {
     const roll = rng.next();
     return roll < 0.7 ? "success" : roll < 0.9 ? "failure" : "unknown";
   };
-  const evaluation: NonNullable<NonNullable<Conversation["analysis"]>["evaluation_criteria_results"]> = {};
+  const evaluation: Record<string, { result: string } & Wire> = {};
   for (const criteria_id of CRITERIA) {
     if (criteria_id === "identity_verified" && rng.chance(0.5)) continue;
     evaluation[criteria_id] = { criteria_id, result: outcome(), rationale: `Judged from ${turns} turns.` };
   }
-  const data: NonNullable<NonNullable<Conversation["analysis"]>["data_collection_results"]> = {
+  const data: Record<string, Wire> = {
     customer_intent: {
       data_collection_id: "customer_intent",
       value: topic.intent,
@@ -406,8 +409,8 @@ function analysisFor(rng: Random, topic: Topic, turns: number): NonNullable<Conv
 export function conversationTranscript(plan: ConversationPlan): TranscriptTurn[] {
   const rng = createRandom(mixSeeds(plan.seed, 3));
   const context = { agentId: plan.agentId, otherAgentId: `agent_${createRandom(mixSeeds(plan.seed, 5)).alnum(26)}` };
-  const calls = new Map<number, TranscriptTurn["tool_calls"] & {}>();
-  const results = new Map<number, TranscriptTurn["tool_results"] & {}>();
+  const calls = new Map<number, Wire[]>();
+  const results = new Map<number, Wire[]>();
   plan.tools.forEach((tool, i) => {
     const { call, result } = toolUse(tool, createRandom(mixSeeds(plan.seed, 6, i)), context);
     push(calls, tool.turn, call);
@@ -427,34 +430,36 @@ export function conversationTranscript(plan: ConversationPlan): TranscriptTurn[]
     // Turns that only call tools often carry no text, as in real transcripts.
     else if (toolCalls.length > 0 && rng.chance(0.3)) message = null;
     else message = plan.topic.agent[agentLine++ % plan.topic.agent.length]!;
-    turns.push({
-      role: agent ? "agent" : "user",
-      agent_metadata: agent ? { agent_id: plan.agentId, branch_id: null, workflow_node_id: null } : null,
-      message,
-      multivoice_message: null,
-      tool_calls: toolCalls,
-      tool_results: results.get(t) ?? [],
-      feedback: t === feedbackTurn ? { score: rng.chance(0.8) ? "like" : "dislike", time_in_call_secs: time } : null,
-      llm_override: null,
-      time_in_call_secs: time,
-      conversation_turn_metrics: agent
-        ? { metrics: { convai_llm_service_ttfb: { elapsed_time: Math.round(rng.next() * 900) / 1000 } } }
-        : null,
-      rag_retrieval_info: null,
-      llm_usage: agent
-        ? {
-            model_usage: {
-              "gemini-2.0-flash-001": {
-                input: { tokens: rng.int(800, 4000), price: 0.0002 },
-                output_total: { tokens: rng.int(10, 120), price: 0.00003 },
+    turns.push(
+      asSpec<TranscriptTurn>({
+        role: agent ? "agent" : "user",
+        agent_metadata: agent ? { agent_id: plan.agentId, branch_id: null, workflow_node_id: null } : null,
+        message,
+        multivoice_message: null,
+        tool_calls: toolCalls,
+        tool_results: results.get(t) ?? [],
+        feedback: t === feedbackTurn ? { score: rng.chance(0.8) ? "like" : "dislike", time_in_call_secs: time } : null,
+        llm_override: null,
+        time_in_call_secs: time,
+        conversation_turn_metrics: agent
+          ? { metrics: { convai_llm_service_ttfb: { elapsed_time: Math.round(rng.next() * 900) / 1000 } } }
+          : null,
+        rag_retrieval_info: null,
+        llm_usage: agent
+          ? {
+              model_usage: {
+                "gemini-2.0-flash-001": {
+                  input: { tokens: rng.int(800, 4000), price: 0.0002 },
+                  output_total: { tokens: rng.int(10, 120), price: 0.00003 },
+                },
               },
-            },
-          }
-        : null,
-      interrupted: !agent && rng.chance(0.05),
-      original_message: null,
-      source_medium: "audio",
-    });
+            }
+          : null,
+        interrupted: !agent && rng.chance(0.05),
+        original_message: null,
+        source_medium: "audio",
+      }),
+    );
   }
   return turns;
 }
@@ -481,5 +486,9 @@ export function makeConversation(options: MakeConversationOptions): Conversation
     );
   }
   const plan = planConversation(options);
-  return { ...conversationHeader(plan), transcript: conversationTranscript(plan) };
+  // Shaped as the emulator serves it, to the spec it was generated from.
+  return conformBody("getConversation", {
+    ...conversationHeader(plan),
+    transcript: conversationTranscript(plan),
+  }) as Conversation;
 }

@@ -3,8 +3,14 @@
  * published schema allows, so that a data set walking the catalogue exercises every branch of
  * the tool unions a client has to handle.
  */
-import type { SystemToolOutcome, ToolCall, ToolResult, WorkflowStep } from "../../types.ts";
 import type { Random } from "./random.ts";
+import type { Wire } from "./wire.ts";
+
+// Loose on purpose: what a version of the spec adds or requires is filled when served (state/conform.ts).
+type ToolCall = Wire;
+type ToolResult = Wire;
+type SystemToolOutcome = Wire;
+type WorkflowStep = Wire;
 
 /** Every tool call/result shape the emulator produces, in the order a full catalogue uses them. */
 export const TOOL_KINDS = [
@@ -174,7 +180,7 @@ function otherTool(tool: PlannedTool, rng: Random, latency: number): { call: Too
   const kind = tool.kind as "webhook" | "client" | "mcp";
   const order = `ORD-${rng.int(1000, 9999)}`;
   const params = { order_id: order };
-  const details: NonNullable<ToolCall["tool_details"]> =
+  const details: Wire =
     kind === "webhook"
       ? {
           type: "webhook",

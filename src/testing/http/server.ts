@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import type { Conversation } from "../../types.ts";
 import { OPERATIONS } from "../../generated/operations.ts";
+import { conformBody } from "../state/conform.ts";
 import {
   EmulatorApi,
   OPERATION_IDS,
@@ -148,7 +149,10 @@ const ROUTES: readonly Route[] = (() => {
     route.methods[method] = id;
     byPath.set(path, route);
   }
-  return [...byPath.values()];
+  // A literal segment wins over a parameter (`/conversations/resolve` is not a conversation id):
+  // routes with fewer parameters are tried first.
+  const params = (path: string) => (path.match(/\{/g) ?? []).length;
+  return [...byPath.entries()].sort(([a], [b]) => params(a) - params(b)).map(([, route]) => route);
 })();
 
 const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
@@ -245,7 +249,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   /** A conversation as served, and its recording's bytes: for the tests, and for the webhooks sent. */
   const conversation = (id: string): Conversation | undefined => {
     const found = api.snapshot(id);
-    return found ? (JSON.parse(found.snapshot.json()) as Conversation) : undefined;
+    // As served: shaped to the spec like the body of getConversation.
+    return found ? (conformBody("getConversation", JSON.parse(found.snapshot.json())) as Conversation) : undefined;
   };
   const audio = (id: string): Uint8Array | undefined => {
     const found = api.snapshot(id);

@@ -8,6 +8,7 @@ import type { AgentLink, Conversation, FeedbackScore } from "../../types.ts";
 import { mintConversationToken } from "../data/jwt.ts";
 import { listPage, parseListQuery } from "./list.ts";
 import { createRandom, hashString, mixSeeds } from "../data/random.ts";
+import { conformBody, requiresField } from "./conform.ts";
 import { seedData } from "./seed.ts";
 import { ConversationIndex, LiveEntry, Snapshot, StaticEntry, type Entry, type Lifecycle } from "./store.ts";
 import { QueryReader, type Issue } from "../http/validation.ts";
@@ -130,9 +131,34 @@ export class EmulatorApi {
     this.index.put(new StaticEntry(Snapshot.of(copy), key, audioBytes));
   }
 
+  /**
+   * The reply to one request of `operation`. A JSON success body is shaped to the spec the
+   * emulator was generated from (state/conform.ts); an operation it does not emulate answers 501.
+   */
   async handle(operation: OperationId, params: string[], url: URL, body: () => Promise<string>): Promise<Reply> {
+    const reply = await this.#serve(operation, params, url, body);
+    if (reply === undefined) return notImplemented(operation);
+    if (!("json" in reply) || reply.status < 200 || reply.status > 299 || reply.json === "") return reply;
+    let shaped = this.#shaped.get(reply.json);
+    if (shaped === undefined) {
+      shaped = JSON.stringify(conformBody(operation, JSON.parse(reply.json)));
+      // A conversation is served many times as it is: shaped once per version of its body.
+      if (this.#shaped.size >= 512) this.#shaped.delete(this.#shaped.keys().next().value!);
+      this.#shaped.set(reply.json, shaped);
+    }
+    return { ...reply, json: shaped };
+  }
+
+  readonly #shaped = new Map<string, string>();
+
+  async #serve(
+    operation: OperationId,
+    params: string[],
+    url: URL,
+    body: () => Promise<string>,
+  ): Promise<Reply | undefined> {
     const id = params[0] ?? "";
-    switch (operation) {
+    switch (operation as string) {
       case "listConversations": {
         const query = parseListQuery(url.searchParams);
         if (Array.isArray(query)) return unprocessable(query);
@@ -141,10 +167,83 @@ export class EmulatorApi {
           listPage(this.index, query, Date.now(), (agent) => this.#agents.get(agent) ?? null),
         );
       }
-      case "getConversation": {
+      case "getConversation":
+      case "runConversationAnalysis": {
+        // A re-run analysis gives the same judgement: the data is deterministic.
         const found = this.snapshot(id);
-        return found ? { status: 200, json: found.snapshot.json() } : notFound(id);
+        return found ? this.#conversationReply(id, found.snapshot) : notFound(id);
       }
+      case "runConversationEvaluations": {
+        const found = this.snapshot(id);
+        if (!found) return notFound(id);
+        const parsed = parseObject(await body());
+        if (!parsed.ok) return parsed.reply;
+        if (typeof parsed.value.evaluation_id !== "string" || parsed.value.evaluation_id === "") {
+          return unprocessable([
+            { loc: ["body", "evaluation_id"], msg: "Field required", type: "missing", input: parsed.value },
+          ]);
+        }
+        return this.#conversationReply(id, found.snapshot);
+      }
+      case "getConversationSummary": {
+        const found = this.snapshot(id);
+        if (!found) return notFound(id);
+        const q = new QueryReader(url.searchParams);
+        const max = q.integer("max_messages", { min: 1, max: 200 }) ?? 20;
+        if (q.issues.length > 0) return unprocessable(q.issues);
+        const { header } = found.snapshot;
+        const turns = found.snapshot.transcript().filter((t) => typeof t.message === "string" && t.message !== "");
+        const omitted = turns.length > max;
+        return json(200, {
+          conversation_id: header.conversation_id,
+          agent_id: header.agent_id,
+          status: header.status,
+          call_summary_title: header.analysis?.call_summary_title ?? null,
+          transcript_summary: header.analysis?.transcript_summary ?? null,
+          call_successful: header.analysis?.call_successful ?? null,
+          message_count: turns.length,
+          start_time_unix_secs: header.metadata.start_time_unix_secs,
+          call_duration_secs: header.metadata.call_duration_secs,
+          // Inline only when the whole chat fits in max_messages, as the API does.
+          messages: omitted ? null : turns.map((t) => ({ role: t.role, message: t.message })),
+          messages_omitted: omitted,
+          note: omitted
+            ? `The conversation has ${turns.length} messages; get the conversation for its whole transcript.`
+            : "These are all the messages of the conversation.",
+        });
+      }
+      case "addConversationTags": {
+        if (!this.snapshot(id)) return notFound(id);
+        const parsed = parseObject(await body());
+        if (!parsed.ok) return parsed.reply;
+        const ids = parsed.value.tag_ids;
+        if (!Array.isArray(ids) || ids.length === 0 || ids.length > 50 || !ids.every((t) => typeof t === "string")) {
+          return unprocessable([
+            {
+              loc: ["body", "tag_ids"],
+              msg: "Input should be a list of 1 to 50 strings",
+              type: "list_type",
+              input: ids,
+            },
+          ]);
+        }
+        const tags = this.#tags.get(id) ?? [];
+        for (const tag of ids as string[]) if (!tags.includes(tag)) tags.push(tag);
+        this.#tags.set(id, tags);
+        return { status: 204, json: "" };
+      }
+      case "removeConversationTag": {
+        if (!this.snapshot(id)) return notFound(id);
+        const tags = this.#tags.get(id) ?? [];
+        this.#tags.set(
+          id,
+          tags.filter((t) => t !== params[1]),
+        );
+        return { status: 204, json: "" };
+      }
+      case "textSearchConversationMessages":
+      case "smartSearchConversationMessages":
+        return this.#searchMessages(url.searchParams, operation === "smartSearchConversationMessages");
       case "deleteConversation": {
         if (!this.snapshot(id)) return notFound(id);
         this.index.delete(id);
@@ -166,7 +265,65 @@ export class EmulatorApi {
         return this.#token(url.searchParams);
       case "getSignedUrl":
         return this.#signedUrl(url.searchParams);
+      default:
+        return undefined;
     }
+  }
+
+  readonly #tags = new Map<string, string[]>();
+
+  /** A conversation's body, with the tags given to it since it was seeded. */
+  #conversationReply(id: string, snapshot: Snapshot): Reply {
+    const tags = this.#tags.get(id);
+    if (tags === undefined) return { status: 200, json: snapshot.json() };
+    return json(200, { ...(JSON.parse(snapshot.json()) as object), tag_ids: tags });
+  }
+
+  /**
+   * Messages that hold the words of `text_query`: all of them, case-insensitively (text search),
+   * or any of them, scored by how many (smart search, a stand-in for semantic similarity).
+   * Newest conversations first, then by turn; the cursor is the offset of the next result.
+   */
+  #searchMessages(params: URLSearchParams, smart: boolean): Reply {
+    const q = new QueryReader(params);
+    const text = q.required("text_query");
+    const agentId = q.string("agent_id");
+    const pageSize = q.integer("page_size", { min: 1, max: 50 }) ?? 20;
+    const cursor = q.string("cursor");
+    const offset = cursor === undefined || cursor === "" ? 0 : Number.parseInt(cursor, 10);
+    if (cursor !== undefined && cursor !== "" && !(Number.isSafeInteger(offset) && offset >= 0)) {
+      q.issues.push({ loc: ["query", "cursor"], msg: "Invalid cursor", type: "value_error", input: cursor });
+    }
+    if (q.issues.length > 0) return unprocessable(q.issues);
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const now = Date.now();
+    const results: object[] = [];
+    for (const entry of this.index.from(undefined)) {
+      if (agentId !== undefined && entry.agentId !== agentId) continue;
+      const snapshot = entry.at(now);
+      if (!snapshot) continue;
+      snapshot.transcript().forEach((turn, index) => {
+        const message = turn.message;
+        if (typeof message !== "string") return;
+        const lower = message.toLowerCase();
+        const hits = words.filter((w) => lower.includes(w)).length;
+        if (hits === 0 || (!smart && hits < words.length)) return;
+        results.push({
+          conversation_id: entry.id,
+          agent_id: entry.agentId,
+          agent_name: this.#agents.get(entry.agentId) ?? null,
+          transcript_index: index,
+          chunk_text: message,
+          chunk_highlights: smart ? null : highlights(message, words),
+          score: Math.round((hits / words.length) * 1000) / 1000,
+          conversation_start_time_unix_secs: entry.start,
+        });
+      });
+      if (results.length > offset + pageSize) break; // one more than the page tells has_more
+    }
+    const page = results.slice(offset, offset + pageSize);
+    const more = results.length > offset + pageSize;
+    return json(200, { results: page, has_more: more, next_cursor: more ? String(offset + pageSize) : null });
   }
 
   #feedback(id: string, text: string): Reply {
@@ -240,7 +397,10 @@ export class EmulatorApi {
     );
     return json(
       200,
-      this.#options.tokenResponseIncludesConversationId ? { token, conversation_id: conversationId } : { token },
+      // Observed on the wire before any document declared it; a document that requires it gets it always.
+      this.#options.tokenResponseIncludesConversationId || requiresField("getConversationToken", "conversation_id")
+        ? { token, conversation_id: conversationId }
+        : { token },
     );
   }
 
@@ -292,6 +452,52 @@ export class EmulatorApi {
 
   /** Called for every session minted: the emulator's webhooks schedule their deliveries from it. */
   onSession: ((session: Session) => void) | undefined;
+}
+
+/** A JSON object body, or the 422 the API answers to anything else. */
+function parseObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      reply: unprocessable([{ loc: ["body"], msg: "JSON decode error", type: "json_invalid", input: {} }]),
+    };
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return {
+      ok: false,
+      reply: unprocessable([
+        {
+          loc: ["body"],
+          msg: "Input should be a valid dictionary or object",
+          type: "model_attributes_type",
+          input: body,
+        },
+      ]),
+    };
+  }
+  return { ok: true, value: body as Record<string, unknown> };
+}
+
+/** A message split into the parts that match one of `words` and those that do not. */
+function highlights(message: string, words: string[]): { value: string; is_hit: boolean }[] {
+  const pattern = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "gi");
+  return message
+    .split(pattern)
+    .filter((part) => part !== "")
+    .map((part) => ({ value: part, is_hit: words.includes(part.toLowerCase()) }));
+}
+
+/** An operation of the spec the emulator does not emulate: a clear answer, never a crash. */
+function notImplemented(operation: string): Reply {
+  return json(501, {
+    detail: {
+      status: "not_implemented",
+      message: `The emulator does not implement ${operation}; it is in the spec, so convai.api can call it against the real API`,
+    },
+  });
 }
 
 function notFound(id: string): Reply {

@@ -5,6 +5,7 @@
  */
 import { toolCalls } from "../../transcript/walk.ts";
 import type { Conversation, ConversationSummary, FeedbackScore, TranscriptTurn } from "../../types.ts";
+import { type Wire, asSpec } from "../data/wire.ts";
 import {
   conversationHeader,
   conversationTranscript,
@@ -116,7 +117,8 @@ export class Snapshot {
 
   summary(agentName: string | null, includeSummary: boolean): ConversationSummary {
     const { header } = this;
-    return {
+    // Shaped to the spec's summary when served, like every body (state/conform.ts).
+    return asSpec<ConversationSummary>({
       agent_id: header.agent_id,
       branch_id: header.branch_id ?? null,
       agent_name: agentName,
@@ -130,7 +132,9 @@ export class Snapshot {
       call_summary_title: header.analysis?.call_summary_title ?? null,
       direction: header.metadata.phone_call?.direction ?? null,
       rating: header.metadata.feedback?.rating ?? null,
-    };
+      termination_reason: (header.metadata as { termination_reason?: unknown }).termination_reason ?? "",
+      tag_ids: [],
+    });
   }
 }
 
@@ -284,29 +288,33 @@ export class LiveEntry implements Entry {
     const plan = this.#plan();
     const ended = phase !== "in-progress";
     const header = conversationHeader({ ...plan, status: phase === "failed" ? "done" : phase, duration });
-    header.status = phase;
-    header.branch_id = this.#overrides.branch_id;
+    // Written loosely, as the API sends them: the body served is shaped to the spec (conform.ts),
+    // so a version of the document without one of these fields still compiles and validates.
+    const h = header as unknown as Wire;
+    h.status = phase;
+    h.branch_id = this.#overrides.branch_id;
     // A session started from a browser SDK: no phone leg, whatever the seed drew.
-    const metadata = header.metadata;
+    const metadata = h.metadata as Wire;
     metadata.authorization_method = this.#overrides.authorization_method;
     metadata.phone_call = null;
     metadata.batch_call = null;
     metadata.initiator_id = null;
     metadata.conversation_initiation_source = "js_sdk";
-    if (metadata.features_usage)
-      metadata.features_usage.is_livekit = this.#overrides.authorization_method === "livekit_token";
-    header.conversation_initiation_client_data = {
-      ...header.conversation_initiation_client_data,
+    const features = metadata.features_usage as Wire | undefined;
+    if (features) features.is_livekit = this.#overrides.authorization_method === "livekit_token";
+    h.conversation_initiation_client_data = {
+      ...(h.conversation_initiation_client_data as Wire | undefined),
       source_info: { source: "js_sdk", version: null },
     };
     if (phase === "failed") {
       metadata.error = { code: 1011, reason: "The session ended unexpectedly" };
       metadata.termination_reason = "Error occurred";
-      if (header.analysis) header.analysis.call_successful = "failure";
+      const analysis = h.analysis as Wire | undefined;
+      if (analysis) analysis.call_successful = "failure";
     }
     // Audio is only there once the call is processed, and only when it went well.
     const hasAudio = phase === "done";
-    header.has_audio = header.has_user_audio = header.has_response_audio = hasAudio;
+    h.has_audio = h.has_user_audio = h.has_response_audio = hasAudio;
     const snapshot = ended
       ? Snapshot.planned(() => plan, header)
       : new Snapshot({ header: () => header, transcript: () => [], messageCount: () => 0, toolNames: () => [] });
