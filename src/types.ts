@@ -145,12 +145,12 @@ export interface SignedUrlResponse extends OkBody<operations["getSignedUrl"]> {}
 /** `operations[K]` where the spec has operation `K`, else `never`: for operations an older document lacks. */
 type Op<K extends string> = K extends keyof operations ? operations[K] : never;
 
-/** An operation's query parameters, `{}` where it takes none. */
+/** An operation's query parameters, an empty record where it takes none. */
 type QueryOf<O> = [NonNullable<Field<Field<O, "parameters">, "query">>] extends [infer Q]
   ? [Q] extends [never]
-    ? {}
+    ? Record<never, never>
     : Q
-  : {};
+  : Record<never, never>;
 
 /** The query `conversations.get` takes (`format` where the spec has it). */
 export type GetConversationQuery = QueryOf<operations["getConversation"]>;

@@ -15,7 +15,6 @@ import {
   deepEqual,
   forEachRef,
   isObject,
-  mapTree,
   resolveLocalRef,
   sortKeys,
 } from "./json.ts";
@@ -319,7 +318,6 @@ function applySecurity(doc: JsonObject, patches: BuildConfig): void {
     name = patches.security.scheme;
     schemes[name] = { type: "apiKey", in: "header", name: patches.security.header };
   }
-  const wanted = new Set(patches.operations.map((o) => o.operationId));
   for (const [, , op] of operationsOf(doc)) {
     const params = Array.isArray(op.parameters) ? op.parameters : [];
     const isKey = (p: Json) => isObject(p) && p.in === "header" && String(p.name).toLowerCase() === header;

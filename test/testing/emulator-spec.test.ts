@@ -42,7 +42,6 @@ function requests(): Partial<Record<string, Ask[]>> {
   const conversation = emulator.conversation(ids[0]!)!;
   const agent = conversation.agent_id;
   const word = conversation.transcript.find((t) => typeof t.message === "string")!.message!.split(" ")[0]!;
-  const one = (suffix = "") => `/v1/convai/conversations/${ids[3]}${suffix}`;
   return {
     listConversations: [
       { method: "GET", path: "/v1/convai/conversations" },
