@@ -40,7 +40,7 @@ const deadlines = new Set<Deadline>();
 let armedAt = Infinity;
 let armed: ReturnType<typeof setTimeout> | undefined;
 let armedWith: typeof setTimeout | undefined;
-let disarm: typeof clearTimeout = clearTimeout;
+let disarm: typeof clearTimeout | undefined;
 
 /**
  * Calls `fire` in `ms` (capped at {@link MAX_TIMER_MS}) unless the returned function is called
@@ -57,7 +57,7 @@ export function deadline(ms: number, fire: () => void): () => void {
 }
 
 function arm(at: number): void {
-  if (armed !== undefined) disarm(armed);
+  if (armed !== undefined) disarm?.(armed);
   armedWith = setTimeout;
   disarm = clearTimeout;
   armedAt = at;
