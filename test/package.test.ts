@@ -130,10 +130,12 @@ export async function watch(): Promise<void> {
 /**
  * The client alone (\`createConvaiClient\`), bundled by esbuild, minified, gzip -9, in bytes. Issue 19
  * asks for 12,000; moving the monitor out of the client brought it from 14,677 to 12,663 B, the one
- * request path to 12,402 B; later merges (concurrency limit, header checks) took it to 13,2xx B.
- * What remains is behaviour (openapi-fetch ~2.2 KB of it): lower this to 12_000 once it fits.
+ * request path to 12,402 B; later merges (the concurrency limit 338 B, header checks) took it to
+ * 13,240 B. Issue 19's 12,000 is not met: what remains is behaviour (openapi-fetch 2,248 B of it),
+ * and the next cuts change the API (waits as standalone functions, ~610 B). This holds today's
+ * figure with 260 B of room so that growth shows; lower it to 12_000 once it fits.
  */
-const CLIENT_BUDGET_BYTES = 13_000;
+const CLIENT_BUDGET_BYTES = 13_500;
 
 let project: string;
 
