@@ -104,7 +104,7 @@ const MISSING_HANDLER = `
 import { matchToolResult } from "elevenlabs-convai";
 import type { ToolResult } from "elevenlabs-convai/types";
 export const name = (r: ToolResult) =>
-  matchToolResult(r, { system: () => 1, workflow: () => 2, api_integration_webhook: () => 3, client: () => 4, webhook: () => 5, untyped: () => 6 });
+  matchToolResult(r, { system: () => 1, workflow: () => 2, api_integration_webhook: () => 3, client: () => 4, webhook: () => 5, code: () => 7, untyped: () => 6 });
 `;
 
 /** A browser or worker project's use of the main entry: no @types/node, and (with lib esnext) `await using`. */
@@ -131,11 +131,12 @@ export async function watch(): Promise<void> {
  * The client alone (\`createConvaiClient\`), bundled by esbuild, minified, gzip -9, in bytes. Issue 19
  * asks for 12,000; moving the monitor out of the client brought it from 14,677 to 12,663 B, the one
  * request path to 12,402 B; later merges (the concurrency limit 338 B, header checks) took it to
- * 13,240 B. Issue 19's 12,000 is not met: what remains is behaviour (openapi-fetch 2,248 B of it),
- * and the next cuts change the API (waits as standalone functions, ~610 B). This holds today's
- * figure with 260 B of room so that growth shows; lower it to 12_000 once it fits.
+ * 13,240 B, and the 2026 API (seven more facade methods, a checks table of 20 operations and 40
+ * filters with their enums) to 15,008 B. Issue 19's 12,000 is not met: the next cuts change the API
+ * (waits as standalone functions, ~610 B) or the table's form. This holds today's figure with
+ * ~500 B of room so that growth shows; lower it toward 12_000 as cuts land.
  */
-const CLIENT_BUDGET_BYTES = 13_500;
+const CLIENT_BUDGET_BYTES = 15_500;
 
 let project: string;
 

@@ -29,7 +29,7 @@ const results2 = turn2.tool_results;
 const calls2 = turn2.tool_calls;
 const details2 = calls2?.[0]?.tool_details;
 const phone2 = conversation.metadata.phone_call;
-if (phone2) matchPhoneCall(phone2, { twilio: (tw1) => tw1, sip_trunking: (sip1) => sip1 });
+if (phone2) matchPhoneCall(phone2, { twilio: (tw1) => tw1, sip_trunking: (sip1) => sip1, _: (other) => other });
 const sys3 = results2?.filter(isToolResult("system"));
 `;
     const options = {
