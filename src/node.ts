@@ -2,7 +2,6 @@
  * `elevenlabs-convai/node`: helpers that need Node's file system. The main entry stays free of
  * `node:` imports so it runs in browsers and edge workers.
  */
-import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { lstat, rename, rm } from "node:fs/promises";
 import path from "node:path";
@@ -12,6 +11,7 @@ import { OPERATIONS } from "./generated/operations.ts";
 import type { RequestOptions } from "./http/call.ts";
 import { ConvaiConnectionError } from "./core/errors.ts";
 import { describe as describeValue } from "./core/input.ts";
+import { temporaryFor } from "./export/files.ts";
 
 export {
   checkMirrorDir,
@@ -89,7 +89,7 @@ export async function saveConversationAudio(
   const target = path.resolve(file);
   await requireRegularFile(where, target); // before the request: nothing is downloaded to be refused
   const audio = await convai.conversations.audio(conversationId, callOptions);
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.part`);
+  const temporary = temporaryFor(target);
   const total = audio.contentLength;
   let bytes = 0;
   // Only a failure to read the body means it was cut short; the file's own errors (no folder, no
