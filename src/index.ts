@@ -6,6 +6,7 @@
 export { createConvaiClient, ENVIRONMENTS } from "./client.ts";
 export type { ConvaiClient, ConvaiClientOptions, ConvaiEnvironment } from "./client.ts";
 export type { RequestOptions } from "./http/call.ts";
+export type { HeaderInput } from "./core/input.ts";
 export type { Agents } from "./resources/agents.ts";
 export type { ConversationAudio, Conversations, ReconcileOptions } from "./resources/conversations.ts";
 export type { Sessions, SignedUrl, WebrtcToken } from "./resources/sessions.ts";
