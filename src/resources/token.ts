@@ -17,30 +17,52 @@ export const MAX_TOKEN_LENGTH = 65_536;
 
 /** The decoded payload of a JWT. Throws a TypeError naming what is wrong when `token` is not one. */
 export function decodeJwtPayload(token: string): Record<string, unknown> {
-  if (typeof token !== "string") throw new TypeError(`expected a JWT string, got ${typeof token}`);
-  if (token.length > MAX_TOKEN_LENGTH) {
+  const payload = jwtPayload(token);
+  if (typeof payload === "object") return payload;
+  if (payload === NOT_STRING) throw new TypeError(`expected a JWT string, got ${typeof token}`);
+  if (payload === TOO_LONG) {
     throw new RangeError(`not a conversation token: ${token.length} characters, more than ${MAX_TOKEN_LENGTH}`);
   }
+  throw new TypeError(
+    payload === PARTS
+      ? `not a JWT: expected 3 dot-separated parts, found ${token.split(".").length}`
+      : `not a JWT: the payload is not ${payload === NOT_BASE64 ? "base64url" : payload === NOT_JSON ? "JSON" : "a JSON object"}`,
+  );
+}
+
+const NOT_STRING = 0;
+const TOO_LONG = 1;
+const PARTS = 2;
+const NOT_BASE64 = 3;
+const NOT_JSON = 4;
+const NOT_OBJECT = 5;
+
+/**
+ * The payload of a JWT, or which check it failed (a number, turned into a message by
+ * `decodeJwtPayload` only: `readToken` needs no messages, so a bundle of the client has none).
+ */
+function jwtPayload(token: unknown): Record<string, unknown> | number {
+  if (typeof token !== "string") return NOT_STRING;
+  if (token.length > MAX_TOKEN_LENGTH) return TOO_LONG;
   const parts = token.split(".");
-  if (parts.length !== 3) throw new TypeError(`not a JWT: expected 3 dot-separated parts, found ${parts.length}`);
+  if (parts.length !== 3) return PARTS;
   const encoded = parts[1]!;
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) throw new TypeError("not a JWT: the payload is not base64url");
   let json: string;
   try {
+    if (!/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) return NOT_BASE64;
     json = new TextDecoder("utf-8", { fatal: true }).decode(decodeBase64(encoded));
   } catch {
-    throw new TypeError("not a JWT: the payload is not base64url");
+    return NOT_BASE64;
   }
   let payload: unknown;
   try {
     payload = JSON.parse(json);
   } catch {
-    throw new TypeError("not a JWT: the payload is not JSON");
+    return NOT_JSON;
   }
-  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
-    throw new TypeError("not a JWT: the payload is not a JSON object");
-  }
-  return payload as Record<string, unknown>;
+  return payload === null || typeof payload !== "object" || Array.isArray(payload)
+    ? NOT_OBJECT
+    : (payload as Record<string, unknown>);
 }
 
 /**
@@ -67,12 +89,8 @@ export function tokenExpiresAt(token: string): Date | undefined {
 
 /** What the server wants from a freshly minted token, read once, never throwing: its conversation id and expiry. */
 export function readToken(token: string): { conversationId: string | undefined; expiresAt: Date | undefined } {
-  let payload: Record<string, unknown>;
-  try {
-    payload = decodeJwtPayload(token);
-  } catch {
-    return { conversationId: undefined, expiresAt: undefined };
-  }
+  const payload = jwtPayload(token);
+  if (typeof payload !== "object") return { conversationId: undefined, expiresAt: undefined };
   return { conversationId: conversationIdIn(payload), expiresAt: expiryIn(payload) };
 }
 
