@@ -155,41 +155,14 @@ export interface ReconcileOptions extends RequestOptions {
   statuses?: readonly ConversationStatus[];
 }
 
-/** What the list's iterator reads from a page. */
-const PAGE = { conversations: "array", has_more: "boolean" } as const;
-
 export function createConversations(call: Call): Conversations {
   /** The path of an operation on one conversation, its id checked first. */
   const one = (where: string, conversationId: string) => ({
     params: { path: { conversation_id: requireId(where, "conversationId", conversationId) } },
   });
 
-  const list: Conversations["list"] = (query = {}, options) => {
-    const where = "conversations.list";
-    // Every filter is checked against the spec's parameters now, so a bad one throws here and not at the first page.
-    call.checkQuery("listConversations", query, where);
-    const { cursor, ...filters } = query;
-    if (cursor !== undefined && cursor !== null && (typeof cursor !== "string" || cursor === "")) {
-      throw new TypeError(`${where}: cursor must be a non-empty string, got ${describe(cursor)}`);
-    }
-    return new Paginator<ConversationsPage, ConversationSummary>(
-      {
-        label: where,
-        fetchPage: (next) =>
-          call(
-            "listConversations",
-            { params: { query: next === undefined ? filters : { ...filters, cursor: next } } },
-            options,
-            where,
-            PAGE,
-          ),
-        items: (page) => page.conversations,
-        next: (page) => nextCursorOf(where, page),
-        redact: call.redact,
-      },
-      cursor ?? undefined,
-    );
-  };
+  const list: Conversations["list"] = (query = {}, options) =>
+    walk("listConversations", "conversations.list", query, options, "conversations");
 
   /** The list as the helpers walk it, with its query check under the helper's name. */
   const helperList: List = Object.assign(
@@ -207,15 +180,25 @@ export function createConversations(call: Call): Conversations {
     return (await call("getConversation", { params }, request, where)) as never;
   };
 
-  /** A lazy walk of an operation that pages by cursor and lists its items in `results`. */
-  const search = (operationId: string, where: string, query: unknown, options: RequestOptions | undefined) => {
+  /**
+   * A lazy walk of an operation that pages by cursor and lists its items in `field`: the list, and
+   * the searches. Every filter is checked against the spec's parameters now, so a bad one throws
+   * here and not at the first page.
+   */
+  const walk = <Page, Item>(
+    operationId: string,
+    where: string,
+    query: unknown,
+    options: RequestOptions | undefined,
+    field: "conversations" | "results",
+  ): Paginator<Page, Item> => {
     requireOperation(operationId, where);
     call.checkQuery(operationId as never, query, where);
     const { cursor, ...filters } = (query ?? {}) as { cursor?: unknown };
     if (cursor !== undefined && cursor !== null && (typeof cursor !== "string" || cursor === "")) {
       throw new TypeError(`${where}: cursor must be a non-empty string, got ${describe(cursor)}`);
     }
-    return new Paginator<MessageSearchPage, MessageSearchResult>(
+    return new Paginator<Page, Item>(
       {
         label: where,
         fetchPage: async (next) =>
@@ -224,9 +207,9 @@ export function createConversations(call: Call): Conversations {
             { params: { query: next === undefined ? filters : { ...filters, cursor: next } } },
             options,
             where,
-            RESULTS,
-          )) as MessageSearchPage,
-        items: (page) => (page as { results: MessageSearchResult[] }).results,
+            { [field]: "array", has_more: "boolean" },
+          )) as Page,
+        items: (page) => (page as Record<string, Item[]>)[field]!,
         next: (page) => nextCursorOf(where, page as { has_more: boolean; next_cursor?: string | null }),
         redact: call.redact,
       },
@@ -239,9 +222,9 @@ export function createConversations(call: Call): Conversations {
     get: get as Conversations["get"],
 
     searchMessages: (query, options) =>
-      search("textSearchConversationMessages", "conversations.searchMessages", query, options),
+      walk("textSearchConversationMessages", "conversations.searchMessages", query, options, "results"),
     smartSearchMessages: (query, options) =>
-      search("smartSearchConversationMessages", "conversations.smartSearchMessages", query, options),
+      walk("smartSearchConversationMessages", "conversations.smartSearchMessages", query, options, "results"),
 
     async addTags(conversationId, tagIds, options) {
       const where = "conversations.addTags";
@@ -340,9 +323,6 @@ function reconcile(list: List, options: ReconcileOptions): AsyncIterable<Convers
     },
   };
 }
-
-/** What the search walk reads from a page. */
-const RESULTS = { results: "array", has_more: "boolean" } as const;
 
 /** The request options (`signal`, `timeoutMs`, `maxRetries`, `headers`) apart from the operation's query. */
 const REQUEST_OPTIONS = new Set(["signal", "timeoutMs", "maxRetries", "headers"]);
