@@ -6,7 +6,16 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type JsonObject } from "./json.ts";
-import { ROOT, SPEC_FILE, buildFromRecord, generateTypes, parseDocument, readRecord, serializeSpec } from "./io.ts";
+import {
+  ROOT,
+  SPEC_FILE,
+  buildFromRecord,
+  loadBuildConfig,
+  generateTypes,
+  parseDocument,
+  readRecord,
+  serializeSpec,
+} from "./io.ts";
 import { ASYNCAPI_FILE, MONITOR_FILE, monitorModule } from "./asyncapi.ts";
 import { operationsModule, responsesModule } from "./operations.ts";
 
@@ -18,9 +27,10 @@ export const RESPONSES_FILE = "src/generated/responses.ts";
 export async function generatedFiles(spec: string | JsonObject, root = ROOT): Promise<Map<string, string>> {
   const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : spec;
   const asyncapi = parseDocument(await readFile(path.join(root, ASYNCAPI_FILE), "utf8"), ASYNCAPI_FILE);
+  const facade = (await loadBuildConfig(root)).operations.map((o) => o.operationId);
   return new Map([
     [TYPES_FILE, await generateTypes(doc)],
-    [OPERATIONS_FILE, operationsModule(doc)],
+    [OPERATIONS_FILE, operationsModule(doc, facade)],
     [RESPONSES_FILE, responsesModule(doc)],
     [MONITOR_FILE, await monitorModule(asyncapi)],
   ]);

@@ -3,147 +3,213 @@
  * success body, and what its query and JSON body take. Do not edit: run `npm run generate`.
  */
 
-export const OPERATIONS = {
-  addConversationTags: {
-    method: "POST",
-    path: "/v1/convai/conversations/{conversation_id}/tags",
-    response: "empty",
-    query: {},
-    body: { tag_ids: { type: "string", array: true, required: true } },
-  },
-  cancelFileUpload: {
-    method: "DELETE",
-    path: "/v1/convai/conversations/{conversation_id}/files/{file_id}",
-    response: "object",
-    query: {},
-    body: undefined,
-  },
-  deleteConversation: {
-    method: "DELETE",
-    path: "/v1/convai/conversations/{conversation_id}",
-    response: "json",
-    query: {},
-    body: undefined,
-  },
-  getAgentLink: {
-    method: "GET",
-    path: "/v1/convai/agents/{agent_id}/link",
-    response: "object",
-    query: {},
-    body: undefined,
-  },
-  getConversation: {
-    method: "GET",
-    path: "/v1/convai/conversations/{conversation_id}",
-    response: "object",
-    query: { format: { type: "string", enum: ["json", "opentelemetry"] } },
-    body: undefined,
-  },
-  getConversationAudio: {
-    method: "GET",
-    path: "/v1/convai/conversations/{conversation_id}/audio",
-    response: "stream",
-    query: {},
-    body: undefined,
-  },
-  getConversationSipMessages: {
-    method: "GET",
-    path: "/v1/convai/conversations/{conversation_id}/sip-messages",
-    response: "object",
-    query: { cursor: { type: "string", nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 20 } },
-    body: undefined,
-  },
-  getConversationSummary: {
-    method: "GET",
-    path: "/v1/convai/conversations/{conversation_id}/summary",
-    response: "object",
-    query: { max_messages: { type: "integer", minimum: 1, maximum: 200 } },
-    body: undefined,
-  },
-  getConversationToken: {
-    method: "GET",
-    path: "/v1/convai/conversation/token",
-    response: "object",
-    query: { agent_id: { type: "string", required: true }, branch_id: { type: "string", nullable: true }, debug_events_request: { type: "boolean" }, environment: { type: "string", nullable: true }, participant_name: { type: "string", nullable: true } },
-    body: undefined,
-  },
-  getSignedUrl: {
-    method: "GET",
-    path: "/v1/convai/conversation/get-signed-url",
-    response: "object",
-    query: { agent_id: { type: "string", required: true }, branch_id: { type: "string", nullable: true }, debug_events_request: { type: "boolean" }, environment: { type: "string", nullable: true }, include_conversation_id: { type: "boolean" } },
-    body: undefined,
-  },
-  getSignedUrlDeprecated: {
-    method: "GET",
-    path: "/v1/convai/conversation/get_signed_url",
-    response: "object",
-    query: { agent_id: { type: "string", required: true }, branch_id: { type: "string", nullable: true }, debug_events_request: { type: "boolean" }, environment: { type: "string", nullable: true }, include_conversation_id: { type: "boolean" } },
-    body: undefined,
-  },
-  listConversations: {
-    method: "GET",
-    path: "/v1/convai/conversations",
-    response: "object",
-    query: { agent_id: { type: "string", nullable: true }, branch_id: { type: "string", nullable: true }, call_duration_max_secs: { type: "integer", nullable: true }, call_duration_min_secs: { type: "integer", nullable: true }, call_start_after_unix: { type: "integer", nullable: true }, call_start_before_unix: { type: "integer", nullable: true }, call_successful: { type: "string", enum: ["success", "failure", "unknown"], nullable: true }, conversation_initiation_source: { type: "string", enum: ["unknown", "android_sdk", "node_js_sdk", "react_native_sdk", "react_sdk", "js_sdk", "python_sdk", "widget", "sip_trunk", "twilio", "exotel", "genesys", "avaya", "audiocodes", "swift_sdk", "whatsapp", "twilio_sms", "flutter_sdk", "zendesk_integration", "slack_integration", "telegram_integration", "intercom_integration", "freshdesk_integration", "salesforce_integration", "template_preview", "genesys_bot_connector", "subagent_tool"], nullable: true }, conversation_product_type: { type: "string", enum: ["agents", "speech_engine"], nullable: true }, cursor: { type: "string", nullable: true }, custom_guardrail_names: { type: "string", array: true, nullable: true }, data_collection_ids: { type: "string", array: true, nullable: true }, data_collection_params: { type: "string", array: true, nullable: true }, evaluation_criteria_ids: { type: "string", array: true, nullable: true }, evaluation_params: { type: "string", array: true, nullable: true }, exclude_statuses: { type: "string", enum: ["initiated", "in-progress", "processing", "done", "failed"], array: true, nullable: true }, guardrail_types: { type: "string", enum: ["custom", "prompt_injection", "self_harm_intent", "violence_graphic", "sexual", "violence", "harassment", "sexual_minors", "self_harm", "self_harm_instructions", "harassment_threatening", "hate", "hate_threatening", "profanity", "religion_or_politics", "medical_and_legal", "guardrail"], array: true, nullable: true }, has_feedback_comment: { type: "boolean", nullable: true }, include_invalid_tool_calls: { type: "boolean" }, main_languages: { type: "string", array: true, nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 100 }, parent_conversation_id: { type: "string", nullable: true }, rating_max: { type: "integer", minimum: 1, maximum: 5, nullable: true }, rating_min: { type: "integer", minimum: 1, maximum: 5, nullable: true }, search: { type: "string", nullable: true }, sort_direction: { type: "string", enum: ["asc", "desc"] }, summary_mode: { type: "string", enum: ["exclude", "include"] }, tag_ids: { type: "string", array: true, nullable: true }, termination_reasons: { type: "string", array: true, nullable: true }, text_only: { type: "boolean", nullable: true }, tool_names: { type: "string", array: true, nullable: true }, tool_names_errored: { type: "string", array: true, nullable: true }, tool_names_successful: { type: "string", array: true, nullable: true }, topic_ids: { type: "string", array: true, nullable: true }, triggered_procedure_ids: { type: "string", array: true, nullable: true }, user_id: { type: "string", nullable: true }, version_id: { type: "string", nullable: true }, visited_agent_branch_ids: { type: "string", array: true, nullable: true }, visited_agent_ids: { type: "string", array: true, nullable: true }, workflow_node_entered_id: { type: "string", nullable: true } },
-    body: undefined,
-  },
-  removeConversationTag: {
-    method: "DELETE",
-    path: "/v1/convai/conversations/{conversation_id}/tags/{tag_id}",
-    response: "empty",
-    query: {},
-    body: undefined,
-  },
-  resolveConversationReference: {
-    method: "GET",
-    path: "/v1/convai/conversations/resolve",
-    response: "object",
-    query: { agent_id: { type: "string", required: true }, reference: { type: "string", required: true } },
-    body: undefined,
-  },
-  runConversationAnalysis: {
-    method: "POST",
-    path: "/v1/convai/conversations/{conversation_id}/analysis/run",
-    response: "object",
-    query: {},
-    body: undefined,
-  },
-  runConversationEvaluations: {
-    method: "POST",
-    path: "/v1/convai/conversations/{conversation_id}/analysis/evaluations/run",
-    response: "object",
-    query: {},
-    body: { evaluation_id: { type: "string", required: true }, scope: { type: "string", enum: ["conversation", "agent"] } },
-  },
-  sendConversationFeedback: {
-    method: "POST",
-    path: "/v1/convai/conversations/{conversation_id}/feedback",
-    response: "json",
-    query: {},
-    body: { feedback: { type: "string", enum: ["like", "dislike"], nullable: true } },
-  },
-  smartSearchConversationMessages: {
-    method: "GET",
-    path: "/v1/convai/conversations/messages/smart-search",
-    response: "object",
-    query: { agent_id: { type: "string", nullable: true }, cursor: { type: "string", nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 50 }, text_query: { type: "string", required: true } },
-    body: undefined,
-  },
-  textSearchConversationMessages: {
-    method: "GET",
-    path: "/v1/convai/conversations/messages/text-search",
-    response: "object",
-    query: { agent_id: { type: "string", nullable: true }, branch_id: { type: "string", nullable: true }, call_duration_max_secs: { type: "integer", nullable: true }, call_duration_min_secs: { type: "integer", nullable: true }, call_start_after_unix: { type: "integer", nullable: true }, call_start_before_unix: { type: "integer", nullable: true }, call_successful: { type: "string", enum: ["success", "failure", "unknown"], nullable: true }, conversation_initiation_source: { type: "string", enum: ["unknown", "android_sdk", "node_js_sdk", "react_native_sdk", "react_sdk", "js_sdk", "python_sdk", "widget", "sip_trunk", "twilio", "exotel", "genesys", "avaya", "audiocodes", "swift_sdk", "whatsapp", "twilio_sms", "flutter_sdk", "zendesk_integration", "slack_integration", "telegram_integration", "intercom_integration", "freshdesk_integration", "salesforce_integration", "template_preview", "genesys_bot_connector", "subagent_tool"], nullable: true }, conversation_product_type: { type: "string", enum: ["agents", "speech_engine"], nullable: true }, cursor: { type: "string", nullable: true }, data_collection_params: { type: "string", array: true, nullable: true }, evaluation_params: { type: "string", array: true, nullable: true }, exclude_statuses: { type: "string", enum: ["initiated", "in-progress", "processing", "done", "failed"], array: true, nullable: true }, has_feedback_comment: { type: "boolean", nullable: true }, include_invalid_tool_calls: { type: "boolean" }, main_languages: { type: "string", array: true, nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 50 }, rating_max: { type: "integer", minimum: 1, maximum: 5, nullable: true }, rating_min: { type: "integer", minimum: 1, maximum: 5, nullable: true }, sort_by: { type: "string", enum: ["search_score", "created_at"] }, summary_mode: { type: "string", enum: ["exclude", "include"] }, termination_reasons: { type: "string", array: true, nullable: true }, text_only: { type: "boolean", nullable: true }, text_query: { type: "string", required: true }, tool_names: { type: "string", array: true, nullable: true }, tool_names_errored: { type: "string", array: true, nullable: true }, tool_names_successful: { type: "string", array: true, nullable: true }, topic_ids: { type: "string", array: true, nullable: true }, triggered_procedure_ids: { type: "string", array: true, nullable: true }, user_id: { type: "string", nullable: true }, version_id: { type: "string", nullable: true }, visited_agent_branch_ids: { type: "string", array: true, nullable: true }, visited_agent_ids: { type: "string", array: true, nullable: true } },
-    body: undefined,
-  },
-  uploadFile: {
-    method: "POST",
-    path: "/v1/convai/conversations/{conversation_id}/files",
-    response: "object",
-    query: {},
-    body: undefined,
-  },
+const addConversationTagsOperation = {
+  method: "POST",
+  path: "/v1/convai/conversations/{conversation_id}/tags",
+  response: "empty",
+  query: {},
+  body: { tag_ids: { type: "string", array: true, required: true } },
 } as const;
 
+const cancelFileUploadOperation = {
+  method: "DELETE",
+  path: "/v1/convai/conversations/{conversation_id}/files/{file_id}",
+  response: "object",
+  query: {},
+  body: undefined,
+} as const;
+
+const deleteConversationOperation = {
+  method: "DELETE",
+  path: "/v1/convai/conversations/{conversation_id}",
+  response: "json",
+  query: {},
+  body: undefined,
+} as const;
+
+const getAgentLinkOperation = {
+  method: "GET",
+  path: "/v1/convai/agents/{agent_id}/link",
+  response: "object",
+  query: {},
+  body: undefined,
+} as const;
+
+const getConversationOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/{conversation_id}",
+  response: "object",
+  query: { format: { type: "string", enum: ["json", "opentelemetry"] } },
+  body: undefined,
+} as const;
+
+const getConversationAudioOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/{conversation_id}/audio",
+  response: "stream",
+  query: {},
+  body: undefined,
+} as const;
+
+const getConversationSipMessagesOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/{conversation_id}/sip-messages",
+  response: "object",
+  query: { cursor: { type: "string", nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 20 } },
+  body: undefined,
+} as const;
+
+const getConversationSummaryOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/{conversation_id}/summary",
+  response: "object",
+  query: { max_messages: { type: "integer", minimum: 1, maximum: 200 } },
+  body: undefined,
+} as const;
+
+const getConversationTokenOperation = {
+  method: "GET",
+  path: "/v1/convai/conversation/token",
+  response: "object",
+  query: { agent_id: { type: "string", required: true }, branch_id: { type: "string", nullable: true }, debug_events_request: { type: "boolean" }, environment: { type: "string", nullable: true }, participant_name: { type: "string", nullable: true } },
+  body: undefined,
+} as const;
+
+const getSignedUrlOperation = {
+  method: "GET",
+  path: "/v1/convai/conversation/get-signed-url",
+  response: "object",
+  query: { agent_id: { type: "string", required: true }, branch_id: { type: "string", nullable: true }, debug_events_request: { type: "boolean" }, environment: { type: "string", nullable: true }, include_conversation_id: { type: "boolean" } },
+  body: undefined,
+} as const;
+
+const getSignedUrlDeprecatedOperation = {
+  method: "GET",
+  path: "/v1/convai/conversation/get_signed_url",
+  response: "object",
+  query: { agent_id: { type: "string", required: true }, branch_id: { type: "string", nullable: true }, debug_events_request: { type: "boolean" }, environment: { type: "string", nullable: true }, include_conversation_id: { type: "boolean" } },
+  body: undefined,
+} as const;
+
+const listConversationsOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations",
+  response: "object",
+  query: { agent_id: { type: "string", nullable: true }, branch_id: { type: "string", nullable: true }, call_duration_max_secs: { type: "integer", nullable: true }, call_duration_min_secs: { type: "integer", nullable: true }, call_start_after_unix: { type: "integer", nullable: true }, call_start_before_unix: { type: "integer", nullable: true }, call_successful: { type: "string", enum: ["success", "failure", "unknown"], nullable: true }, conversation_initiation_source: { type: "string", enum: ["unknown", "android_sdk", "node_js_sdk", "react_native_sdk", "react_sdk", "js_sdk", "python_sdk", "widget", "sip_trunk", "twilio", "exotel", "genesys", "avaya", "audiocodes", "swift_sdk", "whatsapp", "twilio_sms", "flutter_sdk", "zendesk_integration", "slack_integration", "telegram_integration", "intercom_integration", "freshdesk_integration", "salesforce_integration", "template_preview", "genesys_bot_connector", "subagent_tool"], nullable: true }, conversation_product_type: { type: "string", enum: ["agents", "speech_engine"], nullable: true }, cursor: { type: "string", nullable: true }, custom_guardrail_names: { type: "string", array: true, nullable: true }, data_collection_ids: { type: "string", array: true, nullable: true }, data_collection_params: { type: "string", array: true, nullable: true }, evaluation_criteria_ids: { type: "string", array: true, nullable: true }, evaluation_params: { type: "string", array: true, nullable: true }, exclude_statuses: { type: "string", enum: ["initiated", "in-progress", "processing", "done", "failed"], array: true, nullable: true }, guardrail_types: { type: "string", enum: ["custom", "prompt_injection", "self_harm_intent", "violence_graphic", "sexual", "violence", "harassment", "sexual_minors", "self_harm", "self_harm_instructions", "harassment_threatening", "hate", "hate_threatening", "profanity", "religion_or_politics", "medical_and_legal", "guardrail"], array: true, nullable: true }, has_feedback_comment: { type: "boolean", nullable: true }, include_invalid_tool_calls: { type: "boolean" }, main_languages: { type: "string", array: true, nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 100 }, parent_conversation_id: { type: "string", nullable: true }, rating_max: { type: "integer", minimum: 1, maximum: 5, nullable: true }, rating_min: { type: "integer", minimum: 1, maximum: 5, nullable: true }, search: { type: "string", nullable: true }, sort_direction: { type: "string", enum: ["asc", "desc"] }, summary_mode: { type: "string", enum: ["exclude", "include"] }, tag_ids: { type: "string", array: true, nullable: true }, termination_reasons: { type: "string", array: true, nullable: true }, text_only: { type: "boolean", nullable: true }, tool_names: { type: "string", array: true, nullable: true }, tool_names_errored: { type: "string", array: true, nullable: true }, tool_names_successful: { type: "string", array: true, nullable: true }, topic_ids: { type: "string", array: true, nullable: true }, triggered_procedure_ids: { type: "string", array: true, nullable: true }, user_id: { type: "string", nullable: true }, version_id: { type: "string", nullable: true }, visited_agent_branch_ids: { type: "string", array: true, nullable: true }, visited_agent_ids: { type: "string", array: true, nullable: true }, workflow_node_entered_id: { type: "string", nullable: true } },
+  body: undefined,
+} as const;
+
+const removeConversationTagOperation = {
+  method: "DELETE",
+  path: "/v1/convai/conversations/{conversation_id}/tags/{tag_id}",
+  response: "empty",
+  query: {},
+  body: undefined,
+} as const;
+
+const resolveConversationReferenceOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/resolve",
+  response: "object",
+  query: { agent_id: { type: "string", required: true }, reference: { type: "string", required: true } },
+  body: undefined,
+} as const;
+
+const runConversationAnalysisOperation = {
+  method: "POST",
+  path: "/v1/convai/conversations/{conversation_id}/analysis/run",
+  response: "object",
+  query: {},
+  body: undefined,
+} as const;
+
+const runConversationEvaluationsOperation = {
+  method: "POST",
+  path: "/v1/convai/conversations/{conversation_id}/analysis/evaluations/run",
+  response: "object",
+  query: {},
+  body: { evaluation_id: { type: "string", required: true }, scope: { type: "string", enum: ["conversation", "agent"] } },
+} as const;
+
+const sendConversationFeedbackOperation = {
+  method: "POST",
+  path: "/v1/convai/conversations/{conversation_id}/feedback",
+  response: "json",
+  query: {},
+  body: { feedback: { type: "string", enum: ["like", "dislike"], nullable: true } },
+} as const;
+
+const smartSearchConversationMessagesOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/messages/smart-search",
+  response: "object",
+  query: { agent_id: { type: "string", nullable: true }, cursor: { type: "string", nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 50 }, text_query: { type: "string", required: true } },
+  body: undefined,
+} as const;
+
+const textSearchConversationMessagesOperation = {
+  method: "GET",
+  path: "/v1/convai/conversations/messages/text-search",
+  response: "object",
+  query: { agent_id: { type: "string", nullable: true }, branch_id: { type: "string", nullable: true }, call_duration_max_secs: { type: "integer", nullable: true }, call_duration_min_secs: { type: "integer", nullable: true }, call_start_after_unix: { type: "integer", nullable: true }, call_start_before_unix: { type: "integer", nullable: true }, call_successful: { type: "string", enum: ["success", "failure", "unknown"], nullable: true }, conversation_initiation_source: { type: "string", enum: ["unknown", "android_sdk", "node_js_sdk", "react_native_sdk", "react_sdk", "js_sdk", "python_sdk", "widget", "sip_trunk", "twilio", "exotel", "genesys", "avaya", "audiocodes", "swift_sdk", "whatsapp", "twilio_sms", "flutter_sdk", "zendesk_integration", "slack_integration", "telegram_integration", "intercom_integration", "freshdesk_integration", "salesforce_integration", "template_preview", "genesys_bot_connector", "subagent_tool"], nullable: true }, conversation_product_type: { type: "string", enum: ["agents", "speech_engine"], nullable: true }, cursor: { type: "string", nullable: true }, data_collection_params: { type: "string", array: true, nullable: true }, evaluation_params: { type: "string", array: true, nullable: true }, exclude_statuses: { type: "string", enum: ["initiated", "in-progress", "processing", "done", "failed"], array: true, nullable: true }, has_feedback_comment: { type: "boolean", nullable: true }, include_invalid_tool_calls: { type: "boolean" }, main_languages: { type: "string", array: true, nullable: true }, page_size: { type: "integer", minimum: 1, maximum: 50 }, rating_max: { type: "integer", minimum: 1, maximum: 5, nullable: true }, rating_min: { type: "integer", minimum: 1, maximum: 5, nullable: true }, sort_by: { type: "string", enum: ["search_score", "created_at"] }, summary_mode: { type: "string", enum: ["exclude", "include"] }, termination_reasons: { type: "string", array: true, nullable: true }, text_only: { type: "boolean", nullable: true }, text_query: { type: "string", required: true }, tool_names: { type: "string", array: true, nullable: true }, tool_names_errored: { type: "string", array: true, nullable: true }, tool_names_successful: { type: "string", array: true, nullable: true }, topic_ids: { type: "string", array: true, nullable: true }, triggered_procedure_ids: { type: "string", array: true, nullable: true }, user_id: { type: "string", nullable: true }, version_id: { type: "string", nullable: true }, visited_agent_branch_ids: { type: "string", array: true, nullable: true }, visited_agent_ids: { type: "string", array: true, nullable: true } },
+  body: undefined,
+} as const;
+
+const uploadFileOperation = {
+  method: "POST",
+  path: "/v1/convai/conversations/{conversation_id}/files",
+  response: "object",
+  query: {},
+  body: undefined,
+} as const;
+
+/** Every operation of the document, by operationId. */
+export const OPERATIONS = {
+  addConversationTags: addConversationTagsOperation,
+  cancelFileUpload: cancelFileUploadOperation,
+  deleteConversation: deleteConversationOperation,
+  getAgentLink: getAgentLinkOperation,
+  getConversation: getConversationOperation,
+  getConversationAudio: getConversationAudioOperation,
+  getConversationSipMessages: getConversationSipMessagesOperation,
+  getConversationSummary: getConversationSummaryOperation,
+  getConversationToken: getConversationTokenOperation,
+  getSignedUrl: getSignedUrlOperation,
+  getSignedUrlDeprecated: getSignedUrlDeprecatedOperation,
+  listConversations: listConversationsOperation,
+  removeConversationTag: removeConversationTagOperation,
+  resolveConversationReference: resolveConversationReferenceOperation,
+  runConversationAnalysis: runConversationAnalysisOperation,
+  runConversationEvaluations: runConversationEvaluationsOperation,
+  sendConversationFeedback: sendConversationFeedbackOperation,
+  smartSearchConversationMessages: smartSearchConversationMessagesOperation,
+  textSearchConversationMessages: textSearchConversationMessagesOperation,
+  uploadFile: uploadFileOperation,
+} as const;
+
+/** The operations a facade method calls (openapi/build.yaml's `operations`): the client's table. */
+export const FACADE_OPERATIONS = {
+  addConversationTags: addConversationTagsOperation,
+  deleteConversation: deleteConversationOperation,
+  getAgentLink: getAgentLinkOperation,
+  getConversation: getConversationOperation,
+  getConversationAudio: getConversationAudioOperation,
+  getConversationSummary: getConversationSummaryOperation,
+  getConversationToken: getConversationTokenOperation,
+  getSignedUrl: getSignedUrlOperation,
+  listConversations: listConversationsOperation,
+  removeConversationTag: removeConversationTagOperation,
+  runConversationAnalysis: runConversationAnalysisOperation,
+  runConversationEvaluations: runConversationEvaluationsOperation,
+  sendConversationFeedback: sendConversationFeedbackOperation,
+  smartSearchConversationMessages: smartSearchConversationMessagesOperation,
+  textSearchConversationMessages: textSearchConversationMessagesOperation,
+} as const;
+
+/** The requests answered with a stream (for `convai.api`): the method, and the path template matched at the end of the URL's path. */
+export const STREAM_ROUTES: readonly { readonly method: string; readonly pattern: RegExp }[] = [
+  { method: "GET", pattern: /\/v1\/convai\/conversations\/[^/?#]+\/audio(?:[?#]|$)/ },
+];
+
 export type OperationId = keyof typeof OPERATIONS;
+export type FacadeOperationId = keyof typeof FACADE_OPERATIONS;

@@ -7,7 +7,12 @@
  * documents, like any non-2xx, becomes one of the package's errors here, for every operation alike.
  */
 import type { Client } from "openapi-fetch";
-import { OPERATIONS, type OperationId } from "../generated/operations.ts";
+// The facade's operations only: the others (for `convai.api`) stay out of a bundle of the client.
+import {
+  FACADE_OPERATIONS as OPERATIONS,
+  STREAM_ROUTES,
+  type FacadeOperationId as OperationId,
+} from "../generated/operations.ts";
 import type { operations, paths } from "../generated/schema.ts";
 import type { OkBody, RequestBody } from "../types.ts";
 import { checkRequestOptions, describe, headerRecord, type HeaderInput } from "../core/input.ts";
@@ -157,12 +162,3 @@ export function bodyModeOf(method: string, url: string): BodyMode {
   for (const route of STREAM_ROUTES) if (route.method === method && route.pattern.test(url)) return "stream";
   return "json";
 }
-
-const STREAM_ROUTES = /* @__PURE__ */ (() =>
-  Object.values(OPERATIONS)
-    .filter((o) => o.response === "stream")
-    .map((o) => ({
-      method: o.method as string,
-      // The path template, matched at the end of the URL's path (the base URL may carry a prefix).
-      pattern: new RegExp(`${o.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/?#]+")}(?:[?#]|$)`),
-    })))();

@@ -1,7 +1,7 @@
 /** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
 import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../core/input.ts";
-import { OPERATIONS } from "../generated/operations.ts";
+import { FACADE_OPERATIONS } from "../generated/operations.ts";
 import type {
   Conversation,
   ConversationSummary,
@@ -349,7 +349,7 @@ function splitOptions(
  * without it still builds, and the method says so on the call, before any request.
  */
 function requireOperation(operationId: string, where: string): void {
-  if (!Object.hasOwn(OPERATIONS, operationId)) {
+  if (!Object.hasOwn(FACADE_OPERATIONS, operationId)) {
     throw new TypeError(
       `${where}: the API document this package was generated from has no ${operationId} operation; ` +
         "regenerate it from a newer one (npm run build:spec -- --from <document>)",

@@ -4,7 +4,7 @@
  * bounded by `totalTimeoutMs`, end at once on abort, and poll gently: `pollMs`, growing by half
  * each time up to 10 s. Each poll is an ordinary call, with the call options given.
  */
-import { OPERATIONS } from "../generated/operations.ts";
+import { FACADE_OPERATIONS } from "../generated/operations.ts";
 import { linkSignals, setTimer, sleep } from "../core/abort.ts";
 import type { RequestOptions } from "../http/call.ts";
 import { ConvaiTimeoutError } from "../core/errors.ts";
@@ -194,7 +194,7 @@ export function listSince(
   options: RequestOptions,
 ): AsyncIterable<ConversationSummary> {
   // Looked up per call, not at import: a module-level read of the table would keep it in every bundle.
-  const filtered = Object.hasOwn(OPERATIONS.listConversations.query, "call_start_after_unix");
+  const filtered = Object.hasOwn(FACADE_OPERATIONS.listConversations.query, "call_start_after_unix");
   return list((filtered ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery, options);
 }
 
