@@ -132,11 +132,15 @@ export async function watch(): Promise<void> {
  * asks for 12,000; moving the monitor out of the client brought it from 14,677 to 12,663 B, the one
  * request path to 12,402 B; later merges (the concurrency limit 338 B, header checks) took it to
  * 13,240 B, and the 2026 API (seven more facade methods, a checks table of 20 operations and 40
- * filters with their enums) to 15,008 B. Issue 19's 12,000 is not met: the next cuts change the API
- * (waits as standalone functions, ~610 B) or the table's form. This holds today's figure with
- * ~500 B of room so that growth shows; lower it toward 12_000 as cuts land.
+ * filters with their enums) to 15,008 B. The facade's operations only in the client's table, the
+ * stream routes generated, one cursor walk for the list and the searches and a token read without
+ * messages took it to 14,744 B. Issue 19's 12,000 is not met without removing behaviour: of what
+ * remains, openapi-fetch is ~2.6 KB and the checks table (names and enums) ~1.5 KB; the waits cost
+ * ~1.1 KB, reading the WebRTC token ~0.4 KB, the redirects followed by hand ~0.36 KB, the newer
+ * methods ~0.32 KB, the concurrency limit ~0.3 KB. This holds today's figure with ~250 B of room so
+ * that growth shows; lower it toward 12_000 as cuts land.
  */
-const CLIENT_BUDGET_BYTES = 15_500;
+const CLIENT_BUDGET_BYTES = 15_000;
 
 let project: string;
 
@@ -426,6 +430,9 @@ describe("the built entries", () => {
     const client = await bundled("createConvaiClient");
     expect(client.code).not.toMatch(/monitoring socket|events_format|heartbeat/);
     expect(client.code).not.toMatch(/webhook/i);
+    // The operations no facade method calls (for `convai.api` only) are not in the client's table.
+    expect(client.code).toContain("/v1/convai/conversations/messages/text-search");
+    expect(client.code).not.toMatch(/sip-messages|get_signed_url|\/files\/\{file_id\}/);
     expect(client.gzip).toBeLessThanOrEqual(CLIENT_BUDGET_BYTES);
     // The event helpers alone do not bring the connection either.
     expect((await bundled("createConvaiClient, isMonitorEvent, matchMonitorEvent")).code).not.toMatch(
