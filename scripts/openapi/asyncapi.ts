@@ -4,8 +4,8 @@
  * The schemas go through the same generator as the REST types, wrapped in an OpenAPI document;
  * the union of the event payloads is written after them.
  */
-import openapiTS, { astToString } from "openapi-typescript";
 import { normalizeFernLiterals } from "./dialect.ts";
+import { openapiTypescript } from "./generator.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
 
 export const ASYNCAPI_FILE = "openapi/asyncapi/agent-websocket.asyncapi.yml";
@@ -48,6 +48,7 @@ export async function monitorModule(asyncapi: JsonObject): Promise<string> {
     paths: {},
     components: { schemas },
   };
+  const { default: openapiTS, astToString } = openapiTypescript();
   const nodes = await openapiTS(wrapped as never, { silent: true });
   const union = events.map((name) => `    | components["schemas"][${JSON.stringify(name)}]`).join("\n");
   return (

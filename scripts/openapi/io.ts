@@ -3,8 +3,7 @@ import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { ROOT } from "../lib/root.ts";
 import { gunzipSync } from "node:zlib";
-import openapiTS, { astToString } from "openapi-typescript";
-import ts from "typescript";
+import type * as TS from "typescript";
 import { parse, stringify } from "yaml";
 import {
   type BuildConfig,
@@ -15,6 +14,7 @@ import {
   parseBuildConfig,
 } from "./build.ts";
 import { type ReliesOn, parseReliesOn } from "./compat.ts";
+import { openapiTypescript, typescript } from "./generator.ts";
 import { recursiveAliases } from "./normalize.ts";
 import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
@@ -128,6 +128,8 @@ export function serializeSpec(doc: JsonObject): string {
  */
 export async function generateTypes(spec: string | JsonObject): Promise<string> {
   const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : structuredClone(spec);
+  const { default: openapiTS, astToString } = openapiTypescript();
+  const ts = typescript();
   const nodes = await openapiTS(doc as never, {
     silent: true,
     transform(schema) {
@@ -154,7 +156,8 @@ export async function generateTypes(spec: string | JsonObject): Promise<string> 
  * (`recursiveAliases`) are printed instead as top-level type aliases, which TypeScript lets
  * recurse, each naming the others of its cycle directly; the property refers to the alias.
  */
-function hoistRecursiveAliases(nodes: ts.Node[], names: string[]): ts.Node[] {
+function hoistRecursiveAliases(nodes: TS.Node[], names: string[]): TS.Node[] {
+  const ts = typescript();
   const f = ts.factory;
   const printer = ts.createPrinter();
   const file = ts.createSourceFile("schema.ts", "", ts.ScriptTarget.Latest);
@@ -167,12 +170,12 @@ function hoistRecursiveAliases(nodes: ts.Node[], names: string[]): ts.Node[] {
     taken.add(alias);
     aliasOf.set(`components["schemas"][${JSON.stringify(name)}]`, alias);
   }
-  const bodies = new Map<string, ts.TypeNode>();
+  const bodies = new Map<string, TS.TypeNode>();
   /** Replaces each `components["schemas"]["X"]` of the cycle by its alias. */
-  const relink = <T extends ts.Node>(node: T): T =>
+  const relink = <T extends TS.Node>(node: T): T =>
     ts.transform(node, [
       (context) => (root) => {
-        const visit = (n: ts.Node): ts.Node => {
+        const visit = (n: TS.Node): TS.Node => {
           if (ts.isIndexedAccessTypeNode(n)) {
             const alias = aliasOf.get(printer.printNode(ts.EmitHint.Unspecified, n, file));
             if (alias !== undefined) return f.createTypeReferenceNode(alias);
