@@ -25,8 +25,12 @@ import {
   loadBuildConfig,
   loadReliesOn,
   parseDocument,
+  readBuildInput,
   readDocumentText,
+  readFragments,
 } from "./openapi/io.ts";
+import { mergeFragments } from "./openapi/build.ts";
+import { comparePages } from "./openapi/pages.ts";
 import { type JsonObject, SpecError } from "./openapi/json.ts";
 import { writeGenerated, writeSpec } from "./openapi/outputs.ts";
 
@@ -41,7 +45,9 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   // A document from outside is built where it is; it is copied in only once the report allows it.
   const all: { all?: true } = values.all ? { all: true } : {};
-  const doc = await buildFromRecord({ from: inside ?? given!, ...all }, ROOT, notes);
+  const record = { from: inside ?? given!, ...all };
+  const input = await readBuildInput(record);
+  const doc = await buildFromRecord(record, ROOT, notes, input);
   const previous = await readFile(path.join(ROOT, SPEC_FILE), "utf8").then(
     (text) => parseDocument(text, SPEC_FILE),
     () => undefined,
@@ -54,6 +60,14 @@ async function main(): Promise<void> {
       `compatibility with what the package relies on (${RELIES_ON_FILE}) and with the ${SPEC_FILE} it replaces:`,
     );
     for (const line of report.lines) console.log(`  - ${line}`);
+  }
+  if (input.kind === "standard") {
+    const pages = mergeFragments(await readFragments(path.join(ROOT, FRAGMENTS_DIR)), await loadBuildConfig());
+    const lines = comparePages(pages, input.doc, doc);
+    if (lines.length > 0) {
+      console.log(`the reference pages (${FRAGMENTS_DIR}/) against the document, where they differ:`);
+      for (const line of lines) console.log(`  - ${line}`);
+    }
   }
   if (report.fatal) {
     throw new SpecError(`the new document lacks what the package cannot work without (above); nothing was written`);

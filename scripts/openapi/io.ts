@@ -67,21 +67,27 @@ export async function readFragments(dir: string): Promise<Fragment[]> {
  * Builds the document for a record (`openapi/source`, or a standard document's path inside the
  * repository). What the build changed on the way that a reader should know of goes to `notes`.
  */
-export async function buildFromRecord(record: BuildRecord, root = ROOT, notes: string[] = []): Promise<JsonObject> {
+export async function buildFromRecord(
+  record: BuildRecord,
+  root = ROOT,
+  notes: string[] = [],
+  input?: BuildInput,
+): Promise<JsonObject> {
   const config = await loadBuildConfig(root);
   const overlay = await loadOverlay(root);
-  const from = path.resolve(root, record.from);
-  let input: BuildInput;
-  if (record.from.replace(/\/$/, "") === FRAGMENTS_DIR) {
-    input = { kind: "fragments", fragments: await readFragments(from) };
-  } else {
-    const text = await readDocumentText(from, record.from);
-    const name = record.from.replace(/\.gz$/, "");
-    input = { kind: "standard", name, doc: parseDocument(text, name), all: record.all };
-  }
-  const doc = buildSpec(input, config, overlay, notes);
+  const doc = buildSpec(input ?? (await readBuildInput(record, root)), config, overlay, notes);
   doc["x-build"] = { ...record };
   return doc;
+}
+
+/** What a record names, read and parsed: the fragments, or a standard document (left as published: the build copies it). */
+export async function readBuildInput(record: BuildRecord, root = ROOT): Promise<BuildInput> {
+  const from = path.resolve(root, record.from);
+  if (record.from.replace(/\/$/, "") === FRAGMENTS_DIR)
+    return { kind: "fragments", fragments: await readFragments(from) };
+  const text = await readDocumentText(from, record.from);
+  const name = record.from.replace(/\.gz$/, "");
+  return { kind: "standard", name, doc: parseDocument(text, name), all: record.all };
 }
 
 /** A document's text; a `.gz` file (as ElevenLabs' document is kept) is gunzipped first. */
