@@ -1,18 +1,110 @@
 /**
- * Figure 8: the spec pipeline on a large standard OpenAPI document: the fragments' schemas
- * replicated (with their references renamed) until the JSON is about 1.5 MB, each copy reached
- * from an operation of its own. Measured: what `npm run build:spec -- --from large.json --all`
- * does (build the normalized document, write it as YAML, generate the types), against
- * openapi-typescript alone on the same document (the floor: generating without normalizing).
+ * Figure 8: the spec pipeline.
+ *
+ * 8a, what a maintainer runs: `npm run build:spec -- --from <the published document>` (the
+ * document `openapi/convai.yaml` records in x-build, ElevenLabs' 2026-08-22 one today), a fresh
+ * process each round, to the normalized spec and every generated file: startup, module loading,
+ * the compatibility report, the comparison with the reference pages, writing. It runs in a scratch
+ * copy of what it reads and writes (scripts/, openapi/, src/generated/, package.json), so the
+ * worktree is left as it was. The floor: openapi-typescript's own command on the same document,
+ * unzipped (it takes no `.gz`), also a fresh process: generating without normalizing, for all of
+ * the document's operations where ours keeps the conversation ones. The target is absolute:
+ * ≤ 3 s, for its median and its upper quartile.
+ *
+ * 8b, in-process: a 1.5 MB standard document (the built spec's schemas replicated, with their
+ * references renamed) through what build:spec does with `--all` (build, YAML, types), against
+ * openapi-typescript alone on it. Without startup and loading, it shows what normalizing costs
+ * beside generating as the document grows.
  */
-import { readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse } from "yaml";
 import { buildSpec } from "../../scripts/openapi/build.ts";
-import { generateTypes, loadBuildConfig, loadOverlay, serializeSpec } from "../../scripts/openapi/io.ts";
+import {
+  SPEC_FILE,
+  generateTypes,
+  loadBuildConfig,
+  loadOverlay,
+  readRecord,
+  serializeSpec,
+} from "../../scripts/openapi/io.ts";
 import type { JsonObject } from "../../scripts/openapi/json.ts";
-import { ROOT, type Row, interleave, median, timed } from "../lib.ts";
+import { ROOT, type Row, interleave, ratioRow, spreadOf, timed, verdict } from "../lib.ts";
+
+/** What build:spec reads and writes, copied into the scratch directory (node_modules is linked). */
+const COPIED = ["package.json", "tsconfig.json", "scripts", "openapi", "src/generated"];
+/** The target, in ms: for the median, and for the upper quartile. */
+const TARGET = 3000;
+const TARGET_UPPER = 3300;
+
+/** Wall time of a command run in `cwd`, spawn to exit, in ms; rejects when it exits non-zero. */
+function timeCommand(command: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr.slice(0, 500)}`));
+    });
+  });
+}
+
+/** 8a: the published document to types, as a maintainer runs it, against openapi-typescript's command. */
+async function publishedDocument(quick: boolean): Promise<Row> {
+  const record = readRecord(parse(await readFile(path.join(ROOT, SPEC_FILE), "utf8")) as JsonObject);
+  const scratch = await mkdtemp(path.join(tmpdir(), "convai-codegen-"));
+  try {
+    for (const entry of COPIED) {
+      await mkdir(path.dirname(path.join(scratch, entry)), { recursive: true });
+      await cp(path.join(ROOT, entry), path.join(scratch, entry), { recursive: true });
+    }
+    await symlink(path.join(ROOT, "node_modules"), path.join(scratch, "node_modules"), "dir");
+    const source = await readFile(path.join(ROOT, record.from));
+    const unzipped = path.join(scratch, "document.json");
+    await writeFile(unzipped, record.from.endsWith(".gz") ? gunzipSync(source) : source);
+    const cli = path.join(ROOT, "node_modules/openapi-typescript/bin/cli.js");
+    const all = record.all ? ["--all"] : [];
+    const s = await interleave(
+      {
+        ours: () => timeCommand("npm", ["run", "build:spec", "--", "--from", record.from, ...all], scratch),
+        floor: () =>
+          timeCommand(process.execPath, [cli, unzipped, "-o", path.join(scratch, "floor.ts"), "--silent"], scratch),
+      },
+      { rounds: quick ? 1 : 7, warmup: 1 },
+    );
+    // The same document gives the same bytes: the scratch copy's spec is the checked-in one.
+    const built = await readFile(path.join(scratch, SPEC_FILE), "utf8");
+    if (built !== (await readFile(path.join(ROOT, SPEC_FILE), "utf8")))
+      throw new Error(`build:spec from ${record.from} did not rebuild the checked-in ${SPEC_FILE}`);
+    const own = spreadOf(
+      s.ours,
+      s.ours.map(() => 1),
+    );
+    const row = ratioRow(
+      "8a. codegen",
+      `\`npm run build:spec -- --from\` the published ${(source.length / 1e3).toFixed(0)} kB gzipped document → spec and types, a fresh process`,
+      "ms",
+      s,
+    );
+    return {
+      ...row,
+      floorLabel: "openapi-typescript's command on the whole document",
+      target: `ours: median ≤ ${TARGET} ms, upper quartile ≤ ${TARGET_UPPER} ms`,
+      met: verdict(own, "≤", TARGET, TARGET_UPPER),
+      note: `ours IQR ${own.q1.toFixed(0)}–${own.q3.toFixed(0)} ms over ${own.rounds} rounds; the floor generates all of the document, ours the conversation operations`,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
 
 const TARGET_BYTES = 1.5e6;
 
@@ -46,7 +138,8 @@ export async function largeDocument(): Promise<JsonObject> {
   return base;
 }
 
-export async function codegen(quick: boolean): Promise<Row[]> {
+/** 8b: the synthetic document in-process, against openapi-typescript alone on it. */
+async function syntheticDocument(quick: boolean): Promise<Row> {
   const doc = await largeDocument();
   const bytes = JSON.stringify(doc).length;
   const patches = await loadBuildConfig();
@@ -65,20 +158,20 @@ export async function codegen(quick: boolean): Promise<Row[]> {
           astToString(await openapiTS(structuredClone(doc) as never, { silent: true }));
         }),
     },
-    { rounds: quick ? 1 : 3, warmup: 1 },
+    { rounds: quick ? 1 : 5, warmup: 1 },
   );
-  const ours = median(s.ours);
-  return [
-    {
-      figure: "8. codegen",
-      metric: `${(bytes / 1e6).toFixed(2)} MB standard document → normalized spec → ${(generatedBytes / 1e6).toFixed(1)} MB of types`,
-      unit: "ms",
-      ours,
-      floor: median(s.floor),
-      sdk: undefined,
-      target: "ours ≤ 3000 ms",
-      met: ours <= 3000,
-      note: "floor: openapi-typescript alone, no normalizing or formatting",
-    },
-  ];
+  return {
+    ...ratioRow(
+      "8b. codegen",
+      `${(bytes / 1e6).toFixed(2)} MB synthetic document → normalized spec → ${(generatedBytes / 1e6).toFixed(1)} MB of types, in-process`,
+      "ms",
+      s,
+    ),
+    floorLabel: "openapi-typescript alone",
+    note: "no startup or module loading: what normalizing and writing YAML add to generating",
+  };
+}
+
+export async function codegen(quick: boolean): Promise<Row[]> {
+  return [await publishedDocument(quick), await syntheticDocument(quick)];
 }
