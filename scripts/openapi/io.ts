@@ -4,7 +4,6 @@ import path from "node:path";
 import { ROOT } from "../lib/root.ts";
 import { gunzipSync } from "node:zlib";
 import type * as TS from "typescript";
-import { parse, stringify } from "yaml";
 import {
   type BuildConfig,
   type BuildInput,
@@ -18,6 +17,7 @@ import { openapiTypescript, typescript } from "./generator.ts";
 import { recursiveAliases } from "./normalize.ts";
 import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
+import { parseYaml, yamlLibrary } from "./yaml.ts";
 
 export { ROOT };
 export const SPEC_FILE = "openapi/convai.yaml";
@@ -34,7 +34,7 @@ export interface BuildRecord {
 export function parseDocument(text: string, name: string): JsonObject {
   let doc: unknown;
   try {
-    doc = name.endsWith(".json") ? JSON.parse(text) : parse(text, { maxAliasCount: -1 });
+    doc = name.endsWith(".json") ? JSON.parse(text) : parseYaml(text, name);
   } catch (err) {
     throw new SpecError(`${name}: cannot parse: ${(err as Error).message}`);
   }
@@ -123,7 +123,7 @@ export function serializeSpec(doc: JsonObject): string {
   const banner =
     "# Built by scripts/build-spec.ts from the source named in x-build, openapi/build.yaml and openapi/overlay.yaml.\n" +
     "# Do not edit: change those and run `npm run build:spec`.\n";
-  return banner + stringify(doc, { aliasDuplicateObjects: false, lineWidth: 0 });
+  return banner + yamlLibrary().stringify(doc, { aliasDuplicateObjects: false, lineWidth: 0 });
 }
 
 /**
