@@ -7,6 +7,13 @@
  * through tsx's loader thread first: importing them cost about 2.7 s of CPU, `require` 0.7 s, on
  * the same machine (measured with `process.cpuUsage()` in one process each). Lazily: a build that
  * the compatibility report stops never loads them.
+ *
+ * `generate` is `openapiTS(doc, { silent: true, transform })` without its first step, in which
+ * Redocly lints the document with its minimal rules and bundles it: loading Redocly and walking
+ * the document twice was a quarter of build:spec's CPU time, and neither changes a document
+ * whose references are all local (checkRefs) and which `lint:spec` lints with stricter rules. It
+ * calls openapi-typescript's own transform with the context `openapiTS` builds, from the files of
+ * its CommonJS build (openapi-typescript is pinned; a test holds `generate` to `openapiTS`'s output).
  */
 import { createRequire } from "node:module";
 import type * as OpenapiTypescript from "openapi-typescript";
@@ -14,12 +21,71 @@ import type * as TypeScript from "typescript";
 
 const load = createRequire(import.meta.url);
 
-let generator: typeof OpenapiTypescript | undefined;
+type Transform = NonNullable<OpenapiTypescript.OpenAPITSOptions["transform"]>;
+
+interface Generator {
+  transformSchema(schema: unknown, ctx: object): TypeScript.Node[];
+  astToString: (typeof OpenapiTypescript)["astToString"];
+  scanDiscriminators(schema: unknown, options: object): object;
+  resolveRef(schema: unknown, ref: string, options: { silent: boolean }): unknown;
+}
+
+let generator: Generator | undefined;
 let compiler: typeof TypeScript | undefined;
 
-/** openapi-typescript's CommonJS build: `default` is `openapiTS`, as in its ESM build. */
-export function openapiTypescript(): typeof OpenapiTypescript {
-  return (generator ??= load("openapi-typescript") as typeof OpenapiTypescript);
+function parts(): Generator {
+  if (generator) return generator;
+  const utils = load("openapi-typescript/dist/lib/utils.cjs") as Pick<Generator, "scanDiscriminators" | "resolveRef">;
+  return (generator = {
+    transformSchema: load("openapi-typescript/dist/transform/index.cjs") as Generator["transformSchema"],
+    astToString: (load("openapi-typescript/dist/lib/ts.cjs") as Pick<Generator, "astToString">).astToString,
+    scanDiscriminators: utils.scanDiscriminators,
+    resolveRef: utils.resolveRef,
+  });
+}
+
+/** What `openapiTS(doc, { silent: true, transform })` returns, for a document with local references only. */
+export function generate(doc: object, transform?: Transform): TypeScript.Node[] {
+  const { transformSchema, scanDiscriminators, resolveRef } = parts();
+  const options = { silent: true, ...(transform ? { transform } : {}) };
+  // The context openapiTS (openapi-typescript 7.13.0, dist/index.cjs) builds from these options.
+  const ctx = {
+    additionalProperties: false,
+    alphabetize: false,
+    arrayLength: false,
+    defaultNonNullable: true,
+    discriminators: scanDiscriminators(doc, options),
+    emptyObjectsUnknown: false,
+    enum: false,
+    enumValues: false,
+    conditionalEnums: false,
+    dedupeEnums: false,
+    excludeDeprecated: false,
+    exportType: false,
+    immutable: false,
+    rootTypes: false,
+    rootTypesNoSchemaPrefix: false,
+    rootTypesKeepCasing: false,
+    injectFooter: [],
+    pathParamsAsTypes: false,
+    postTransform: undefined,
+    propertiesRequiredByDefault: false,
+    redoc: undefined,
+    silent: true,
+    inject: undefined,
+    transform,
+    transformProperty: undefined,
+    makePathsEnum: false,
+    generatePathParams: false,
+    readWriteMarkers: false,
+    resolve: (ref: string) => resolveRef(doc, ref, { silent: true }),
+  };
+  return transformSchema(doc, ctx);
+}
+
+/** openapi-typescript's printer. */
+export function astToString(nodes: TypeScript.Node[]): string {
+  return parts().astToString(nodes);
 }
 
 /** The TypeScript compiler API: the same module instance openapi-typescript's nodes come from. */

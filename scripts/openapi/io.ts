@@ -13,7 +13,7 @@ import {
   parseBuildConfig,
 } from "./build.ts";
 import { type ReliesOn, parseReliesOn } from "./compat.ts";
-import { openapiTypescript, typescript } from "./generator.ts";
+import { astToString, generate, typescript } from "./generator.ts";
 import { recursiveAliases } from "./normalize.ts";
 import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
@@ -134,14 +134,10 @@ export function serializeSpec(doc: JsonObject): string {
  */
 export async function generateTypes(spec: string | JsonObject): Promise<string> {
   const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : structuredClone(spec);
-  const { default: openapiTS, astToString } = openapiTypescript();
   const ts = typescript();
-  const nodes = await openapiTS(doc as never, {
-    silent: true,
-    transform(schema) {
-      if (schema.format === "binary") return ts.factory.createTypeReferenceNode("BinaryBody");
-      return undefined;
-    },
+  const nodes = generate(doc, (schema) => {
+    if (schema.format === "binary") return ts.factory.createTypeReferenceNode("BinaryBody");
+    return undefined;
   });
   const recursive = recursiveAliases(doc);
   const printed = recursive.length === 0 ? astToString(nodes) : astToString(hoistRecursiveAliases(nodes, recursive));
