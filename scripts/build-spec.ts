@@ -1,7 +1,9 @@
 /**
  * Builds openapi/convai.yaml, then regenerates src/generated from it. Before writing anything it
  * prints the compatibility report (scripts/openapi/compat.ts): what the new document lacks that
- * the package relies on, and what it removes or adds; a missing `required` piece stops it.
+ * the package relies on, and what it removes or adds; a missing `required` piece stops it. From a
+ * published document it also prints what the reference pages have that the document lacks, and
+ * where they disagree (scripts/openapi/pages.ts).
  *
  *   npm run build:spec                              from the fragments in openapi/source/
  *   npm run build:spec -- --from openapi.json       from a standard OpenAPI 3.x document (JSON or YAML)
@@ -61,14 +63,7 @@ async function main(): Promise<void> {
     );
     for (const line of report.lines) console.log(`  - ${line}`);
   }
-  if (input.kind === "standard") {
-    const pages = mergeFragments(await readFragments(path.join(ROOT, FRAGMENTS_DIR)), await loadBuildConfig());
-    const lines = comparePages(pages, input.doc, doc);
-    if (lines.length > 0) {
-      console.log(`the reference pages (${FRAGMENTS_DIR}/) against the document, where they differ:`);
-      for (const line of lines) console.log(`  - ${line}`);
-    }
-  }
+  if (input.kind === "standard") await printPagesComparison(input.doc, doc);
   if (report.fatal) {
     throw new SpecError(`the new document lacks what the package cannot work without (above); nothing was written`);
   }
@@ -80,6 +75,26 @@ async function main(): Promise<void> {
   await writeSpec(doc);
   console.log(`wrote ${SPEC_FILE} from ${from} (${Object.keys(doc.paths as object).length} paths)`);
   for (const file of await writeGenerated(doc)) console.log(`wrote ${file}`);
+}
+
+/**
+ * What the reference pages (openapi/source/) document and the published document lacks, and where
+ * the two disagree (scripts/openapi/pages.ts). Information only: pages that cannot be read are
+ * said so, and the build goes on.
+ */
+async function printPagesComparison(published: JsonObject, built: JsonObject): Promise<void> {
+  let lines: string[];
+  try {
+    const pages = mergeFragments(await readFragments(path.join(ROOT, FRAGMENTS_DIR)), await loadBuildConfig());
+    lines = comparePages(pages, published, built);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    console.log(`note: the reference pages (${FRAGMENTS_DIR}/) were not compared: ${err.message}`);
+    return;
+  }
+  if (lines.length === 0) return;
+  console.log(`the reference pages (${FRAGMENTS_DIR}/) against the document, where they differ:`);
+  for (const line of lines) console.log(`  - ${line}`);
 }
 
 /** The input's path from the repository's root, or undefined when it lives elsewhere. */
