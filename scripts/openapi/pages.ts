@@ -97,10 +97,10 @@ function operationAt(doc: JsonObject, path: string, method: string): JsonObject 
 const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((v) => b.has(v));
 const list = (values: Iterable<string>) => [...values].map((v) => `\`${v}\``).join(", ");
 
-/** The field a key names (`response field \`a.b\``), and the key of its parent field, if any. */
+/** The key of the field a field key's field is nested in (`a[].b` → `a`), if any. */
 function parentKey(key: string): string | undefined {
-  const match = /^(.* field `)(.*)\.[^.]+`$/.exec(key) ?? /^(.* field `)(.*)\[\]`$/.exec(key);
-  return match ? `${match[1]}${match[2]}\`` : undefined;
+  const match = /^(.* field `)(.*)\.[^.]+`$/.exec(key);
+  return match ? `${match[1]}${match[2]!.replace(/(\[\])+$/, "")}\`` : undefined;
 }
 
 /**
