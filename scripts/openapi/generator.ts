@@ -8,7 +8,7 @@
  * the same machine (measured with `process.cpuUsage()` in one process each). Lazily: a build that
  * the compatibility report stops never loads them.
  *
- * `generate` is `openapiTS(doc, { silent: true, transform })` without its first step, in which
+ * `generate` is `openapiTS(doc, { silent: true, ...options })` without its first step, in which
  * Redocly lints the document with its minimal rules and bundles it: loading Redocly and walking
  * the document twice was a quarter of build:spec's CPU time, and neither changes a document
  * whose references are all local (checkRefs) and which `lint:spec` lints with stricter rules. It
@@ -21,7 +21,8 @@ import type * as TypeScript from "typescript";
 
 const load = createRequire(import.meta.url);
 
-type Transform = NonNullable<OpenapiTypescript.OpenAPITSOptions["transform"]>;
+/** The options of `openapiTS` the pipeline uses besides `silent` (always on). */
+export type GenerateOptions = Pick<OpenapiTypescript.OpenAPITSOptions, "transform" | "transformProperty">;
 
 interface Generator {
   transformSchema(schema: unknown, ctx: object): TypeScript.Node[];
@@ -44,10 +45,14 @@ function parts(): Generator {
   });
 }
 
-/** What `openapiTS(doc, { silent: true, transform })` returns, for a document with local references only. */
-export function generate(doc: object, transform?: Transform): TypeScript.Node[] {
+/** What `openapiTS(doc, { silent: true, ...options })` returns, for a document with local references only. */
+export function generate(doc: object, { transform, transformProperty }: GenerateOptions = {}): TypeScript.Node[] {
   const { transformSchema, scanDiscriminators, resolveRef } = parts();
-  const options = { silent: true, ...(transform ? { transform } : {}) };
+  const options = {
+    silent: true,
+    ...(transform ? { transform } : {}),
+    ...(transformProperty ? { transformProperty } : {}),
+  };
   // The context openapiTS (openapi-typescript 7.13.0, dist/index.cjs) builds from these options.
   const ctx = {
     additionalProperties: false,
@@ -74,7 +79,7 @@ export function generate(doc: object, transform?: Transform): TypeScript.Node[] 
     silent: true,
     inject: undefined,
     transform,
-    transformProperty: undefined,
+    transformProperty,
     makePathsEnum: false,
     generatePathParams: false,
     readWriteMarkers: false,

@@ -135,9 +135,11 @@ export function serializeSpec(doc: JsonObject): string {
 export async function generateTypes(spec: string | JsonObject): Promise<string> {
   const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : structuredClone(spec);
   const ts = typescript();
-  const nodes = generate(doc, (schema) => {
-    if (schema.format === "binary") return ts.factory.createTypeReferenceNode("BinaryBody");
-    return undefined;
+  const nodes = generate(doc, {
+    transform(schema) {
+      if (schema.format === "binary") return ts.factory.createTypeReferenceNode("BinaryBody");
+      return undefined;
+    },
   });
   const recursive = recursiveAliases(doc);
   const printed = recursive.length === 0 ? astToString(nodes) : astToString(hoistRecursiveAliases(nodes, recursive));
