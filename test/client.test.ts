@@ -299,3 +299,36 @@ describe("errors", () => {
     expect(await pending).toBe(reason);
   });
 });
+
+describe("a baseUrl that can only mean one thing", () => {
+  const cases: [string, RegExp][] = [
+    ["https://api.test/base?x=1", /baseUrl must not have a query/],
+    ["https://api.test/?", /baseUrl must not have a query/],
+    ["https://api.test/#frag", /baseUrl must not have a fragment/],
+    ["https://user:hunter2secret@api.test", /baseUrl must not contain credentials/],
+    ["ftp://user:hunter2secret@api.test", /baseUrl must be an http\(s\) URL/],
+  ];
+  for (const [baseUrl, message] of cases) {
+    it(`refuses ${baseUrl.replace("hunter2secret", "…")}`, () => {
+      let error: unknown;
+      try {
+        createConvaiClient({ apiKey: KEY, baseUrl });
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).toMatch(message);
+      expect(String(error)).not.toContain("hunter2secret");
+    });
+  }
+
+  it("keeps a path prefix, without trailing slashes", async () => {
+    const urls: string[] = [];
+    const convai = createConvaiClient({
+      apiKey: KEY,
+      baseUrl: "https://proxy.test/elevenlabs//",
+      fetch: async (r) => (urls.push(r.url), json(conversation)),
+    });
+    await convai.conversations.get("c");
+    expect(urls).toEqual(["https://proxy.test/elevenlabs/v1/convai/conversations/c"]);
+  });
+});

@@ -1,13 +1,16 @@
 /** saveConversationAudio: the file appears only when every byte arrived. */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ConvaiClient, ConvaiConnectionError, createConvaiClient } from "../src/index.ts";
 import { saveConversationAudio } from "../src/node.ts";
 import { type Emulator, startEmulator } from "../src/testing/index.ts";
-import { rejectionOf } from "./helpers.ts";
+import { clientWith, rejectionOf } from "./helpers.ts";
+import { noise } from "./servers.ts";
 
 let emulator: Emulator;
 let convai: ConvaiClient;
@@ -92,5 +95,50 @@ describe("the README's examples", () => {
     // Why: the target's folder is not made, and the error says so.
     const error = await rejectionOf(saveConversationAudio(convai, id, path.join(dir, "missing/a.mp3")));
     expect((error as NodeJS.ErrnoException).code).toBe("ENOENT");
+  });
+});
+
+describe("saving only over regular files", () => {
+  it("refuses a symlink, a FIFO, a directory, a socket and a device at the target, before any request", async () => {
+    const { convai, calls } = clientWith(() => new Response(noise(10), { headers: { "content-type": "audio/mpeg" } }));
+    const place = path.join(dir, "targets");
+    await mkdir(place, { recursive: true });
+    const victim = path.join(place, "victim.txt");
+    await writeFile(victim, "keep me");
+    const targets: [string, string][] = [];
+    await symlink(victim, path.join(place, "link.mp3"));
+    targets.push(["link.mp3", "a symbolic link"]);
+    execFileSync("mkfifo", [path.join(place, "fifo.mp3")]);
+    targets.push(["fifo.mp3", "a FIFO"]);
+    await mkdir(path.join(place, "dir.mp3"));
+    targets.push(["dir.mp3", "a directory"]);
+    const socketServer = createNetServer().listen(path.join(place, "sock.mp3"));
+    await new Promise((resolve) => socketServer.once("listening", resolve));
+    targets.push(["sock.mp3", "a socket"]);
+    try {
+      execFileSync("mknod", [path.join(place, "dev.mp3"), "c", "1", "3"], { stdio: "ignore" });
+      targets.push(["dev.mp3", "a device"]);
+    } catch {
+      // Not allowed to make a device node here: the other kinds still run.
+    }
+    try {
+      for (const [name, kind] of targets) {
+        const error = await rejectionOf(saveConversationAudio(convai, "c", path.join(place, name)));
+        expect(String(error), name).toContain(`exists and is ${kind}`);
+      }
+      expect(calls).toHaveLength(0);
+      expect(await readFile(victim, "utf8")).toBe("keep me");
+      expect((await readdir(place)).sort()).toEqual([...targets.map(([n]) => n), "victim.txt"].sort());
+    } finally {
+      socketServer.close();
+    }
+  });
+
+  it("replaces a regular file", async () => {
+    const { convai } = clientWith(() => new Response(noise(10), { headers: { "content-type": "audio/mpeg" } }));
+    const file = path.join(dir, "regular.mp3");
+    await writeFile(file, "old");
+    await saveConversationAudio(convai, "c", file);
+    expect(await readFile(file)).toEqual(noise(10));
   });
 });

@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { createConvaiClient, isBy, matchBy, monitorConversation } from "../../src/index.ts";
 import { makeConversation } from "../../src/testing/index.ts";
 import { saveConversationAudio } from "../../src/node.ts";
-import { KEY, clientWith, json } from "../helpers.ts";
+import { KEY, clientWith, json, rejectionOf } from "../helpers.ts";
 
+const conversation = { conversation_id: "c", agent_id: "a", status: "done", transcript: [] };
 const { convai, calls } = clientWith(() => json({}));
 const huge = 2 ** 31;
 const wait = { query: { agent_id: "agent_1" }, startedAfter: new Date(0) };
@@ -388,5 +389,53 @@ describe("bad input never reaches the wire", () => {
       "rejected",
       "rejected",
     ]);
+  });
+});
+
+describe("timeouts that cannot overflow", () => {
+  const huge = 2 ** 31;
+  it("refuses a timeout past what a timer can wait, naming the argument, before any request", async () => {
+    const { convai, calls } = clientWith(() => json(conversation));
+    expect(() => createConvaiClient({ apiKey: KEY, timeoutMs: huge })).toThrow(
+      /createConvaiClient: timeoutMs must be at most 2147483647 ms/,
+    );
+    expect(String(await rejectionOf(convai.conversations.get("c", { timeoutMs: huge })))).toMatch(
+      /conversations\.get: timeoutMs must be at most/,
+    );
+    const wait = { query: { agent_id: "a" }, startedAfter: new Date() };
+    expect(String(await rejectionOf(convai.conversations.waitFor({ ...wait, totalTimeoutMs: huge })))).toMatch(
+      /conversations\.waitFor: totalTimeoutMs must be at most/,
+    );
+    expect(String(await rejectionOf(convai.conversations.waitUntilDone("c", { totalTimeoutMs: huge })))).toMatch(
+      /conversations\.waitUntilDone: totalTimeoutMs must be at most/,
+    );
+    expect(String(await rejectionOf(convai.conversations.waitUntilDone("c", { timeoutMs: huge })))).toMatch(
+      /waitUntilDone: timeoutMs must be at most/,
+    );
+    expect(String(await rejectionOf(convai.conversations.waitUntilDone("c", { pollMs: huge })))).toMatch(/pollMs/);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("accepts the longest timer there is, and the call goes through", async () => {
+    const { convai, calls } = clientWith(() => json(conversation), { timeoutMs: 2 ** 31 - 1 });
+    expect((await convai.conversations.get("c", { timeoutMs: 2 ** 31 - 1 })).conversation_id).toBe("c");
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe("ids in paths", () => {
+  it("refuses an id with a lone surrogate or longer than 512 characters, before any request", async () => {
+    const { convai, calls } = clientWith(() => json(conversation));
+    const lone = await rejectionOf(convai.conversations.get("conv_\ud800x"));
+    expect(lone).toBeInstanceOf(TypeError);
+    expect(String(lone)).toMatch(/conversations\.get: conversationId has a lone surrogate/);
+    expect(String(await rejectionOf(convai.conversations.get("c".repeat(100_000))))).toMatch(
+      /conversationId is 100000 characters long; an id is at most 512/,
+    );
+    expect(String(await rejectionOf(convai.conversations.get("c".repeat(100_000))))).not.toContain("ccccccccc");
+    expect(calls).toHaveLength(0);
+    await convai.conversations.get("c".repeat(512));
+    await convai.conversations.get("conv_😀");
+    expect(calls).toHaveLength(2);
   });
 });

@@ -5,6 +5,7 @@ import { MAX_RETRY_AFTER_MS, retryAfterMs, retryDelay } from "../../src/http/ret
 import { clientWith, json, rejectionOf, tracked, withFakeTimers } from "../helpers.ts";
 
 const ok = { conversation_id: "c", agent_id: "a", status: "done", transcript: [] };
+const conversation = ok;
 const now = () => json({ detail: "busy" }, { status: 503, headers: { "retry-after": "0" } });
 const refused = () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }));
 const reset = () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } }));
@@ -169,5 +170,35 @@ describe("retry delays", () => {
     controller.abort("why");
     expect(await pending).toBe("why");
     expect(await rejectionOf(sleep(10, AbortSignal.abort("already")))).toBe("already");
+  });
+});
+
+describe("a Retry-After that is not one of HTTP's forms", () => {
+  it("ignores a Retry-After that is negative or not one of HTTP's forms", () => {
+    const at = Date.parse("Sun, 06 Nov 1994 08:49:37 GMT");
+    const of = (value: string) => retryAfterMs(new Headers({ "retry-after": value }), at - 5_000);
+    for (const bad of ["-5", "-1", "abc 2", "Jan 5", "5 seconds", "1e3", "", "Sun, 06 Nov 1994"]) {
+      expect(of(bad), bad).toBeUndefined();
+    }
+    expect(retryAfterMs(new Headers({ "retry-after-ms": "-5" }))).toBeUndefined();
+    expect(of("2")).toBe(2_000);
+    expect(of("0.5")).toBe(500);
+    expect(of("Sun, 06 Nov 1994 08:49:37 GMT")).toBe(5_000);
+    expect(of("Sunday, 06-Nov-94 08:49:37 GMT")).toBe(5_000);
+    expect(of("Sun Nov  6 08:49:37 1994")).toBe(5_000);
+  });
+
+  it("a bad Retry-After backs off instead of retrying at once", async () => {
+    await withFakeTimers(async () => {
+      const { convai, calls } = clientWith((_r, n) =>
+        n === 1 ? json({}, { status: 503, headers: { "retry-after": "-1" } }) : json(conversation),
+      );
+      const call = tracked(convai.conversations.get("c"));
+      await vi.advanceTimersByTimeAsync(374); // the shortest backoff: 500 ms jittered down by a quarter
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(126);
+      expect(calls).toHaveLength(2);
+      expect(await call.result).toMatchObject({ conversation_id: "c" });
+    });
   });
 });

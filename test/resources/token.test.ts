@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { conversationIdFromToken, tokenExpiresAt } from "../../src/index.ts";
 import { decodeJwtPayload } from "../../src/resources/token.ts";
 import { clientWith, json } from "../helpers.ts";
@@ -105,5 +105,48 @@ describe("sessions", () => {
       conversationId: undefined,
       conversationIdSource: undefined,
     });
+  });
+});
+
+describe("minting a token never throws the token away", () => {
+  it("returns a token that is not a JWT, with the response's conversation id or none", async () => {
+    const withId = clientWith(() => json({ token: "opaque-token", conversation_id: "conv_9" }));
+    expect(await withId.convai.sessions.webrtcToken({ agent_id: "a" })).toEqual({
+      token: "opaque-token",
+      conversationId: "conv_9",
+      conversationIdSource: "response",
+      expiresAt: undefined,
+    });
+    const without = clientWith(() => json({ token: "opaque-token" }));
+    expect(await without.convai.sessions.webrtcToken({ agent_id: "a" })).toMatchObject({
+      token: "opaque-token",
+      conversationId: undefined,
+      expiresAt: undefined,
+    });
+  });
+
+  it("does not decode a token of absurd size, and the readers refuse one", async () => {
+    const huge = `${"a".repeat(10)}.${"b".repeat(10 * 1024 * 1024)}.c`;
+    const { convai } = clientWith(() => json({ token: huge }));
+    const decode = vi.spyOn(globalThis, "atob");
+    try {
+      const minted = await convai.sessions.webrtcToken({ agent_id: "a" });
+      expect(minted.token.length).toBe(huge.length);
+      expect(minted.conversationId).toBeUndefined();
+      expect(decode).not.toHaveBeenCalled(); // refused by its length, before any decoding
+    } finally {
+      decode.mockRestore();
+    }
+    expect(() => conversationIdFromToken(huge)).toThrow(/more than 65536/);
+  });
+
+  it("an exp no Date can hold gives expiresAt undefined, not an Invalid Date", async () => {
+    const payload = Buffer.from(JSON.stringify({ exp: 1e20, video: { room: "room_agent_a_conv_abc" } })).toString(
+      "base64url",
+    );
+    const { convai } = clientWith(() => json({ token: `e30.${payload}.sig` }));
+    const minted = await convai.sessions.webrtcToken({ agent_id: "a" });
+    expect(minted.expiresAt).toBeUndefined();
+    expect(minted.conversationId).toBe("conv_abc");
   });
 });

@@ -639,3 +639,27 @@ describe("toolResults and pairToolCalls", () => {
     expect(Math.max(...reads)).toBe(2);
   });
 });
+
+describe("matchers and guards given nulls", () => {
+  const result = {
+    request_id: "r1",
+    tool_name: "t",
+    result_value: "",
+    is_error: false,
+    tool_has_been_called: true,
+    type: "system",
+    result: null,
+  };
+
+  it("matchers given something that is not an object throw a TypeError naming the argument; guards say false", () => {
+    expect(() => matchToolResult(null as never, { _: () => 1 })).toThrow(/matchToolResult: value must be an object/);
+    expect(() => matchToolResult(undefined as never, { _: () => 1 })).toThrow(TypeError);
+    expect(() => matchToolResult(result as never, null as never)).toThrow(
+      /matchToolResult: handlers must be an object/,
+    );
+    expect(isToolResult("system", null as never)).toBe(false);
+    expect([null, result, undefined].filter(isToolResult("system") as never)).toEqual([result]);
+    expect([null, result].filter(isToolResult(["system", "client"]) as never)).toEqual([result]);
+    expect(() => toolResults(null as never).next()).toThrow(/toolResults: source must be a conversation/);
+  });
+});
