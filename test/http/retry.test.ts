@@ -89,12 +89,20 @@ describe("retry policy", () => {
   });
 
   it("retries an attempt that timed out", async () => {
-    const { convai, calls } = clientWith((_r, n) => (n === 1 ? new Promise<Response>(() => {}) : json(ok)), {
-      timeoutMs: 30,
-      maxRetries: 1,
+    // On a fake clock: the retry's own attempt cannot meet its timeout on a loaded machine, and
+    // the backoff (up to 500 ms) is not waited for.
+    await withFakeTimers(async () => {
+      const { convai, calls } = clientWith((_r, n) => (n === 1 ? new Promise<Response>(() => {}) : json(ok)), {
+        timeoutMs: 30,
+        maxRetries: 1,
+      });
+      const call = tracked(convai.conversations.get("c"));
+      await vi.advanceTimersByTimeAsync(30);
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(calls).toHaveLength(2);
+      expect(await call.result).toMatchObject({ conversation_id: "c" });
     });
-    expect((await convai.conversations.get("c")).conversation_id).toBe("c");
-    expect(calls).toHaveLength(2);
   });
 
   it("ends a backoff wait at once when the caller aborts", async () => {
