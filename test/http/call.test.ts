@@ -3,6 +3,7 @@
  * status with an empty body become the package's errors, for every operation alike; and
  * `convai.api` middleware sees every facade call, as openapi-fetch promises.
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ConvaiAPIError, ConvaiResponseError } from "../../src/index.ts";
 import { KEY, clientWith, json, rejectionOf } from "../helpers.ts";
@@ -141,5 +142,34 @@ describe("convai.api middleware gets what openapi-fetch promises", () => {
     expect(calls).toHaveLength(4);
     expect(seen).toHaveLength(2);
     for (const request of seen) expect(request).toBeInstanceOf(Request);
+  });
+});
+
+describe("the Request openapi-fetch builds for a facade call", () => {
+  it("is not listened to (it has no signal that could abort); one middleware puts in its place is", async () => {
+    let built: Request | undefined;
+    const listening: number[] = [];
+    const { convai } = clientWith(
+      (request) => {
+        if (request.url.endsWith("/hang")) return new Promise<Response>(() => {});
+        listening.push(getEventListeners(built!.signal, "abort").length);
+        return json(conversation);
+      },
+      { maxRetries: 0 },
+    );
+    const controller = new AbortController();
+    convai.api.use({
+      onRequest({ request }) {
+        built = request;
+        // Replaced only for the call that must hang: by one that follows the controller's signal.
+        return request.url.endsWith("/hang") ? new Request(request, { signal: controller.signal }) : undefined;
+      },
+    });
+    await convai.conversations.get("c");
+    expect(listening).toEqual([0]);
+    const hanging = convai.conversations.get("hang");
+    const reason = new Error("stop");
+    controller.abort(reason);
+    expect(await rejectionOf(hanging)).toBe(reason);
   });
 });
