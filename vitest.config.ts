@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -31,6 +32,10 @@ export default defineConfig({
           name: "fast",
           include: ["test/**/*.test.ts"],
           exclude: SLOW,
+          // Two files at a time at least: vitest's default (one fewer than the cores) runs them one
+          // by one on a 2-core machine, and these wait on loopback sockets and timers as much as
+          // they compute. Nothing here asserts on a clock, so a busier worker changes no outcome.
+          maxWorkers: Math.max(2, availableParallelism() - 1),
           // Limits against a hang, not measures of speed: no test here asserts on a clock.
           testTimeout: 120_000,
           hookTimeout: 120_000,
