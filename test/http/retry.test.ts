@@ -10,6 +10,16 @@ const now = () => json({ detail: "busy" }, { status: 503, headers: { "retry-afte
 const refused = () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }));
 const reset = () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } }));
 
+/** `run()` on a fake clock moved past the first backoff (at most 500 ms), which is then not waited for. */
+async function afterBackoff<T>(run: () => Promise<T>): Promise<T> {
+  return withFakeTimers(async () => {
+    const call = tracked(run());
+    await vi.advanceTimersByTimeAsync(500);
+    expect(call.settled()).toBe(true);
+    return (await call.result) as T;
+  });
+}
+
 describe("retry policy", () => {
   it("retries a GET on 503 and succeeds", async () => {
     const { convai, calls } = clientWith((_r, n) => (n < 3 ? now() : json(ok)));
@@ -51,7 +61,7 @@ describe("retry policy", () => {
 
   it("retries a POST only when the connection was never made", async () => {
     const first = clientWith((_r, n) => (n === 1 ? refused() : json({})));
-    await first.convai.conversations.sendFeedback("c", "dislike");
+    await afterBackoff(() => first.convai.conversations.sendFeedback("c", "dislike"));
     expect(first.calls.map((c) => c.body)).toEqual(['{"feedback":"dislike"}', '{"feedback":"dislike"}']);
 
     const second = clientWith((_r, n) => (n === 1 ? reset() : json({})));
@@ -63,7 +73,7 @@ describe("retry policy", () => {
 
   it("retries a GET whose connection reset", async () => {
     const { convai, calls } = clientWith((_r, n) => (n === 1 ? reset() : json(ok)), { maxRetries: 1 });
-    await convai.conversations.get("c");
+    await afterBackoff(() => convai.conversations.get("c"));
     expect(calls).toHaveLength(2);
   });
 
@@ -79,7 +89,7 @@ describe("retry policy", () => {
         { headers: { "content-type": "application/json" } },
       );
     const { convai, calls } = clientWith((_r, n) => (n === 1 ? cut() : json(ok)), { maxRetries: 1 });
-    expect((await convai.conversations.get("c")).conversation_id).toBe("c");
+    expect((await afterBackoff(() => convai.conversations.get("c"))).conversation_id).toBe("c");
     expect(calls).toHaveLength(2);
 
     const never = clientWith(cut, { maxRetries: 0 });
