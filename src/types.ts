@@ -144,6 +144,8 @@ export type SignedUrlQuery = operations["getSignedUrl"]["parameters"]["query"];
 export interface SignedUrlResponse extends OkBody<operations["getSignedUrl"]> {}
 /** `operations[K]` where the spec has operation `K`, else `never`: for operations an older document lacks. */
 type Op<K extends string> = K extends keyof operations ? operations[K] : never;
+/** `T`, or `Fallback` where `T` is `never` (a type of an operation the document lacks). */
+type OrElse<T, Fallback> = [T] extends [never] ? Fallback : T;
 
 /** An operation's query parameters, an empty record where it takes none. */
 type QueryOf<O> = [NonNullable<Field<Field<O, "parameters">, "query">>] extends [infer Q]
@@ -221,10 +223,10 @@ export type SearchMessagesQuery = QueryOf<Op<"textSearchConversationMessages">>;
 /** The filters of `conversations.smartSearchMessages` (`text_query`, `agent_id`). */
 export type SmartSearchMessagesQuery = QueryOf<Op<"smartSearchConversationMessages">>;
 /**
- * What `conversations.runEvaluation` sends: the criterion to run again, and its scope. The
- * generator marks fields with a default as present; in a request the default is the server's.
+ * What `conversations.runEvaluation` sends: the criterion to run again, and its scope (defaulted
+ * by the server). From a document without the operation, the method refuses before any request.
  */
-export type RunEvaluationBody = Partial<RequestBody<Op<"runConversationEvaluations">>> & { evaluation_id: string };
+export type RunEvaluationBody = OrElse<RequestBody<Op<"runConversationEvaluations">>, { evaluation_id: string }>;
 
 /** One problem of a 422 answer: `{ loc, msg, type }`. */
 export interface ValidationIssue extends Item<

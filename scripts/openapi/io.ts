@@ -15,6 +15,7 @@ import {
 import { type ReliesOn, parseReliesOn } from "./compat.ts";
 import { astToString, generate, typescript } from "./generator.ts";
 import { recursiveAliases } from "./normalize.ts";
+import { markRequestDefaults, optionalRequestDefaults } from "./request-defaults.ts";
 import { type Overlay, parseOverlay } from "./overlay.ts";
 import { type JsonObject, SpecError, isObject } from "./json.ts";
 import { parseYaml, yamlLibrary } from "./yaml.ts";
@@ -135,7 +136,9 @@ export function serializeSpec(doc: JsonObject): string {
 export async function generateTypes(spec: string | JsonObject): Promise<string> {
   const doc = typeof spec === "string" ? parseDocument(spec, SPEC_FILE) : structuredClone(spec);
   const ts = typescript();
+  markRequestDefaults(doc); // a defaulted field of a request body may be left out
   const nodes = generate(doc, {
+    transformProperty: optionalRequestDefaults,
     transform(schema) {
       if (schema.format === "binary") return ts.factory.createTypeReferenceNode("BinaryBody");
       return undefined;

@@ -2340,7 +2340,7 @@ export interface components {
              */
             evaluation_id: string;
             /** @default conversation */
-            scope: components["schemas"]["AnalysisScope"];
+            scope?: components["schemas"]["AnalysisScope"];
         };
         /** SIPLogMessage */
         SIPLogMessage: {

@@ -72,4 +72,14 @@ describe("generated types", () => {
     type TokenQuery = operations["getConversationToken"]["parameters"]["query"];
     expectTypeOf<TokenQuery["branch_id"]>().toEqualTypeOf<string | null | undefined>();
   });
+
+  it("lets a request body leave out each field that has a default", () => {
+    type Body = operations["runConversationEvaluations"]["requestBody"]["content"]["application/json"];
+    expectTypeOf<{ evaluation_id: string }>().toExtend<Body>();
+    expectTypeOf<Body["scope"]>().toEqualTypeOf<"conversation" | "agent" | undefined>();
+    const body: Body = { evaluation_id: "issue_resolved" };
+    expectTypeOf(body).toEqualTypeOf<Body>();
+    // A response keeps a defaulted field present: the server fills it in.
+    expectTypeOf<SystemToolResult["is_blocked"]>().toEqualTypeOf<boolean>();
+  });
 });
