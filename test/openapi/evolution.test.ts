@@ -253,3 +253,86 @@ describe("the evolution drill", () => {
     expect(upstream).toEqual(await readdir(path.join(ROOT, "openapi/upstream")));
   }, 120_000);
 });
+
+/** The facade methods of operations a document may lack, each called once with valid arguments. */
+const OLDER_CALLER = `
+import { createConvaiClient } from "../src/index.ts";
+let requests = 0;
+const convai = createConvaiClient({
+  apiKey: "xi-drill-key-0123",
+  baseUrl: "http://127.0.0.1:9",
+  fetch: async () => {
+    requests++;
+    return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
+  },
+});
+const c = convai.conversations;
+const calls: [string, () => unknown][] = [
+  ["searchMessages", () => c.searchMessages({ text_query: "refund" })],
+  ["smartSearchMessages", () => c.smartSearchMessages({ text_query: "refund" })],
+  ["addTags", () => c.addTags("conv_1", ["tag_1"])],
+  ["removeTag", () => c.removeTag("conv_1", "tag_1")],
+  ["runAnalysis", () => c.runAnalysis("conv_1")],
+  ["runEvaluation", () => c.runEvaluation("conv_1", { evaluation_id: "issue_resolved" })],
+  ["summary", () => c.summary("conv_1")],
+];
+const out: Record<string, string> = {};
+for (const [name, f] of calls) {
+  try {
+    await f();
+    out[name] = "no error";
+  } catch (err) {
+    out[name] = \`\${(err as Error).constructor.name}: \${(err as Error).message}\`;
+  }
+}
+console.log(JSON.stringify({ requests, out }));
+`;
+
+describe("an older document without the newer conversation operations", () => {
+  it("builds and type-checks, and each method of a missing operation throws a TypeError naming it, with no request", async () => {
+    const doc = clone(spec);
+    const gone = [
+      "/v1/convai/conversations/messages/text-search",
+      "/v1/convai/conversations/messages/smart-search",
+      "/v1/convai/conversations/{conversation_id}/tags",
+      "/v1/convai/conversations/{conversation_id}/tags/{tag_id}",
+      "/v1/convai/conversations/{conversation_id}/analysis/run",
+      "/v1/convai/conversations/{conversation_id}/analysis/evaluations/run",
+      "/v1/convai/conversations/{conversation_id}/summary",
+    ];
+    for (const p of gone) {
+      expect(paths(doc)[p], p).toBeDefined();
+      delete paths(doc)[p];
+    }
+    const { dir, build } = await regenerate("without-operations", doc);
+    expect(build.code, build.out).toBe(0);
+    const operations = await readFile(path.join(dir, "src/generated/operations.ts"), "utf8");
+    expect(operations).not.toMatch(/addConversationTags|getConversationSummary|textSearchConversationMessages/);
+    await mkdir(path.join(dir, "drill"), { recursive: true });
+    await writeFile(path.join(dir, "drill/older.ts"), OLDER_CALLER);
+    const checked = await typecheck(dir, OLDER_CALLER);
+    expect(checked.out.split("\n").filter((l) => l.includes("error TS"))).toEqual([]);
+    const ran = await run(dir, [TSX, "drill/older.ts"]);
+    expect(ran.code, ran.out).toBe(0);
+    const { requests, out } = JSON.parse(ran.out.trim().split("\n").at(-1)!) as {
+      requests: number;
+      out: Record<string, string>;
+    };
+    const operationOf: Record<string, string> = {
+      searchMessages: "textSearchConversationMessages",
+      smartSearchMessages: "smartSearchConversationMessages",
+      addTags: "addConversationTags",
+      removeTag: "removeConversationTag",
+      runAnalysis: "runConversationAnalysis",
+      runEvaluation: "runConversationEvaluations",
+      summary: "getConversationSummary",
+    };
+    for (const [method, operationId] of Object.entries(operationOf)) {
+      expect(out[method]).toBe(
+        `TypeError: conversations.${method}: the API document this package was generated from has no ${operationId} ` +
+          "operation; regenerate it from a newer one (npm run build:spec -- --from <document>)",
+      );
+    }
+    expect(requests).toBe(0);
+  }, 600_000);
+});

@@ -243,7 +243,7 @@ export class EmulatorApi {
       }
       case "textSearchConversationMessages":
       case "smartSearchConversationMessages":
-        return this.#searchMessages(url.searchParams, operation === "smartSearchConversationMessages");
+        return this.#searchMessages(url.searchParams, (operation as string) === "smartSearchConversationMessages");
       case "deleteConversation": {
         if (!this.snapshot(id)) return notFound(id);
         this.index.delete(id);
