@@ -54,8 +54,13 @@ describe("every variant in the emulator's conversations", () => {
               play_dtmf_error: (o) => seen(`system:${o.result_type}`),
               voicemail_detection_success: (o) => seen(`system:${o.result_type}`),
               testing_tool_result: (o) => seen(`system:${o.result_type}`),
-              // Kinds the emulator does not write (a version's knowledge-base results): none may appear.
-              _: (o) => seen(`system:other:${o.result_type}`),
+              transfer_to_number_exotel_success: (o) =>
+                seen(`system:${o.result_type}:${o.transfer_number}`.replace(/\+\d+$/, "number")),
+              knowledge_base_success: (o) => seen(`system:${o.result_type}:${o.message ? "message" : ""}`),
+              knowledge_base_rag_success: (o) =>
+                seen(`system:${o.result_type}:${(o.chunks ?? []).length === o.chunk_count ? "chunks" : ""}`),
+              dummy: (o) => seen(`system:${o.result_type}`),
+              // No `_`: every outcome of the 2026 document is handled, and the emulator writes each.
             });
           },
           workflow: (r) => {
@@ -73,8 +78,8 @@ describe("every variant in the emulator's conversations", () => {
           client: () => seen("result:client"),
           webhook: () => seen("result:webhook"),
           mcp: () => seen("result:mcp"),
+          code: (r) => seen(`result:code:${r.result_value ? "value" : ""}`),
           untyped: (r) => seen(`result:untyped:${r.type === null ? "null" : "absent"}`),
-          _: (r) => seen(`result:other:${String(r.type)}`),
         });
       }
       for (const { call } of pairToolCalls(conversation)) {
@@ -94,7 +99,7 @@ describe("every variant in the emulator's conversations", () => {
         matchPhoneCall(phone, {
           twilio: (p) => seen(`phone:twilio:${p.stream_sid ? "stream" : ""}`),
           sip_trunking: () => seen("phone:sip_trunking"),
-          _: (p) => seen(`phone:other:${p.type}`),
+          exotel: (p) => seen(`phone:exotel:${p.stream_sid && p.agent_number.startsWith("+91") ? "stream" : ""}`),
         });
       const trigger = conversation.metadata.initiation_trigger;
       if (trigger)
@@ -112,6 +117,12 @@ describe("every variant in the emulator's conversations", () => {
         "call:webhook:method",
         "phone:sip_trunking",
         "phone:twilio:stream",
+        "phone:exotel:stream",
+        "result:code:value",
+        "system:transfer_to_number_exotel_success:number",
+        "system:knowledge_base_success:message",
+        "system:knowledge_base_rag_success:chunks",
+        "system:dummy",
         "result:api_integration_webhook:id",
         "result:client",
         "result:mcp",

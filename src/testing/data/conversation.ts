@@ -18,7 +18,7 @@ import {
 } from "./tools.ts";
 import { GREETING, TOPICS, type Topic } from "./topics.ts";
 import { type Wire, asSpec } from "./wire.ts";
-import { conformBody } from "../state/conform.ts";
+import { conformBody, fill, membersAt } from "../state/conform.ts";
 
 type Metadata = Conversation["metadata"];
 
@@ -65,6 +65,19 @@ export interface ConversationPlan {
   /** Every tool name the transcript calls, nested workflow calls included. */
   toolNames: string[];
   hasAudio: boolean;
+  /** How the conversation came in when the seeded data set chooses it (else drawn from the seed). */
+  channel: Channel;
+  /** The newest conversation of a seeded data set, holding every shape. */
+  showcase: boolean;
+}
+
+/**
+ * A channel the seeded data set gives a conversation so that every phone-call type the spec
+ * declares, and WhatsApp, appear at least once: `phone` names the phone call's `type`.
+ */
+export interface Channel {
+  phone?: string;
+  whatsapp?: boolean;
 }
 
 const USER_IDS = Array.from({ length: 12 }, (_, i) => `user_${1001 + i}`);
@@ -76,7 +89,11 @@ const USER_IDS = Array.from({ length: 12 }, (_, i) => `user_${1001 + i}`);
  * const plan = planConversation({ seed: 7, status: "processing" });
  * plan.turns; // the message_count the list reports
  */
-export function planConversation(options: MakeConversationOptions, showcase = false): ConversationPlan {
+export function planConversation(
+  options: MakeConversationOptions,
+  showcase = false,
+  channel: Channel = {},
+): ConversationPlan {
   const { seed } = options;
   const { conversationId, agentId, startOffset } = defaultsFor(seed);
   const rng = createRandom(mixSeeds(seed, 1));
@@ -101,7 +118,8 @@ export function planConversation(options: MakeConversationOptions, showcase = fa
     failed: 0.5,
   };
   const audioChance = audioChances[status] ?? 0;
-  const hasAudio = showcase || rng.chance(audioChance);
+  // A WhatsApp conversation is written, not spoken: no recording (drawn all the same, for the stream).
+  const hasAudio = (showcase || rng.chance(audioChance)) && channel.whatsapp !== true;
   const tools = planTools(createRandom(mixSeeds(seed, 4)), turns, showcase);
   const toolNames = [
     ...new Set(
@@ -120,6 +138,8 @@ export function planConversation(options: MakeConversationOptions, showcase = fa
     tools,
     toolNames,
     hasAudio,
+    channel,
+    showcase,
   };
 }
 
@@ -147,17 +167,26 @@ function planTools(rng: Random, turns: number, showcase: boolean): PlannedTool[]
   const slots: number[] = [];
   for (let t = 2; t <= turns - 3; t += 2) slots.push(t);
   if (slots.length === 0) return [];
-  const make = (kind: ToolKind, mode: PlannedTool["mode"], turn: number, index: number): PlannedTool => ({
+  const make = (
+    kind: ToolKind,
+    mode: PlannedTool["mode"],
+    turn: number,
+    index: number,
+    resultType?: string,
+  ): PlannedTool => ({
     kind,
     mode,
     turn,
     requestId: `call_${index.toString(36)}${rng.alnum(16)}`,
-    toolName: toolNameFor(kind, rng),
+    toolName: resultType === undefined ? toolNameFor(kind, rng) : resultType.replace(/_success$/, ""),
+    ...(resultType === undefined ? {} : { resultType }),
   });
   const all = CATALOGUE;
   if (showcase) {
     // Every shape, in catalogue order, packed evenly over the available turns.
-    return all.map((entry, i) => make(entry.kind, entry.mode, slots[Math.floor((i * slots.length) / all.length)]!, i));
+    return all.map((entry, i) =>
+      make(entry.kind, entry.mode, slots[Math.floor((i * slots.length) / all.length)]!, i, entry.resultType),
+    );
   }
   if (turns >= 30) {
     // Long transcripts (benchmarks): a tool on every other agent turn, cycling the catalogue.
@@ -166,7 +195,7 @@ function planTools(rng: Random, turns: number, showcase: boolean): PlannedTool[]
       .filter((_, i) => i % 2 === 0)
       .map((turn, i) => {
         const entry = all[(offset + i) % all.length]!;
-        return make(entry.kind, entry.mode, turn, i);
+        return make(entry.kind, entry.mode, turn, i, entry.resultType);
       });
   }
   const common: readonly ToolKind[] = ["webhook", "client", "mcp", "end_call_success", "api_integration_webhook"];
@@ -191,7 +220,9 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
   const rng = createRandom(mixSeeds(plan.seed, 2));
   const { status, start, duration, topic } = plan;
   const userId = rng.chance(0.8) ? rng.pick(USER_IDS) : null;
-  const phone = phoneCall(rng);
+  const drawn = phoneCall(rng, plan.channel.phone);
+  const whatsapp = plan.channel.whatsapp === true ? whatsappInfo(rng) : null;
+  const phone = whatsapp === null ? drawn : null;
   const outbound = phone?.direction === "outbound";
   const feedback = feedbackFor(rng);
   const done = status === "done";
@@ -201,11 +232,11 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
   const tier = rng.pick(["gold", "silver", "bronze"]);
   const kinds = new Set(plan.tools.map((t) => t.kind));
   const used = (...names: ToolKind[]) => ({ enabled: true, used: names.some((n) => kinds.has(n)) });
-  const source = phone
-    ? phone.type === "twilio"
-      ? "twilio"
-      : "sip_trunk"
-    : rng.pick(["js_sdk", "react_sdk", "widget"] as const);
+  const source = whatsapp
+    ? "whatsapp"
+    : phone
+      ? (PHONE_SOURCES[phone.type] ?? "unknown")
+      : rng.pick(["js_sdk", "react_sdk", "widget"] as const);
   return asSpec<Conversation>({
     agent_id: plan.agentId,
     conversation_id: plan.conversationId,
@@ -227,7 +258,8 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
         delete_audio: false,
       },
       feedback,
-      authorization_method: phone ? "public" : rng.pick(["signed_url", "authorization_header", "public"] as const),
+      authorization_method:
+        phone || whatsapp ? "public" : rng.pick(["signed_url", "authorization_header", "public"] as const),
       charging: {
         dev_discount: false,
         is_burst: false,
@@ -248,13 +280,14 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
       warnings: [],
       main_language: "en",
       rag_usage: null,
-      text_only: false,
+      text_only: whatsapp !== null,
       features_usage: {
         language_detection: used("language_detection_success"),
         transfer_to_agent: used("transfer_to_agent_success", "transfer_to_agent_error", "workflow"),
         transfer_to_number: used(
           "transfer_to_number_twilio_success",
           "transfer_to_number_sip_success",
+          "transfer_to_number_exotel_success",
           "transfer_to_number_error",
         ),
         multivoice: { enabled: false, used: false },
@@ -274,7 +307,7 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
       eleven_assistant: { is_eleven_assistant: false },
       initiator_id: outbound ? userId : null,
       conversation_initiation_source: source,
-      conversation_initiation_source_version: phone ? null : `2.${rng.int(0, 9)}.${rng.int(0, 20)}`,
+      conversation_initiation_source_version: phone || whatsapp ? null : `2.${rng.int(0, 9)}.${rng.int(0, 20)}`,
       timezone: rng.pick(["America/New_York", "Europe/London", "Asia/Singapore", null]),
       ...optionalField<Metadata, "initiation_trigger">(
         "initiation_trigger",
@@ -283,14 +316,15 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
           : { trigger_type: "default" },
       ),
       async_metadata: null,
-      whatsapp: null,
+      whatsapp,
       agent_created_from: "ui",
       agent_last_updated_from: rng.pick(["ui", "api", "cli"] as const),
     },
     analysis: done ? analysisFor(rng, topic, plan.turns) : null,
     conversation_initiation_client_data: {
       conversation_config_override: { turn: null, tts: null, conversation: null, agent: null },
-      custom_llm_extra_body: {},
+      // Any keys the agent's custom LLM takes (the document declares an open object).
+      custom_llm_extra_body: plan.showcase || rng.chance(0.25) ? extraBody(rng, tier) : {},
       user_id: userId,
       source_info: { source, version: null },
       dynamic_variables: {
@@ -307,7 +341,17 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
   });
 }
 
-function phoneCall(rng: Random): (Wire & { direction: "inbound" | "outbound"; type: string }) | null {
+/** The `conversation_initiation_source` of a phone call by its type. */
+const PHONE_SOURCES: Partial<Record<string, string>> = {
+  twilio: "twilio",
+  sip_trunking: "sip_trunk",
+  exotel: "exotel",
+};
+
+/** The phone-call types the spec declares, each with its schema (a type no builder knows is written from it). */
+export const PHONE_CALL_TYPES = membersAt("getConversation", ["metadata", "phone_call"], "type");
+
+function phoneCall(rng: Random, type?: string): (Wire & { direction: "inbound" | "outbound"; type: string }) | null {
   const roll = rng.next();
   const direction = rng.pick(["inbound", "outbound"] as const);
   const numbers = {
@@ -316,11 +360,50 @@ function phoneCall(rng: Random): (Wire & { direction: "inbound" | "outbound"; ty
     agent_number: `+1415555${rng.int(1000, 9999)}`,
     external_number: `+1212555${rng.int(1000, 9999)}`,
   };
-  if (roll < 0.4) {
-    return { ...numbers, type: "twilio", stream_sid: `MZ${rng.alnum(32)}`, call_sid: `CA${rng.alnum(32)}` };
+  const chosen = type ?? (roll < 0.4 ? "twilio" : roll < 0.6 ? "sip_trunking" : undefined);
+  switch (chosen) {
+    case undefined:
+      return null;
+    case "twilio":
+      return { ...numbers, type: "twilio", stream_sid: `MZ${rng.alnum(32)}`, call_sid: `CA${rng.alnum(32)}` };
+    case "sip_trunking":
+      return { ...numbers, type: "sip_trunking", call_sid: `sip_${rng.alnum(24)}` };
+    case "exotel":
+      // Exotel serves India: its numbers are Indian, its ids hex.
+      return {
+        ...numbers,
+        agent_number: `+9180${rng.int(10_000_000, 99_999_999)}`,
+        external_number: `+919${rng.int(100_000_000, 999_999_999)}`,
+        type: "exotel",
+        stream_sid: rng.alnum(32).toLowerCase(),
+        call_sid: rng.alnum(32).toLowerCase(),
+      };
+    default: {
+      // A type a newer spec added: the numbers, and what its schema requires.
+      const filled = fill(PHONE_CALL_TYPES.get(chosen));
+      return { ...(typeof filled === "object" && filled !== null ? filled : {}), ...numbers, type: chosen };
+    }
   }
-  if (roll < 0.6) return { ...numbers, type: "sip_trunking", call_sid: `sip_${rng.alnum(24)}` };
-  return null;
+}
+
+/** A WhatsApp conversation's block: the business number and the user (no business account id, as in 2026). */
+function whatsappInfo(rng: Random): Wire {
+  return {
+    direction: "inbound",
+    whatsapp_phone_number_id: String(rng.int(100_000_000, 999_999_999)) + String(rng.int(1_000_000, 9_999_999)),
+    whatsapp_user_id: `1415555${rng.int(1000, 9999)}`,
+    awaiting_first_user_message: false,
+  };
+}
+
+/** What a custom LLM is given besides the prompt: any keys. */
+function extraBody(rng: Random, tier: string): Wire {
+  return {
+    temperature: Math.round(rng.next() * 100) / 100,
+    max_tokens: rng.pick([256, 512, 1024]),
+    metadata: { customer_tier: tier, experiment: rng.pick(["control", "concise-replies"]) },
+    stop: ["\nUser:"],
+  };
 }
 
 type Feedback = Wire;
@@ -457,7 +540,7 @@ export function conversationTranscript(plan: ConversationPlan): TranscriptTurn[]
           : null,
         interrupted: !agent && rng.chance(0.05),
         original_message: null,
-        source_medium: "audio",
+        source_medium: plan.channel.whatsapp === true ? "text" : "audio",
       }),
     );
   }

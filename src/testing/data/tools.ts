@@ -3,6 +3,7 @@
  * published schema allows, so that a data set walking the catalogue exercises every branch of
  * the tool unions a client has to handle.
  */
+import { fill, membersAt } from "../state/conform.ts";
 import type { Random } from "./random.ts";
 import type { Wire } from "./wire.ts";
 
@@ -35,7 +36,24 @@ export const TOOL_KINDS = [
   "end_call_success",
 ] as const;
 
-export type ToolKind = (typeof TOOL_KINDS)[number];
+/**
+ * Kinds the 2026 document added (a `code` tool's result, knowledge-base lookups, the Exotel
+ * transfer, the dummy tool): in the full catalogue where the spec declares them, not drawn at
+ * random, so the seeded data of older versions stays as it was.
+ */
+export const NEWER_TOOL_KINDS = [
+  "code",
+  "knowledge_base_success",
+  "knowledge_base_rag_success",
+  "transfer_to_number_exotel_success",
+  "dummy",
+] as const;
+
+/**
+ * `spec_system`: a system outcome the spec declares and no builder here knows (a version newer
+ * than this code), written from its schema so every declared member still appears.
+ */
+export type ToolKind = (typeof TOOL_KINDS)[number] | (typeof NEWER_TOOL_KINDS)[number] | "spec_system";
 
 /** How a client, webhook or mcp result carries its `type`: the schema allows all three. */
 type ResultTypeMode = "set" | "null" | "absent";
@@ -49,12 +67,51 @@ export interface PlannedTool {
   turn: number;
   requestId: string;
   toolName: string;
+  /** For `spec_system`: the `result_type` to write. */
+  resultType?: string;
 }
 
-/** The full catalogue: every kind, and each of client/webhook/mcp once per result `type` mode. */
-export const CATALOGUE: readonly { kind: ToolKind; mode: ResultTypeMode }[] = TOOL_KINDS.flatMap((kind) =>
-  (isOtherTool(kind) ? RESULT_TYPE_MODES : (["set"] as const)).map((mode) => ({ kind, mode })),
-);
+const TOOL_RESULTS = ["transcript", "[]", "tool_results", "[]"];
+/** The tool result types the spec declares (`type`), and the system outcomes (`result_type`), each with its schema. */
+const RESULT_TYPES = membersAt("getConversation", TOOL_RESULTS, "type");
+const SYSTEM_OUTCOMES = membersAt("getConversation", [...TOOL_RESULTS, "type=system", "result"], "result_type");
+
+/** The discriminant a kind writes, and at which union: whether the spec declares it decides if the catalogue has it. */
+function declared(kind: ToolKind): boolean {
+  switch (kind) {
+    case "webhook":
+    case "client":
+    case "mcp":
+    case "code":
+    case "api_integration_webhook":
+    case "workflow":
+      return RESULT_TYPES.has(kind);
+    case "workflow_max_iterations":
+      return RESULT_TYPES.has("workflow");
+    case "system_without_result":
+    case "spec_system":
+      return RESULT_TYPES.has("system");
+    default:
+      return RESULT_TYPES.has("system") && SYSTEM_OUTCOMES.has(kind);
+  }
+}
+
+type CatalogueEntry = { kind: ToolKind; mode: ResultTypeMode; resultType?: string };
+
+/**
+ * The full catalogue: every kind the spec declares (client/webhook/mcp once per result `type`
+ * mode), then each system outcome the spec declares that no builder here knows.
+ */
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  ...[...TOOL_KINDS, ...NEWER_TOOL_KINDS]
+    .filter(declared)
+    .flatMap((kind) =>
+      (isOtherTool(kind) ? RESULT_TYPE_MODES : (["set"] as const)).map((mode): CatalogueEntry => ({ kind, mode })),
+    ),
+  ...(RESULT_TYPES.has("system") ? [...SYSTEM_OUTCOMES.keys()] : [])
+    .filter((resultType) => !(TOOL_KINDS as readonly string[]).concat(NEWER_TOOL_KINDS).includes(resultType))
+    .map((resultType): CatalogueEntry => ({ kind: "spec_system", mode: "set", resultType })),
+];
 
 function isOtherTool(kind: ToolKind): kind is "webhook" | "client" | "mcp" {
   return kind === "webhook" || kind === "client" || kind === "mcp";
@@ -80,6 +137,12 @@ const TOOL_NAMES: Record<ToolKind, readonly string[]> = {
   testing_tool_result: ["end_call"],
   system_without_result: ["end_call"],
   end_call_success: ["end_call"],
+  code: ["compute_shipping_quote", "estimate_refund"],
+  knowledge_base_success: ["knowledge_base"],
+  knowledge_base_rag_success: ["knowledge_base"],
+  transfer_to_number_exotel_success: ["transfer_to_number"],
+  dummy: ["dummy"],
+  spec_system: ["system_tool"],
 };
 
 /** The tools a workflow calls in its nested step; they count as used by the conversation. */
@@ -115,6 +178,8 @@ export function toolUse(tool: PlannedTool, rng: Random, context: ToolContext): {
     case "client":
     case "mcp":
       return otherTool(tool, rng, latency);
+    case "code":
+      return codeTool(tool, rng, latency);
     case "api_integration_webhook": {
       const ids = {
         integration_id: `intg_${rng.alnum(20)}`,
@@ -169,7 +234,7 @@ export function toolUse(tool: PlannedTool, rng: Random, context: ToolContext): {
     case "system_without_result":
       return system(tool, latency, null, false);
     default: {
-      const outcome = systemOutcome(tool.kind, rng, context);
+      const outcome = systemOutcome(tool.kind, rng, context, tool.resultType);
       return system(tool, latency, outcome, outcome.status === "error");
     }
   }
@@ -260,10 +325,83 @@ function system(
   };
 }
 
+/**
+ * A `code` tool: code the agent's owner wrote, run by the platform. The document's tool-call
+ * `type` (ToolType) has no `code`, so its call goes without a type and without details.
+ */
+function codeTool(tool: PlannedTool, rng: Random, latency: number): { call: ToolCall; result: ToolResult } {
+  const { requestId: request_id, toolName: tool_name } = tool;
+  const params = { weight_kg: round(rng.next() * 10 + 0.2), zone: rng.pick(["US", "EU", "APAC"]) };
+  return {
+    call: {
+      type: null,
+      request_id,
+      tool_name,
+      params_as_json: JSON.stringify(params),
+      tool_has_been_called: true,
+      tool_details: null,
+    },
+    result: {
+      request_id,
+      tool_name,
+      result_value: JSON.stringify({ quote_usd: round(4 + params.weight_kg * 1.7), currency: "USD" }),
+      is_error: false,
+      tool_has_been_called: true,
+      tool_latency_secs: latency,
+      dynamic_variable_updates: [],
+      type: "code",
+    },
+  };
+}
+
+const KB_DOCUMENTS = [
+  ["Returns policy", "Items can be returned within 30 days of delivery with the receipt."],
+  ["Shipping times", "Standard shipping takes 3 to 5 business days; express takes 1 to 2."],
+  ["Warranty", "Electronics carry a one-year limited warranty from the date of purchase."],
+] as const;
+
 /** The system tool outcome of `kind`, one per `result_type`. */
-function systemOutcome(kind: ToolKind, rng: Random, context: ToolContext): SystemToolOutcome {
+function systemOutcome(kind: ToolKind, rng: Random, context: ToolContext, resultType?: string): SystemToolOutcome {
   const phone = `+1415555${rng.int(1000, 9999)}`;
   switch (kind) {
+    case "knowledge_base_success":
+      return {
+        result_type: "knowledge_base_success",
+        status: "success",
+        chunk_count: rng.int(1, 4),
+        message: "Referenced knowledge base.",
+      };
+    case "knowledge_base_rag_success": {
+      const chunks = KB_DOCUMENTS.slice(0, rng.int(1, KB_DOCUMENTS.length)).map(([title, content], i) => ({
+        chunk_id: `chunk_${rng.alnum(12)}`,
+        document_id: `doc_${title.toLowerCase().replace(/\W+/g, "_")}_${i}`,
+        content,
+      }));
+      return {
+        result_type: "knowledge_base_rag_success",
+        status: "success",
+        chunk_count: chunks.length,
+        message: "Referenced knowledge base.",
+        chunks,
+      };
+    }
+    case "transfer_to_number_exotel_success":
+      return {
+        result_type: "transfer_to_number_exotel_success",
+        status: "success",
+        transfer_number: `+9180${rng.int(10_000_000, 99_999_999)}`,
+        reason: "The caller asked for a human",
+        agent_message: "Transferring a caller who needs help with an order.",
+        note: null,
+      };
+    case "dummy":
+      return { result_type: "dummy" };
+    case "spec_system": {
+      // Written from the spec's own schema of the member: valid, if plain.
+      const schema = SYSTEM_OUTCOMES.get(resultType ?? "");
+      const filled = fill(schema);
+      return { ...(typeof filled === "object" && filled !== null ? filled : {}), result_type: resultType };
+    }
     case "language_detection_success":
       return {
         result_type: "language_detection_success",

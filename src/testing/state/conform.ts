@@ -203,3 +203,42 @@ export function requiresField(operation: string, field: string): boolean {
   const schema = resolve(RESPONSES.operations[operation]);
   return Array.isArray(schema?.required) && schema.required.includes(field);
 }
+
+/** The non-null members of a union (nested unions flattened), or the schema itself. */
+function branches(schema: JsonSchema | undefined, depth = 0): Schema[] {
+  const s = resolve(schema);
+  if (s === undefined || depth > 8) return [];
+  const union = members(s);
+  if (union === undefined) return typesOf(s).length === 1 && typesOf(s)[0] === "null" ? [] : [s];
+  return union.flatMap((m) => branches(m, depth + 1));
+}
+
+/** The values `schema` fixes its property `key` to (its const, or its enum). */
+function fixedValues(schema: Schema, key: string): string[] {
+  const p = resolve(((schema.properties ?? {}) as Record<string, JsonSchema>)[key]);
+  if (p === undefined) return [];
+  const values = branches(p).flatMap((b) => (b.const !== undefined ? [b.const] : Array.isArray(b.enum) ? b.enum : []));
+  return values.filter((v): v is string => typeof v === "string");
+}
+
+/**
+ * The members of a union in `operation`'s success body, by the value of their discriminant `key`:
+ * `path` leads to the union (`[]` for an array's items, `type=system` for the member of a union
+ * whose `type` is `system`). Empty where the spec has no such place. What the emulator reads to
+ * write every member a version of the document declares, and its tests to check it did.
+ *
+ * @example
+ * membersAt("getConversation", ["metadata", "phone_call"], "type"); // Map { "twilio" => …, "sip_trunking" => … }
+ */
+export function membersAt(operation: string, path: readonly string[], key: string): Map<string, JsonSchema> {
+  let here: Schema[] = branches(RESPONSES.operations[operation]);
+  for (const step of path) {
+    const [field, value] = step.split("=");
+    if (value !== undefined) here = here.filter((s) => fixedValues(s, field!).includes(value));
+    else if (step === "[]") here = here.flatMap((s) => branches(s.items as JsonSchema | undefined));
+    else here = here.flatMap((s) => branches(((s.properties ?? {}) as Record<string, JsonSchema>)[step]));
+  }
+  const out = new Map<string, JsonSchema>();
+  for (const member of here) for (const value of fixedValues(member, key)) if (!out.has(value)) out.set(value, member);
+  return out;
+}

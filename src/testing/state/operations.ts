@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { OPERATIONS, type OperationId } from "../../generated/operations.ts";
 import type { AgentLink, Conversation, FeedbackScore } from "../../types.ts";
 import { mintConversationToken } from "../data/jwt.ts";
+import { otlpTraces } from "../data/otlp.ts";
 import { listPage, parseListQuery } from "./list.ts";
 import { createRandom, hashString, mixSeeds } from "../data/random.ts";
 import { conformBody, requiresField } from "./conform.ts";
@@ -171,7 +172,14 @@ export class EmulatorApi {
       case "runConversationAnalysis": {
         // A re-run analysis gives the same judgement: the data is deterministic.
         const found = this.snapshot(id);
-        return found ? this.#conversationReply(id, found.snapshot) : notFound(id);
+        if (!found) return notFound(id);
+        const q = new QueryReader(url.searchParams);
+        const format = operation === "getConversation" ? q.oneOf("format", ["json", "opentelemetry"]) : undefined;
+        if (q.issues.length > 0) return unprocessable(q.issues);
+        const reply = this.#conversationReply(id, found.snapshot);
+        if (format !== "opentelemetry" || !("json" in reply)) return reply;
+        const conversation = JSON.parse(reply.json) as Conversation;
+        return json(200, { ...conversation, otlp_traces: otlpTraces(conversation) });
       }
       case "runConversationEvaluations": {
         const found = this.snapshot(id);

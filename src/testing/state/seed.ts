@@ -1,10 +1,11 @@
 /**
  * The seeded data set: a few agents and their conversations, spread over the 30 days before
  * `now`. The newest conversation is planned as a showcase holding every tool call and result
- * shape, so one transcript is enough to demonstrate (or test) all of them.
+ * shape, so one transcript is enough to demonstrate (or test) all of them; the next few come in
+ * by each phone-call type the spec declares and by WhatsApp.
  */
 import type { ConversationStatus } from "../../types.ts";
-import { defaultsFor, planConversation } from "../data/conversation.ts";
+import { type Channel, PHONE_CALL_TYPES, defaultsFor, planConversation } from "../data/conversation.ts";
 import { createRandom, mixSeeds } from "../data/random.ts";
 import { Snapshot, StaticEntry, once } from "./store.ts";
 
@@ -54,6 +55,8 @@ export function seedData(options: {
   });
   const rng = createRandom(mixSeeds(options.seed, 0xda7a));
   const entries: StaticEntry[] = [];
+  // After the showcase: one conversation per phone-call type the spec declares, and one on WhatsApp.
+  const channels: Channel[] = [...[...PHONE_CALL_TYPES.keys()].map((phone) => ({ phone })), { whatsapp: true }];
   for (let i = 0; i < options.conversations && agents.length > 0; i++) {
     const agent = rng.pick(agents);
     const showcase = i === 0;
@@ -72,7 +75,7 @@ export function seedData(options: {
       start: conversation.start_time_unix_secs,
       agentId: agent.id,
     };
-    const plan = once(() => planConversation(conversation, showcase));
+    const plan = once(() => planConversation(conversation, showcase, channels[i - 1]));
     entries.push(new StaticEntry(Snapshot.planned(plan), key, options.audioBytes));
   }
   return { agents, entries };
