@@ -50,10 +50,14 @@ export const NEWER_TOOL_KINDS = [
 ] as const;
 
 /**
- * `spec_system`: a system outcome the spec declares and no builder here knows (a version newer
- * than this code), written from its schema so every declared member still appears.
+ * `spec_system` and `spec_result`: a system outcome or a tool result type the spec declares and
+ * no builder here knows (a version newer than this code), written from its schema so that every
+ * declared member still appears.
  */
-export type ToolKind = (typeof TOOL_KINDS)[number] | (typeof NEWER_TOOL_KINDS)[number] | "spec_system";
+export type ToolKind = (typeof TOOL_KINDS)[number] | (typeof NEWER_TOOL_KINDS)[number] | "spec_system" | "spec_result";
+
+/** The result `type`s the builders here write. */
+const KNOWN_RESULT_TYPES = ["client", "webhook", "mcp", "code", "system", "api_integration_webhook", "workflow"];
 
 /** How a client, webhook or mcp result carries its `type`: the schema allows all three. */
 type ResultTypeMode = "set" | "null" | "absent";
@@ -67,7 +71,7 @@ export interface PlannedTool {
   turn: number;
   requestId: string;
   toolName: string;
-  /** For `spec_system`: the `result_type` to write. */
+  /** For `spec_system`: the `result_type` to write; for `spec_result`, the `type`. */
   resultType?: string;
 }
 
@@ -91,6 +95,8 @@ function declared(kind: ToolKind): boolean {
     case "system_without_result":
     case "spec_system":
       return RESULT_TYPES.has("system");
+    case "spec_result":
+      return true;
     default:
       return RESULT_TYPES.has("system") && SYSTEM_OUTCOMES.has(kind);
   }
@@ -111,6 +117,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   ...(RESULT_TYPES.has("system") ? [...SYSTEM_OUTCOMES.keys()] : [])
     .filter((resultType) => !(TOOL_KINDS as readonly string[]).concat(NEWER_TOOL_KINDS).includes(resultType))
     .map((resultType): CatalogueEntry => ({ kind: "spec_system", mode: "set", resultType })),
+  ...[...RESULT_TYPES.keys()]
+    .filter((type) => !KNOWN_RESULT_TYPES.includes(type))
+    .map((resultType): CatalogueEntry => ({ kind: "spec_result", mode: "set", resultType })),
 ];
 
 function isOtherTool(kind: ToolKind): kind is "webhook" | "client" | "mcp" {
@@ -143,6 +152,7 @@ const TOOL_NAMES: Record<ToolKind, readonly string[]> = {
   transfer_to_number_exotel_success: ["transfer_to_number"],
   dummy: ["dummy"],
   spec_system: ["system_tool"],
+  spec_result: ["tool"],
 };
 
 /** The tools a workflow calls in its nested step; they count as used by the conversation. */
@@ -180,6 +190,30 @@ export function toolUse(tool: PlannedTool, rng: Random, context: ToolContext): {
       return otherTool(tool, rng, latency);
     case "code":
       return codeTool(tool, rng, latency);
+    case "spec_result": {
+      // The call of a kind of tool this code does not know: no type it could name, no details.
+      const filled = fill(RESULT_TYPES.get(tool.resultType ?? ""));
+      return {
+        call: {
+          type: null,
+          request_id,
+          tool_name,
+          params_as_json: "{}",
+          tool_has_been_called: true,
+          tool_details: null,
+        },
+        result: {
+          ...(typeof filled === "object" && filled !== null ? filled : {}),
+          request_id,
+          tool_name,
+          result_value: "{}",
+          is_error: false,
+          tool_has_been_called: true,
+          tool_latency_secs: latency,
+          type: tool.resultType,
+        },
+      };
+    }
     case "api_integration_webhook": {
       const ids = {
         integration_id: `intg_${rng.alnum(20)}`,
