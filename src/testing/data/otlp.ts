@@ -9,6 +9,32 @@ import { createRandom, hashString } from "./random.ts";
 
 const HEX = "0123456789abcdef";
 
+/**
+ * What the trace reads of a conversation, loosely: a version of the spec may drop or reshape any
+ * field (a tool result type without `tool_latency_secs`), and the emulator must build against it.
+ */
+interface TraceSource {
+  conversation_id: string;
+  agent_id: string;
+  status: string;
+  metadata: { start_time_unix_secs: number; call_duration_secs?: number };
+  transcript: {
+    role: string;
+    time_in_call_secs?: number;
+    interrupted?: boolean;
+    tool_calls?: { request_id: string; tool_name: string; type?: string | null }[] | null;
+    tool_results?:
+      | {
+          request_id: string;
+          type?: string | null;
+          is_error?: boolean;
+          result_value?: string;
+          tool_latency_secs?: number | null;
+        }[]
+      | null;
+  }[];
+}
+
 function hex(rng: { int(min: number, max: number): number }, length: number): string {
   let out = "";
   for (let i = 0; i < length; i++) out += HEX[rng.int(0, 15)];
@@ -40,11 +66,12 @@ function attributes(values: Record<string, string | number | boolean | null | un
  * const traces = otlpTraces(conversation);
  * traces.resourceSpans[0].scopeSpans[0].spans.length; // 1 + turns + tool calls
  */
-export function otlpTraces(conversation: Conversation): OtlpTraces {
+export function otlpTraces(served: Conversation): OtlpTraces {
+  const conversation = served as unknown as TraceSource;
   const rng = createRandom(hashString(conversation.conversation_id));
   const traceId = hex(rng, 32);
   const start = conversation.metadata.start_time_unix_secs;
-  const duration = conversation.metadata.call_duration_secs;
+  const duration = conversation.metadata.call_duration_secs ?? 0;
   const root: OtlpSpan = {
     traceId,
     spanId: hex(rng, 16),
@@ -63,7 +90,7 @@ export function otlpTraces(conversation: Conversation): OtlpTraces {
   const spans: OtlpSpan[] = [root];
   const turns = conversation.transcript;
   turns.forEach((turn, i) => {
-    const from = start + turn.time_in_call_secs;
+    const from = start + (turn.time_in_call_secs ?? 0);
     const to = start + (turns[i + 1]?.time_in_call_secs ?? duration);
     const span: OtlpSpan = {
       traceId,
@@ -92,9 +119,9 @@ export function otlpTraces(conversation: Conversation): OtlpTraces {
         attributes: attributes({
           "tool.name": call.tool_name,
           "tool.request_id": call.request_id,
-          "tool.type": (result?.type as string | null | undefined) ?? call.type ?? undefined,
+          "tool.type": result?.type ?? call.type ?? undefined,
         }),
-        status: result?.is_error ? { code: 2, message: result.result_value } : { code: result ? 1 : 0 },
+        status: result?.is_error ? { code: 2, message: result.result_value ?? "" } : { code: result ? 1 : 0 },
       });
     }
   });
