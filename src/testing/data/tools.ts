@@ -106,7 +106,8 @@ type CatalogueEntry = { kind: ToolKind; mode: ResultTypeMode; resultType?: strin
 
 /**
  * The full catalogue: every kind the spec declares (client/webhook/mcp once per result `type`
- * mode), then each system outcome the spec declares that no builder here knows.
+ * mode), then each system outcome and each tool result type the spec declares that no builder
+ * here knows.
  */
 export const CATALOGUE: readonly CatalogueEntry[] = [
   ...[...TOOL_KINDS, ...NEWER_TOOL_KINDS]
