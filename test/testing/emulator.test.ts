@@ -1259,6 +1259,12 @@ describe("seeded data", () => {
       expect(c.has_audio).toBe(false);
       expect(c.transcript.every((t) => t.source_medium === "text")).toBe(true);
     }
+    for (const c of all) {
+      const lookups = c.transcript
+        .flatMap((t) => t.tool_results ?? [])
+        .filter((r) => r.type === "system" && r.result?.result_type.startsWith("knowledge_base"));
+      expect(c.metadata.rag_usage?.usage_count ?? 0).toBe(lookups.length);
+    }
     const extra = all.map((c) => c.conversation_initiation_client_data?.custom_llm_extra_body ?? {});
     expect(extra.some((body) => Object.keys(body).length >= 2)).toBe(true);
     expect(all.some((c) => c.metadata.batch_call)).toBe(true);

@@ -279,7 +279,8 @@ export function conversationHeader(plan: ConversationPlan): Conversation {
       error: status === "failed" ? { code: 1011, reason: "The agent's LLM did not respond in time" } : null,
       warnings: [],
       main_language: "en",
-      rag_usage: null,
+      // Knowledge-base lookups count as retrievals.
+      rag_usage: ragUsage(plan),
       text_only: whatsapp !== null,
       features_usage: {
         language_detection: used("language_detection_success"),
@@ -394,6 +395,11 @@ function whatsappInfo(rng: Random): Wire {
     whatsapp_user_id: `1415555${rng.int(1000, 9999)}`,
     awaiting_first_user_message: false,
   };
+}
+
+function ragUsage(plan: ConversationPlan): Wire | null {
+  const lookups = plan.tools.filter((t) => t.kind.startsWith("knowledge_base")).length;
+  return lookups === 0 ? null : { usage_count: lookups, embedding_model: "e5_mistral_7b_instruct" };
 }
 
 /** What a custom LLM is given besides the prompt: any keys. */
