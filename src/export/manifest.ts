@@ -4,9 +4,9 @@
  * follows an abrupt end rebuilds it from the folder: rows of files that are gone are dropped,
  * duplicates and a torn last line removed, files without a row hashed and added.
  */
-import { type FileHandle, open, opendir, readFile, stat } from "node:fs/promises";
+import { opendir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { hashFile, writeAtomic } from "./files.ts";
+import { BufferedAppend, hashFile, writeAtomic } from "./files.ts";
 
 export const MANIFEST_FILE = "manifest.jsonl";
 
@@ -25,31 +25,25 @@ export const MIRRORED = [
   { folder: "audio", kind: "audio", ext: ".mp3" },
 ] as const;
 
-/** Appends rows, one write per row, in order. */
+/**
+ * Appends rows in order, in batches: a row is written with the next batch (64 KB) or at `close`.
+ * A row lost with a killed process is rebuilt from the folder by the next run (`repairManifest`).
+ */
 export class ManifestWriter {
-  #file: FileHandle | undefined;
-  #queue: Promise<void> = Promise.resolve();
-  readonly #path: string;
+  readonly #file: BufferedAppend;
 
   constructor(dir: string) {
-    this.#path = path.join(dir, MANIFEST_FILE);
+    this.#file = new BufferedAppend(path.join(dir, MANIFEST_FILE), "a");
   }
 
-  append(row: ManifestRow): Promise<void> {
-    const line = `${JSON.stringify(row)}\n`;
-    const next = this.#queue.then(async () => {
-      this.#file ??= await open(this.#path, "a");
-      await this.#file.write(line);
-    });
-    this.#queue = next.catch(() => {});
-    return next;
+  /** Queues the row; a failed write is thrown by `close`. */
+  append(row: ManifestRow): void {
+    this.#file.write(`${JSON.stringify(row)}\n`);
   }
 
-  async close(): Promise<void> {
-    await this.#queue;
-    if (this.#file) await this.#file.sync().catch(() => {});
-    await this.#file?.close();
-    this.#file = undefined;
+  /** Writes what is queued, flushes it to disk and closes the file. */
+  close(): Promise<void> {
+    return this.#file.close();
   }
 }
 

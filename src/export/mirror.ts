@@ -6,7 +6,7 @@
  * what is on disk; the state file (state.ts) only remembers which start times are fully covered
  * and which conversations are still pending, so the next run lists only as far back as needed.
  */
-import { lstat, mkdir, readFile, access } from "node:fs/promises";
+import { access, lstat, mkdir, opendir, readdir, readFile } from "node:fs/promises";
 import { constants } from "node:fs";
 import path from "node:path";
 import type { Client } from "openapi-fetch";
@@ -18,18 +18,18 @@ import { ConvaiAPIError, ConvaiConnectionError, ConvaiError } from "../core/erro
 import { describe } from "../core/input.ts";
 import { sleep } from "../core/abort.ts";
 import { RETRY_STATUSES } from "../http/retry.ts";
-import { exists, removeTemporaries, writeAtomic, writeStreamAtomic } from "./files.ts";
+import { existsNow, removeTemporaries, writeAtomic, writeStreamAtomic } from "./files.ts";
 import { ManifestWriter, MIRRORED, repairManifest } from "./manifest.ts";
 import {
   type MirrorState,
   type Range,
   type ScopeState,
   isCovered,
-  loadState,
+  loadStateText,
   mergeRanges,
   saveState,
 } from "./state.ts";
-import { type TableName, TABLES, rewriteTables } from "./tables.ts";
+import { type TableName, TABLES, TableWriter, rewriteTables } from "./tables.ts";
 
 /** What the mirror needs of a client: `createConvaiClient()` returns one. */
 export interface MirrorClient {
@@ -121,6 +121,8 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 const ITEM_ROUNDS = 6;
 const SAVE_EVERY = 200;
 const SAVE_EVERY_MS = 2_000;
+/** Recordings held in memory at once, at most, on their way to disk. */
+const AUDIO_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Mirrors every finished conversation (`done` or `failed`) into `out`: `conversations/<id>.json`
@@ -140,16 +142,6 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
   const controller = new AbortController();
   const stop = () => controller.abort(o.signal!.reason);
   o.signal?.addEventListener("abort", stop, { once: true });
-  const state = await loadState(out);
-  const recovered = state.running;
-  if (recovered) {
-    for (const { folder } of MIRRORED) await removeTemporaries(path.join(out, folder));
-    await removeTemporaries(path.join(out, "tables"));
-    await removeTemporaries(out);
-    await repairManifest(out);
-  }
-  state.running = true;
-  await saveState(out, state);
 
   const progress: ExportProgress = {
     listed: 0,
@@ -167,32 +159,70 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
     if (!settled) o.onProgress?.(event);
   };
   const manifest = new ManifestWriter(out);
+  const saver = new Saver(out);
+  let recovered = false;
+  let tableBase: TableBase = "rebuild";
+  // Read while the first list page is on its way: the state, and after an abrupt end the folder's repair.
+  const ready = (async () => {
+    const { state, text } = await loadStateText(out);
+    saver.loaded(state, text);
+    recovered = state.running;
+    tableBase = await tableBaseOf(out, state);
+    if (recovered) {
+      for (const { folder } of MIRRORED) await removeTemporaries(path.join(out, folder));
+      await removeTemporaries(path.join(out, "tables"));
+      await removeTemporaries(out);
+      await repairManifest(out);
+    }
+    return state;
+  })();
+  ready.catch(() => {});
+  let marking: Promise<void> | undefined;
+  let tableWriter: Promise<TableWriter | undefined> | undefined;
   const run: Run = {
     convai,
     out,
     options: o,
-    state,
+    ready,
     progress,
     manifest,
     emit,
     signal: controller.signal,
     abort: (reason) => controller.abort(reason),
     listRequests: 0,
-    saver: new Saver(out, state),
+    saver,
+    // The state says "running" on disk before the first write into the folder (a run that writes
+    // nothing writes no state either); a run that finds it so repairs the folder first.
+    markRunning: () =>
+      (marking ??= saver.state.running
+        ? Promise.resolve()
+        : ((saver.state.running = true),
+          saver.save().catch((error: unknown) => Promise.reject(new StateFailed(error))))),
+    // Started with the first conversation to write; undefined when the tables are rebuilt at the end instead.
+    tables: () => {
+      const base = tableBase;
+      return (tableWriter ??=
+        base === "rebuild"
+          ? Promise.resolve(undefined)
+          : run
+              .markRunning()
+              .then(() => TableWriter.start(out, base === "empty" ? undefined : base).catch(() => undefined)));
+    },
   };
   try {
     const agents = o.agentIds.length === 0 ? [undefined] : o.agentIds;
     for (const agent of agents) await walkScope(run, agent);
     progress.listComplete = true;
     await manifest.close();
-    const changed =
-      state.tablesCurrent === false ||
-      progress.exported + progress.recordings > 0 ||
-      recovered ||
-      !(await tablesPresent(out));
-    const tables = changed ? await rewriteTables(out, controller.signal) : undefined;
+    const state = saver.state;
+    let tables = await commitTables(run, tableWriter);
+    if (tables === undefined && (tableWriter !== undefined || tableBase === "rebuild" || tableBase === "empty")) {
+      await run.markRunning();
+      tables = await rewriteTables(out, controller.signal);
+    }
     if (tables) {
       state.tablesCurrent = true;
+      state.tableRows = tables;
       emit({ type: "tables", rows: tables, progress: { ...progress } });
     }
     state.running = false;
@@ -202,17 +232,73 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
       pending: progress.pending,
       failed: progress.failed,
     };
-    await run.saver.save();
+    await saver.save();
     return { ...progress, out, tables, listRequests: run.listRequests, recovered };
   } catch (error) {
     await manifest.close().catch(() => {});
-    // Every task has settled (walkScope waits for them): the folder and the manifest agree.
-    state.running = false;
-    await run.saver.save().catch(() => {});
-    throw o.signal?.aborted ? o.signal.reason : error;
+    // Every task has settled (walkScope waits for them): the folder, the manifest and the tables agree.
+    const tables = await commitTables(run, tableWriter).catch(() => undefined);
+    if (tables) ((saver.state.tablesCurrent = true), (saver.state.tableRows = tables));
+    if (saver.isLoaded) {
+      saver.state.running = false;
+      await saver.save().catch(() => {});
+    }
+    throw o.signal?.aborted ? o.signal.reason : error instanceof StateFailed ? error.cause : error;
   } finally {
     settled = true;
     o.signal?.removeEventListener("abort", stop);
+  }
+}
+
+/**
+ * Where the tables of this run start: copies of those in place (their row counts known), empty
+ * (no tables and no conversation yet), or a rebuild from every conversation file at the end (after
+ * an abrupt end, a run stopped before its tables, a table missing).
+ */
+type TableBase = Record<TableName, number> | "empty" | "rebuild";
+
+async function tableBaseOf(out: string, state: MirrorState): Promise<TableBase> {
+  if (state.running || state.tablesCurrent === false) return "rebuild";
+  const names = new Set(await readdir(path.join(out, "tables")).catch(() => [] as string[]));
+  const present = TABLES.filter((table) => names.has(`${table}.jsonl`)).length;
+  const rows = state.tableRows;
+  if (present === TABLES.length && rows !== undefined && TABLES.every((t) => Number.isSafeInteger(rows[t]))) {
+    return rows as Record<TableName, number>;
+  }
+  if (present > 0) return "rebuild";
+  const folder = await opendir(path.join(out, "conversations"));
+  try {
+    for await (const entry of folder) if (entry.name.endsWith(".json") && !entry.name.startsWith(".")) return "rebuild";
+  } finally {
+    await folder.close().catch(() => {});
+  }
+  return "empty";
+}
+
+/** Commits the run's table writer, if one was started and no write of it failed; undefined otherwise. */
+async function commitTables(
+  run: Run,
+  writer: Promise<TableWriter | undefined> | undefined,
+): Promise<Record<TableName, number> | undefined> {
+  const tables = await writer;
+  if (tables === undefined) return undefined;
+  if (tables.failed) {
+    await tables.discard();
+    return undefined;
+  }
+  try {
+    return await tables.commit();
+  } catch (error) {
+    await tables.discard();
+    if (run.signal.aborted) return undefined;
+    return undefined;
+  }
+}
+
+/** The state could not be saved: no conversation can be written, the run stops. */
+class StateFailed extends Error {
+  constructor(cause: unknown) {
+    super("the state could not be saved", { cause });
   }
 }
 
@@ -233,7 +319,8 @@ interface Run {
   convai: MirrorClient;
   out: string;
   options: ResolvedOptions;
-  state: MirrorState;
+  /** The state, once read (and the folder repaired after an abrupt end). */
+  ready: Promise<MirrorState>;
   progress: ExportProgress;
   manifest: ManifestWriter;
   emit: (event: ExportEvent) => void;
@@ -242,6 +329,10 @@ interface Run {
   abort: (reason: unknown) => void;
   listRequests: number;
   saver: Saver;
+  /** Resolves once the state on disk says a run is going: awaited before any write into the folder. */
+  markRunning: () => Promise<void>;
+  /** The tables this run appends to, or undefined when they are rebuilt at its end. */
+  tables: () => Promise<TableWriter | undefined>;
 }
 
 function checkExportOptions(options: ExportOptions): ResolvedOptions {
@@ -304,11 +395,20 @@ export async function checkMirrorDir(out: string, options: { audio?: boolean } =
 export async function prepareOutDir(where: string, out: string, inside: readonly string[]): Promise<string> {
   const dir = path.resolve(out);
   const folders = [dir, ...inside.map((f) => path.join(dir, f))];
-  for (const folder of folders) {
-    const stats = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
+  // All looked at at once (a run's fixed cost), then judged in order: the folder before those inside.
+  const found = await Promise.all(
+    folders.map((folder) =>
+      lstat(folder).then(
+        (stats) => ({ stats, error: undefined }),
+        (error: NodeJS.ErrnoException) => ({ stats: undefined, error }),
+      ),
+    ),
+  );
+  for (const [i, folder] of folders.entries()) {
+    const { stats, error } = found[i]!;
+    if (error !== undefined && error.code !== "ENOENT") {
       throw new TypeError(`${where}: cannot use ${folder}: ${error.code ?? error.message}`);
-    });
+    }
     if (stats === undefined) {
       await mkdir(folder, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
         throw new TypeError(`${where}: cannot create ${folder}: ${error.code ?? error.message}`);
@@ -318,29 +418,49 @@ export async function prepareOutDir(where: string, out: string, inside: readonly
         `${where}: ${folder} exists and is ${stats.isSymbolicLink() ? "a symbolic link" : "not a folder"}`,
       );
     }
-    await access(folder, constants.W_OK | constants.X_OK).catch(() => {
-      throw new TypeError(`${where}: ${folder} is not writable`);
-    });
   }
+  const writable = await Promise.all(
+    folders.map((folder) =>
+      access(folder, constants.W_OK | constants.X_OK).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  const denied = writable.indexOf(false);
+  if (denied >= 0) throw new TypeError(`${where}: ${folders[denied]} is not writable`);
   return dir;
 }
 
-async function tablesPresent(out: string): Promise<boolean> {
-  for (const table of TABLES) if (!(await exists(path.join(out, "tables", `${table}.jsonl`)))) return false;
-  return true;
-}
-
-/** Saves the state at most every SAVE_EVERY changes or SAVE_EVERY_MS, one save at a time. */
+/**
+ * Saves the state at most every SAVE_EVERY changes or SAVE_EVERY_MS, one save at a time, and only
+ * when what it decides changed (`lastRun` alone is not worth a write): a run with nothing new
+ * writes nothing.
+ */
 class Saver {
   #changes = 0;
   #last = Date.now();
   #saving: Promise<void> = Promise.resolve();
+  /** The state as last read or written, without `lastRun`. */
+  #saved: string | undefined;
+  #state: MirrorState | undefined;
   readonly #out: string;
-  readonly #state: MirrorState;
 
-  constructor(out: string, state: MirrorState) {
+  constructor(out: string) {
     this.#out = out;
+  }
+
+  loaded(state: MirrorState, text: string | undefined): void {
     this.#state = state;
+    this.#saved = text === undefined ? undefined : decisions(state);
+  }
+
+  get isLoaded(): boolean {
+    return this.#state !== undefined;
+  }
+
+  get state(): MirrorState {
+    return this.#state!;
   }
 
   async changed(): Promise<void> {
@@ -351,10 +471,20 @@ class Saver {
   save(): Promise<void> {
     this.#changes = 0;
     this.#last = Date.now();
-    const next = this.#saving.then(() => saveState(this.#out, this.#state));
+    const next = this.#saving.then(async () => {
+      const now = decisions(this.state);
+      if (now === this.#saved) return;
+      await saveState(this.#out, this.state);
+      this.#saved = now;
+    });
     this.#saving = next.catch(() => {});
     return next;
   }
+}
+
+function decisions(state: MirrorState): string {
+  const { lastRun: _, ...rest } = state;
+  return JSON.stringify(rest);
 }
 
 /** One conversation the walk handed to the pool, in list order. */
@@ -368,7 +498,24 @@ interface Task {
  * start time below is covered and no pending conversation lies below.
  */
 async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
-  const { options: o, state, progress } = run;
+  const { options: o, progress } = run;
+  const query: ListConversationsQuery = {
+    ...o.filters,
+    ...(agentId === undefined ? {} : { agent_id: agentId }),
+    ...(o.since === undefined ? {} : { call_start_after_unix: o.since - 1 }),
+    ...(o.until === undefined ? {} : { call_start_before_unix: o.until }),
+    page_size: 100,
+  };
+  // The first page is asked for before the state is read: a run with nothing new is that one request.
+  let stopsAt = (_start: number) => false;
+  const pages = primed(listPages(run, query, (start) => stopsAt(start)));
+  let state: MirrorState;
+  try {
+    state = await run.ready;
+  } catch (error) {
+    await pages.return();
+    throw error;
+  }
   const key = JSON.stringify({
     agent_id: agentId ?? null,
     since: o.since ?? null,
@@ -387,6 +534,7 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
   const floor = ranges.find((r) => r[0] === null)?.[1];
   const pendingAtStart = new Map(Object.entries(scope.pending));
   const lowestPending = Math.min(...[...pendingAtStart.values()].map((p) => p.start));
+  stopsAt = (start: number) => floor !== undefined && start <= floor && start < lowestPending;
 
   const queue: Task[] = [];
   let head = 0;
@@ -408,13 +556,6 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
 
   const active = new Set<Promise<void>>();
   let fatal: { error: unknown } | undefined;
-  const query: ListConversationsQuery = {
-    ...o.filters,
-    ...(agentId === undefined ? {} : { agent_id: agentId }),
-    ...(o.since === undefined ? {} : { call_start_after_unix: o.since - 1 }),
-    ...(o.until === undefined ? {} : { call_start_before_unix: o.until }),
-    page_size: 100,
-  };
 
   const finish = async (task: Task, id: string, outcome: Outcome) => {
     task.done = true;
@@ -451,8 +592,7 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
   };
 
   try {
-    const stopsAt = (start: number) => floor !== undefined && start <= floor && start < lowestPending;
-    pages: for await (const page of listPages(run, query, stopsAt)) {
+    pages: for await (const page of pages) {
       for (const summary of page.conversations) {
         if (fatal) break pages;
         const id = summary.conversation_id;
@@ -471,7 +611,7 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
         }
         const task: Task = { start, done: false };
         queue.push(task);
-        if (!FINISHED.has(summary.status) && !(await exists(path.join(run.out, "conversations", `${id}.json`)))) {
+        if (!FINISHED.has(summary.status) && !existsNow(path.join(run.out, "conversations", `${id}.json`))) {
           await finish(task, id, { kind: "pending", status: summary.status });
           continue;
         }
@@ -534,6 +674,7 @@ async function* listPages(run: Run, query: ListConversationsQuery, stopsAt: (sta
           const page = result.value;
           run.listRequests++;
           round = 0;
+          await run.ready; // where the walk stops is known once the state is read
           const oldest = page.conversations.at(-1)?.start_time_unix_secs;
           if (oldest === undefined || !stopsAt(oldest)) (next = pages.next()).catch(() => {});
           else next = Promise.resolve({ done: true, value: undefined });
@@ -552,6 +693,27 @@ async function* listPages(run: Run, query: ListConversationsQuery, stopsAt: (sta
       await sleep(Math.min(250 * 2 ** round, 4_000), run.signal);
     }
   }
+}
+
+/** The iterator with its first `next()` called now (the first request goes out), for a `for await` later. */
+function primed<T>(iterator: AsyncGenerator<T>): AsyncIterableIterator<T> & { return(): Promise<IteratorResult<T>> } {
+  let first: Promise<IteratorResult<T>> | undefined = iterator.next();
+  first.catch(() => {});
+  return {
+    next() {
+      const result = first ?? iterator.next();
+      first = undefined;
+      return result;
+    },
+    async return() {
+      await first?.catch(() => {});
+      first = undefined;
+      return iterator.return(undefined);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 type Outcome =
@@ -584,7 +746,7 @@ async function exportOne(run: Run, id: string): Promise<Outcome> {
       return await exportAttempt(run, id);
     } catch (error) {
       if (run.signal.aborted) throw run.signal.reason;
-      if (fatalStatus(error)) throw error;
+      if (fatalStatus(error) || error instanceof StateFailed) throw error;
       if (!transient(error) || round + 1 >= ITEM_ROUNDS) return { kind: "failed", error };
       await sleep(Math.min(250 * 2 ** round, 4_000) * (0.75 + Math.random() / 4), run.signal);
     }
@@ -595,26 +757,32 @@ async function exportAttempt(run: Run, id: string): Promise<Outcome> {
   const jsonPath = path.join(run.out, "conversations", `${id}.json`);
   const audioPath = path.join(run.out, "audio", `${id}.mp3`);
   const audio = run.options.audio;
-  if (await exists(jsonPath)) {
-    if (!audio || (await exists(audioPath))) return { kind: "skipped" };
+  if (existsNow(jsonPath)) {
+    if (!audio || existsNow(audioPath)) return { kind: "skipped" };
     const stored = JSON.parse(await readFile(jsonPath, "utf8")) as Conversation;
     if (!stored.has_audio) return { kind: "skipped" };
+    await run.markRunning();
     const bytes = await saveAudio(run, id, audioPath);
     return bytes === undefined ? { kind: "skipped" } : { kind: "exported", bytes, recording: true };
   }
+  const marked = run.markRunning(); // while the details are on their way
+  marked.catch(() => {});
   const text = await fetchDetails(run, id);
   if (text === undefined) return { kind: "gone" };
   const conversation = JSON.parse(text) as Conversation;
   if (!FINISHED.has(conversation.status)) return { kind: "pending", status: conversation.status };
+  await marked;
   let bytes = 0;
   let recording = false;
   // The recording first: a conversation's JSON on disk means its recording is there too.
-  if (audio && conversation.has_audio && !(await exists(audioPath))) {
+  if (audio && conversation.has_audio && !existsNow(audioPath)) {
     const saved = await saveAudio(run, id, audioPath);
     if (saved !== undefined) ((bytes += saved), (recording = true));
   }
+  const tables = await run.tables();
   const written = await writeAtomic(jsonPath, text);
-  await run.manifest.append({
+  tables?.add(conversation);
+  run.manifest.append({
     path: `conversations/${id}.json`,
     bytes: written.bytes,
     sha256: written.sha256,
@@ -656,12 +824,14 @@ async function saveAudio(run: Run, id: string, target: string): Promise<number |
   }
   let written;
   try {
-    written = await writeStreamAtomic(target, audio.body, audio.contentLength);
+    // Held in memory up to a share of 16 MB (the response's slot is freed as fast as the bytes come).
+    const memory = Math.max(64 * 1024, Math.floor(AUDIO_MEMORY_BYTES / run.options.concurrency));
+    written = await writeStreamAtomic(target, audio.body, audio.contentLength, memory);
   } catch (error) {
     if (error instanceof RangeError) throw new CutShort(`${id}: ${error.message}`, { operation: WHERE });
     throw error;
   }
-  await run.manifest.append({
+  run.manifest.append({
     path: `audio/${id}.mp3`,
     bytes: written.bytes,
     sha256: written.sha256,

@@ -34,6 +34,9 @@ export interface MirrorState {
   scopes: Record<string, ScopeState>;
   /** False once a file was written after the tables were last rewritten (they are then due). */
   tablesCurrent?: boolean;
+  /** The row count of each table as last written (a run appends to them from there). */
+  tableRows?: Record<string, number>;
+  /** The last run that changed what the state decides (a run with nothing new writes no state). */
   lastRun?: { finishedAt: string; exported: number; pending: number; failed: number };
 }
 
@@ -42,18 +45,23 @@ export function emptyState(): MirrorState {
 }
 
 export async function loadState(dir: string): Promise<MirrorState> {
+  return (await loadStateText(dir)).state;
+}
+
+/** The state and the text it was read from (undefined when there is no state file yet). */
+export async function loadStateText(dir: string): Promise<{ state: MirrorState; text: string | undefined }> {
   let text: string;
   try {
     text = await readFile(path.join(dir, STATE_FILE), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: emptyState(), text: undefined };
     throw error;
   }
   const state = JSON.parse(text) as MirrorState;
   if (state?.version !== STATE_VERSION || typeof state.scopes !== "object" || state.scopes === null) {
     throw new Error(`${STATE_FILE} in ${dir} is not a state file of this version (${STATE_VERSION})`);
   }
-  return state;
+  return { state, text };
 }
 
 export async function saveState(dir: string, state: MirrorState): Promise<void> {

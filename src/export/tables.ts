@@ -1,14 +1,18 @@
 /**
  * `DIR/tables/*.jsonl`: analytics-ready JSON Lines derived from `DIR/conversations/`, one file per
- * table, rewritten as a whole (temporary names, then renames) so they always match the folder.
+ * table, replaced as a whole (temporary names, then renames) so they always match the folder: a
+ * run appends the rows of the conversations it exported to copies of the tables in place; a run
+ * that cannot trust those (the first after an abrupt end, or with a table missing) rebuilds them
+ * from every conversation file, in conversation id order.
  * Every row carries `schema_version`; the join keys are `conversation_id` and, for turns and tool
  * calls, `turn_index` (the 0-based position in the transcript). Columns are read from the
  * conversation as the API serves it (the generated types), so new API fields never break a row.
  */
-import { open, opendir, readFile, rename, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, opendir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Conversation } from "../types.ts";
-import { syncDir, temporaryFor } from "./files.ts";
+import { BufferedAppend, syncDir, temporaryFor } from "./files.ts";
 
 /** Bumped when a column changes meaning or goes; adding a column keeps it. */
 export const TABLE_SCHEMA_VERSION = 1;
@@ -119,74 +123,99 @@ export function rowsOf(conversation: Conversation): Record<TableName, Loose[]> {
   return rows;
 }
 
-/** A buffered append-only writer to a temporary file. */
-class TableFile {
-  #chunks: string[] = [];
-  #size = 0;
-  readonly temporary: string;
-  readonly target: string;
-  rows = 0;
-  #handle: Awaited<ReturnType<typeof open>> | undefined;
+/**
+ * The five tables being written under temporary names, renamed into place together by `commit`.
+ * `start` begins them empty, or (`from`: the tables now in place and their row counts) as copies
+ * of those, so a run that exports a few conversations appends their rows instead of reading
+ * every conversation file again.
+ */
+export class TableWriter {
+  readonly #files: Record<TableName, BufferedAppend>;
+  readonly #dir: string;
+  readonly #base: Record<TableName, number>;
 
-  constructor(target: string) {
-    this.target = target;
-    this.temporary = temporaryFor(target);
+  private constructor(dir: string, files: Record<TableName, BufferedAppend>, base: Record<TableName, number>) {
+    this.#dir = dir;
+    this.#files = files;
+    this.#base = base;
   }
 
-  async add(row: Loose): Promise<void> {
-    const line = `${JSON.stringify(row)}\n`;
-    this.#chunks.push(line);
-    this.#size += line.length;
-    this.rows++;
-    if (this.#size > 256 * 1024) await this.flush();
+  static async start(dir: string, from?: Record<TableName, number>): Promise<TableWriter> {
+    const target = path.join(dir, "tables");
+    const made: string[] = [];
+    try {
+      const files = {} as Record<TableName, BufferedAppend>;
+      for (const table of TABLES) {
+        const file = path.join(target, `${table}.jsonl`);
+        const temporary = temporaryFor(file);
+        made.push(temporary);
+        // A reflink where the file system has them, else a copy; the rows to come are appended.
+        if (from) await copyFile(file, temporary, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+        else await writeFile(temporary, "", { flag: "wx" });
+        files[table] = new BufferedAppend(temporary, "a", 256 * 1024);
+      }
+      return new TableWriter(dir, files, from ?? (Object.fromEntries(TABLES.map((t) => [t, 0])) as never));
+    } catch (error) {
+      for (const temporary of made) await rm(temporary, { force: true });
+      throw error;
+    }
   }
 
-  async flush(): Promise<void> {
-    this.#handle ??= await open(this.temporary, "wx");
-    if (this.#chunks.length > 0) await this.#handle.write(this.#chunks.join(""));
-    this.#chunks = [];
-    this.#size = 0;
+  /** Whether a write failed: the tables cannot be committed (a full rewrite makes them right). */
+  get failed(): boolean {
+    return TABLES.some((t) => this.#files[t].failed);
   }
 
-  async commit(): Promise<void> {
-    await this.flush();
-    await this.#handle!.sync();
-    await this.#handle!.close();
-    await rename(this.temporary, this.target);
+  /** Queues one conversation's rows (written in batches). */
+  add(conversation: Conversation): void {
+    const rows = rowsOf(conversation);
+    for (const table of TABLES) for (const row of rows[table]) this.#files[table].write(`${JSON.stringify(row)}\n`);
+  }
+
+  /** Waits until what was queued is in the files (for a writer that adds faster than the disk takes). */
+  async flushed(): Promise<void> {
+    for (const table of TABLES) await this.#files[table].flushed();
+  }
+
+  /** Flushes every table to disk and renames them into place; returns their row counts. */
+  async commit(): Promise<Record<TableName, number>> {
+    for (const table of TABLES) await this.#files[table].close(true);
+    for (const table of TABLES) {
+      await rename(this.#files[table].path, path.join(this.#dir, "tables", `${table}.jsonl`));
+    }
+    await syncDir(path.join(this.#dir, "tables"));
+    return Object.fromEntries(TABLES.map((t) => [t, this.#base[t] + this.#files[t].lines])) as Record<
+      TableName,
+      number
+    >;
   }
 
   async discard(): Promise<void> {
-    await this.#handle?.close().catch(() => {});
-    await rm(this.temporary, { force: true });
+    for (const table of TABLES) {
+      await this.#files[table].close().catch(() => {});
+      await rm(this.#files[table].path, { force: true });
+    }
   }
 }
 
 /** Rewrites every table from `DIR/conversations/`, in conversation id order. Returns the row counts. */
 export async function rewriteTables(dir: string, signal?: AbortSignal): Promise<Record<TableName, number>> {
   const source = path.join(dir, "conversations");
-  const target = path.join(dir, "tables");
   const names: string[] = [];
   for await (const entry of await opendir(source)) {
     if (entry.isFile() && !entry.name.startsWith(".") && entry.name.endsWith(".json")) names.push(entry.name);
   }
   names.sort();
-  const files = Object.fromEntries(TABLES.map((t) => [t, new TableFile(path.join(target, `${t}.jsonl`))])) as Record<
-    TableName,
-    TableFile
-  >;
+  const tables = await TableWriter.start(dir);
   try {
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       signal?.throwIfAborted();
-      const conversation = JSON.parse(await readFile(path.join(source, name), "utf8")) as Conversation;
-      const rows = rowsOf(conversation);
-      for (const table of TABLES) for (const row of rows[table]) await files[table].add(row);
+      tables.add(JSON.parse(await readFile(path.join(source, name), "utf8")) as Conversation);
+      if (i % 64 === 63) await tables.flushed();
     }
-    for (const table of TABLES) await files[table].flush();
-    for (const table of TABLES) await files[table].commit();
+    return await tables.commit();
   } catch (error) {
-    for (const table of TABLES) await files[table].discard();
+    await tables.discard();
     throw error;
   }
-  await syncDir(target);
-  return Object.fromEntries(TABLES.map((t) => [t, files[t].rows])) as Record<TableName, number>;
 }

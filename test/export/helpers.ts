@@ -79,3 +79,29 @@ export async function expectMirror(
   }
   expect(await partials(dir)).toEqual([]);
 }
+
+/** The rows of one table of the mirror. */
+export async function tableRows(dir: string, name: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(path.join(dir, "tables", `${name}.jsonl`), "utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The tables hold one conversations row per conversation file, and each one's turns, no more. */
+export async function expectTablesMatch(dir: string): Promise<void> {
+  const files = (await readdir(path.join(dir, "conversations")))
+    .filter((n) => n.endsWith(".json") && !n.startsWith("."))
+    .sort();
+  const rows = await tableRows(dir, "conversations");
+  expect(rows.map((r) => `${String(r.conversation_id)}.json`).sort()).toEqual(files);
+  let turns = 0;
+  for (const file of files) {
+    const conversation = JSON.parse(await readFile(path.join(dir, "conversations", file), "utf8")) as {
+      transcript: unknown[];
+    };
+    turns += conversation.transcript.length;
+  }
+  expect((await tableRows(dir, "turns")).length).toBe(turns);
+}

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createConvaiClient } from "../../src/index.ts";
 import { type ExportEvent, exportConversations } from "../../src/node.ts";
 import { type Emulator, makeConversation, startEmulator } from "../../src/testing/index.ts";
-import { expectMirror, finishedIds, manifestRows, partials } from "./helpers.ts";
+import { expectMirror, expectTablesMatch, finishedIds, manifestRows, partials, tableRows } from "./helpers.ts";
 
 let emulator: Emulator;
 let dir: string;
@@ -168,10 +168,11 @@ describe("exportConversations", () => {
     await expectMirror(dir, emulator, { audio: true });
   });
 
-  it("a run stopped after its last file but before its tables: the next run rewrites them", async () => {
+  it("a stopped run leaves tables that match the folder; the next run appends to them what it adds", async () => {
     const top = await spaced(50);
-    await exportConversations(client(), { out: dir });
-    for (let i = 1; i <= 5; i++) {
+    const first = await exportConversations(client(), { out: dir });
+    expect(first.tables?.conversations).toBe(50);
+    for (let i = 1; i <= 10; i++) {
       emulator.addConversation(
         makeConversation({ seed: 500 + i, conversation_id: `conv_new${i}`, start_time_unix_secs: top + i * 60 }),
       );
@@ -180,16 +181,39 @@ describe("exportConversations", () => {
     let exported = 0;
     const stopped = exportConversations(client(), {
       out: dir,
+      concurrency: 1,
       signal: controller.signal,
       onProgress: (e) => {
         if (e.type === "exported" && ++exported === 5) controller.abort(new Error("stop"));
       },
     });
     await expect(stopped).rejects.toThrow("stop");
+    await expectTablesMatch(dir);
+    expect((await tableRows(dir, "conversations")).length).toBeLessThan(60);
+    emulator.resetRequests();
     const next = await exportConversations(client(), { out: dir });
-    expect(next.exported).toBe(0);
-    expect(next.tables?.conversations).toBe(55);
+    expect(next.exported).toBeGreaterThan(0);
+    expect(next.tables?.conversations).toBe(60);
+    expect(emulator.requestCount("getConversation")).toBe(next.exported);
+    await expectTablesMatch(dir);
     await expectMirror(dir, emulator, { audio: false });
+  });
+
+  it("tables whose writes failed, or that are missing, are rebuilt from the folder", async () => {
+    await spaced(30);
+    await exportConversations(client(), { out: dir });
+    // The state says a run was stopped before its tables (as a failed table commit leaves it).
+    const statePath = path.join(dir, ".state.json");
+    const state = JSON.parse(await readFile(statePath, "utf8"));
+    await writeFile(statePath, JSON.stringify({ ...state, tablesCurrent: false }));
+    await writeFile(path.join(dir, "tables", "turns.jsonl"), "");
+    const again = await exportConversations(client(), { out: dir });
+    expect(again.tables?.conversations).toBe(30);
+    await expectTablesMatch(dir);
+    await rm(path.join(dir, "tables", "tool_calls.jsonl"));
+    const third = await exportConversations(client(), { out: dir });
+    expect(third.tables?.conversations).toBe(30);
+    await expectTablesMatch(dir);
   });
 
   it("after an abrupt end, the manifest is rebuilt from the folder and temporary files go", async () => {
