@@ -1,5 +1,5 @@
 /** exportConversations against the emulator over loopback: correctness, incremental runs, pending, abort, recovery. */
-import { mkdtemp, readFile, rm, writeFile, appendFile, readdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile, appendFile, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -20,6 +20,16 @@ afterEach(async () => {
   await emulator?.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Every file of the folder with its inode, size and modification time (a replaced file has a new inode). */
+async function snapshot(folder: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of await readdir(folder, { recursive: true })) {
+    const s = await stat(path.join(folder, name));
+    if (s.isFile()) out[name] = `${s.ino}:${s.size}:${s.mtimeMs}`;
+  }
+  return out;
+}
 
 /** An emulator serving `n` conversations 60 s apart, the newest at `top`, with the given statuses. */
 async function spaced(n: number, status: (i: number) => "done" | "failed" | "in-progress" = () => "done") {
@@ -80,23 +90,44 @@ describe("exportConversations", () => {
     expect((await table("data_collection_results")).length).toBeGreaterThan(0);
   });
 
-  it("a second run with nothing new makes list requests only, and only as far back as needed", async () => {
-    await spaced(450);
+  it("a second run with nothing new makes list requests only, only as far back as needed, and writes nothing", async () => {
+    await spaced(150);
     const first = await exportConversations(client(), { out: dir, audio: true });
-    expect(first.exported).toBe(450);
-    expect(first.listRequests).toBe(5);
+    expect(first.exported).toBe(150);
+    expect(first.listRequests).toBe(2);
+    const before = await snapshot(dir);
     emulator.resetRequests();
     const second = await exportConversations(client(), { out: dir, audio: true });
     expect(second.exported).toBe(0);
     expect(emulator.requests.map((r) => r.operationId)).toEqual(["listConversations"]);
     expect(second.listRequests).toBe(1);
     expect(second.tables).toBeUndefined(); // nothing changed: the tables already match
+    // Not a file of the folder was replaced or touched: not the state, not the manifest, not the tables.
+    expect(await snapshot(dir)).toEqual(before);
     await expectMirror(dir, emulator, { audio: true });
   });
 
+  it("a run that adds conversations appends their rows without reading the conversations already there", async () => {
+    const top = await spaced(40);
+    await exportConversations(client(), { out: dir });
+    // A file the next run must not read: if it did (rebuilding the tables), it would fail on it.
+    const old = path.join(dir, "conversations", "conv_00020.json");
+    const text = await readFile(old, "utf8");
+    await writeFile(old, "not json");
+    emulator.addConversation(
+      makeConversation({ seed: 900, conversation_id: "conv_new", start_time_unix_secs: top + 60, status: "done" }),
+    );
+    const next = await exportConversations(client(), { out: dir });
+    expect(next.exported).toBe(1);
+    expect(next.tables?.conversations).toBe(41);
+    await writeFile(old, text);
+    await expectTablesMatch(dir);
+    expect((await tableRows(dir, "conversations")).filter((r) => r.conversation_id === "conv_new")).toHaveLength(1);
+  });
+
   it("a conversation in progress is left pending and fetched on the first run after it finishes", async () => {
-    const top = await spaced(300, (i) => (i === 250 ? "in-progress" : "done"));
-    const late = "conv_00250";
+    const top = await spaced(150, (i) => (i === 120 ? "in-progress" : "done"));
+    const late = "conv_00120";
     const first = await exportConversations(client(), { out: dir });
     expect(first.pending).toBe(1);
     const state = JSON.parse(await readFile(path.join(dir, ".state.json"), "utf8"));
@@ -109,7 +140,7 @@ describe("exportConversations", () => {
 
     // It finishes, and a new conversation arrives: the next run fetches exactly those two.
     emulator.addConversation(
-      makeConversation({ seed: 251, conversation_id: late, start_time_unix_secs: top - 250 * 60, status: "done" }),
+      makeConversation({ seed: 121, conversation_id: late, start_time_unix_secs: top - 120 * 60, status: "done" }),
     );
     emulator.addConversation(
       makeConversation({ seed: 999, conversation_id: "conv_new", start_time_unix_secs: top + 60, status: "failed" }),
@@ -129,7 +160,7 @@ describe("exportConversations", () => {
   });
 
   it("a conversation that appears late, within the overlap, is still exported", async () => {
-    const top = await spaced(200);
+    const top = await spaced(50);
     await exportConversations(client(), { out: dir });
     emulator.addConversation(
       makeConversation({ seed: 7_777, conversation_id: "conv_late", start_time_unix_secs: top - 90, status: "done" }),
@@ -140,10 +171,8 @@ describe("exportConversations", () => {
   });
 
   it("an abort stops the run without a partial file; the next run finishes, each conversation once", async () => {
-    await spaced(400);
-    await emulator.close();
-    emulator = await startEmulator({ conversations: 0, audioBytes: 20_000, latencyMs: 5 });
-    for (let i = 0; i < 400; i++) {
+    emulator = await startEmulator({ conversations: 0, audioBytes: 20_000 });
+    for (let i = 0; i < 150; i++) {
       emulator.addConversation(
         makeConversation({ seed: i + 1, conversation_id: `conv_${i}`, start_time_unix_secs: 1_763_000_000 - i * 60 }),
       );
@@ -155,16 +184,18 @@ describe("exportConversations", () => {
       audio: true,
       signal: controller.signal,
       onProgress: (e) => {
-        if (e.type === "exported" && ++exported === 60) controller.abort(new Error("stop here"));
+        if (e.type === "exported" && ++exported === 30) controller.abort(new Error("stop here"));
       },
     });
     await expect(run).rejects.toThrow("stop here");
     expect(await partials(dir)).toEqual([]);
     const files = await readdir(path.join(dir, "conversations"));
-    expect(files.length).toBeGreaterThanOrEqual(60);
-    expect(files.length).toBeLessThan(400);
+    expect(files.length).toBeGreaterThanOrEqual(30);
+    expect(files.length).toBeLessThan(150);
+    await expectTablesMatch(dir);
     const rest = await exportConversations(client(), { out: dir, audio: true });
-    expect(rest.exported).toBe(400 - files.length);
+    expect(rest.exported).toBe(150 - files.length);
+    await expectTablesMatch(dir);
     await expectMirror(dir, emulator, { audio: true });
   });
 
