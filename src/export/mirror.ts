@@ -6,8 +6,8 @@
  * what is on disk; the state file (state.ts) only remembers which start times are fully covered
  * and which conversations are still pending, so the next run lists only as far back as needed.
  */
-import { access, lstat, mkdir, opendir, readdir, readFile } from "node:fs/promises";
-import { constants } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { type Dir, type Stats, accessSync, constants, lstatSync, opendirSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
@@ -168,9 +168,9 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
     const { state, text } = await loadStateText(out);
     saver.loaded(state, text);
     recovered = state.running;
-    tableBase = await tableBaseOf(out, state);
-    empty.conversations = await folderEmpty(path.join(out, "conversations"), ".json");
-    empty.audio = !o.audio || (await folderEmpty(path.join(out, "audio"), ".mp3"));
+    tableBase = tableBaseOf(out, state);
+    empty.conversations = folderEmpty(path.join(out, "conversations"), ".json");
+    empty.audio = !o.audio || folderEmpty(path.join(out, "audio"), ".mp3");
     if (recovered) {
       for (const { folder } of MIRRORED) await removeTemporaries(path.join(out, folder));
       await removeTemporaries(path.join(out, "tables"));
@@ -261,28 +261,37 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
  */
 type TableBase = Record<TableName, number> | "empty" | "rebuild";
 
-async function tableBaseOf(out: string, state: MirrorState): Promise<TableBase> {
+function tableBaseOf(out: string, state: MirrorState): TableBase {
   if (state.running || state.tablesCurrent === false) return "rebuild";
-  const names = new Set(await readdir(path.join(out, "tables")).catch(() => [] as string[]));
-  const present = TABLES.filter((table) => names.has(`${table}.jsonl`)).length;
+  const present = TABLES.filter((table) => existsNow(path.join(out, "tables", `${table}.jsonl`))).length;
   const rows = state.tableRows;
   if (present === TABLES.length && rows !== undefined && TABLES.every((t) => Number.isSafeInteger(rows[t]))) {
     return rows as Record<TableName, number>;
   }
-  if (present > 0 || !(await folderEmpty(path.join(out, "conversations"), ".json"))) return "rebuild";
+  if (present > 0 || !folderEmpty(path.join(out, "conversations"), ".json")) return "rebuild";
   return "empty";
 }
 
-/** Whether `dir` holds no file named `*ext` (temporary files aside). */
-async function folderEmpty(dir: string, ext: string): Promise<boolean> {
-  const folder = await opendir(dir).catch(() => undefined);
-  if (folder === undefined) return true;
+/**
+ * Whether `dir` holds no file named `*ext` (temporary files aside). Read synchronously and only
+ * as far as the first such name: a run's fixed cost, where each call to the thread pool and back
+ * costs more than the lookup itself.
+ */
+function folderEmpty(dir: string, ext: string): boolean {
+  let folder: Dir;
   try {
-    for await (const entry of folder) if (entry.name.endsWith(ext) && !entry.name.startsWith(".")) return false;
-  } finally {
-    await folder.close().catch(() => {});
+    folder = opendirSync(dir);
+  } catch {
+    return true;
   }
-  return true;
+  try {
+    for (let entry = folder.readSync(); entry !== null; entry = folder.readSync()) {
+      if (entry.name.endsWith(ext) && !entry.name.startsWith(".")) return false;
+    }
+    return true;
+  } finally {
+    folder.closeSync();
+  }
 }
 
 /** Commits the run's table writer, if one was started and no write of it failed; undefined otherwise. */
@@ -409,20 +418,14 @@ export async function checkMirrorDir(out: string, options: { audio?: boolean } =
  */
 export async function prepareOutDir(where: string, out: string, inside: readonly string[]): Promise<string> {
   const dir = path.resolve(out);
-  const folders = [dir, ...inside.map((f) => path.join(dir, f))];
-  // All looked at at once (a run's fixed cost), then judged in order: the folder before those inside.
-  const found = await Promise.all(
-    folders.map((folder) =>
-      lstat(folder).then(
-        (stats) => ({ stats, error: undefined }),
-        (error: NodeJS.ErrnoException) => ({ stats: undefined, error }),
-      ),
-    ),
-  );
-  for (const [i, folder] of folders.entries()) {
-    const { stats, error } = found[i]!;
-    if (error !== undefined && error.code !== "ENOENT") {
-      throw new TypeError(`${where}: cannot use ${folder}: ${error.code ?? error.message}`);
+  // Synchronous: a few metadata lookups of microseconds each, a run's fixed cost (asynchronous,
+  // each went to the thread pool and back: milliseconds on a busy machine, before the first request).
+  for (const folder of [dir, ...inside.map((f) => path.join(dir, f))]) {
+    let stats: Stats | undefined;
+    try {
+      stats = lstatSync(folder, { throwIfNoEntry: false });
+    } catch (error) {
+      throw new TypeError(`${where}: cannot use ${folder}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     if (stats === undefined) {
       await mkdir(folder, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
@@ -433,17 +436,12 @@ export async function prepareOutDir(where: string, out: string, inside: readonly
         `${where}: ${folder} exists and is ${stats.isSymbolicLink() ? "a symbolic link" : "not a folder"}`,
       );
     }
+    try {
+      accessSync(folder, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new TypeError(`${where}: ${folder} is not writable`);
+    }
   }
-  const writable = await Promise.all(
-    folders.map((folder) =>
-      access(folder, constants.W_OK | constants.X_OK).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  const denied = writable.indexOf(false);
-  if (denied >= 0) throw new TypeError(`${where}: ${folders[denied]} is not writable`);
   return dir;
 }
 

@@ -5,7 +5,7 @@
  * fetch failed) to look for again. The folder's files are the truth of what is exported; the
  * state only saves list requests. Saved atomically and flushed before the run goes on.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { syncDir, writeAtomic } from "./files.ts";
 
@@ -52,7 +52,8 @@ export async function loadState(dir: string): Promise<MirrorState> {
 export async function loadStateText(dir: string): Promise<{ state: MirrorState; text: string | undefined }> {
   let text: string;
   try {
-    text = await readFile(path.join(dir, STATE_FILE), "utf8");
+    // Synchronous: a small file, read once per run, while the first list request is on its way.
+    text = readFileSync(path.join(dir, STATE_FILE), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: emptyState(), text: undefined };
     throw error;
