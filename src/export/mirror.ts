@@ -617,7 +617,8 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
         last = start;
         seen.add(id);
         const wasPending = pendingAtStart.has(id);
-        if (!wasPending && isCovered(ranges, start)) {
+        // Covered by an earlier run, or (in the overlap looked at again) already on disk: no task.
+        if (!wasPending && (isCovered(ranges, start) || onDisk(run, id))) {
           progress.handled++;
           progress.skipped++;
           continue;
@@ -709,6 +710,14 @@ async function* listPages(run: Run, query: ListConversationsQuery, stopsAt: (sta
       await sleep(Math.min(250 * 2 ** round, 4_000), run.signal);
     }
   }
+}
+
+/** Whether a conversation's files are all in the folder already (its recording too, with `audio`). */
+function onDisk(run: Run, id: string): boolean {
+  if (run.empty.conversations || !SAFE_ID.test(id) || !existsNow(path.join(run.out, "conversations", `${id}.json`))) {
+    return false;
+  }
+  return !run.options.audio || (!run.empty.audio && existsNow(path.join(run.out, "audio", `${id}.mp3`)));
 }
 
 /** The iterator with its first `next()` called now (the first request goes out), for a `for await` later. */
