@@ -165,6 +165,7 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
   const empty = { conversations: false, audio: false };
   // Read while the first list page is on its way: the state, and after an abrupt end the folder's repair.
   const ready = (async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the first list request goes out first
     const { state, text } = await loadStateText(out);
     saver.loaded(state, text);
     recovered = state.running;
