@@ -26,7 +26,7 @@ export const MIRRORED = [
 ] as const;
 
 /**
- * Appends rows in order, in batches: a row is written with the next batch (64 KB) or at `close`.
+ * Appends rows in order, in batches: a row is written with the next batch (16 KB) or at `close`.
  * A row lost with a killed process is rebuilt from the folder by the next run (`repairManifest`).
  */
 export class ManifestWriter {

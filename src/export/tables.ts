@@ -152,7 +152,7 @@ export class TableWriter {
         // A reflink where the file system has them, else a copy; the rows to come are appended.
         if (from) await copyFile(file, temporary, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
         else await writeFile(temporary, "", { flag: "wx" });
-        files[table] = new BufferedAppend(temporary, "a", 256 * 1024);
+        files[table] = new BufferedAppend(temporary, "a");
       }
       return new TableWriter(dir, files, from ?? (Object.fromEntries(TABLES.map((t) => [t, 0])) as never));
     } catch (error) {
