@@ -13,7 +13,7 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
 import type { Conversations } from "../resources/conversations.ts";
 import { unixSeconds } from "../resources/wait.ts";
-import type { Conversation, ListConversationsQuery } from "../types.ts";
+import type { Conversation, ConversationsPage, ListConversationsQuery } from "../types.ts";
 import { ConvaiAPIError, ConvaiConnectionError, ConvaiError } from "../core/errors.ts";
 import { describe } from "../core/input.ts";
 import { sleep } from "../core/abort.ts";
@@ -214,9 +214,10 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
               .then(() => TableWriter.start(out, base === "empty" ? undefined : base).catch(() => undefined)));
     },
   };
+  const agents = o.agentIds.length === 0 ? [undefined] : o.agentIds;
+  const first = startScope(run, agents[0]);
   try {
-    const agents = o.agentIds.length === 0 ? [undefined] : o.agentIds;
-    for (const agent of agents) await walkScope(run, agent);
+    for (const [i, agent] of agents.entries()) await walkScope(run, agent, i === 0 ? first : startScope(run, agent));
     progress.listComplete = true;
     await manifest.close();
     const state = saver.state;
@@ -511,8 +512,18 @@ interface Task {
  * Walks one scope's list (newest first) and exports what it has to, until the list ends or every
  * start time below is covered and no pending conversation lies below.
  */
-async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
-  const { options: o, progress } = run;
+/** A scope's list, its first page asked for now; where it stops is set once the state is read. */
+interface ScopeList {
+  pages: ReturnType<typeof primed<ConversationsPage>>;
+  stopAt(stopsAt: (start: number) => boolean): void;
+}
+
+/**
+ * Starts walking one scope's list: the first page is asked for before the state is read (and
+ * before the walk's own code first runs), so a run with nothing new is little more than that request.
+ */
+function startScope(run: Run, agentId: string | undefined): ScopeList {
+  const o = run.options;
   const query: ListConversationsQuery = {
     ...o.filters,
     ...(agentId === undefined ? {} : { agent_id: agentId }),
@@ -520,9 +531,16 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
     ...(o.until === undefined ? {} : { call_start_before_unix: o.until }),
     page_size: 100,
   };
-  // The first page is asked for before the state is read: a run with nothing new is that one request.
   let stopsAt = (_start: number) => false;
-  const pages = primed(listPages(run, query, (start) => stopsAt(start)));
+  return {
+    pages: primed(listPages(run, query, (start) => stopsAt(start))),
+    stopAt: (f) => void (stopsAt = f),
+  };
+}
+
+async function walkScope(run: Run, agentId: string | undefined, list: ScopeList): Promise<void> {
+  const { options: o, progress } = run;
+  const { pages } = list;
   let state: MirrorState;
   try {
     state = await run.ready;
@@ -548,7 +566,8 @@ async function walkScope(run: Run, agentId: string | undefined): Promise<void> {
   const floor = ranges.find((r) => r[0] === null)?.[1];
   const pendingAtStart = new Map(Object.entries(scope.pending));
   const lowestPending = Math.min(...[...pendingAtStart.values()].map((p) => p.start));
-  stopsAt = (start: number) => floor !== undefined && start <= floor && start < lowestPending;
+  const stopsAt = (start: number) => floor !== undefined && start <= floor && start < lowestPending;
+  list.stopAt(stopsAt);
 
   const queue: Task[] = [];
   let head = 0;
