@@ -106,7 +106,7 @@ export type ExportEvent =
 export interface ExportResult extends ExportProgress {
   /** The folder, resolved. */
   out: string;
-  /** Row counts of the tables, when they were rewritten (they are when anything changed). */
+  /** Row counts of the tables, when they were replaced (they are when anything changed). */
   tables: Record<TableName, number> | undefined;
   /** List pages requested. */
   listRequests: number;
