@@ -73,6 +73,7 @@ export function large(where, id) {
           client: () => add("client"),
           webhook: () => add("webhook"),
           mcp: () => add("mcp"),
+          code: () => add("code"),
           untyped: () => add("untyped"),
         });
       }
