@@ -29,7 +29,9 @@ describe("startEmulator({ maxConcurrentRequests, latencyMs })", () => {
   });
 
   it("a client under the same maxConcurrency is never refused; one above it adapts and succeeds", async () => {
-    emulator = await startEmulator({ conversations: 5, maxConcurrentRequests: 3, latencyMs: 5 });
+    // 40 ms per answer: the three requests a client sends in one tick all arrive before the first is
+    // answered, even when a loaded machine delays the server's reads (at 5 ms the peak read 2 once).
+    emulator = await startEmulator({ conversations: 5, maxConcurrentRequests: 3, latencyMs: 40 });
     const ids = emulator.conversationIds();
     const polite = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl, maxConcurrency: 3 });
     await Promise.all(Array.from({ length: 30 }, (_, i) => polite.conversations.get(ids[i % ids.length]!)));
