@@ -190,16 +190,22 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 /** Wall time of a whole process, spawn to exit, in ms; rejects when it exits non-zero. */
 export function timeProcess(file: string, args: string[]): Promise<number> {
+  return timeCommand(process.execPath, [file, ...args], ROOT);
+}
+
+/** Wall time of any command, spawn to exit, in ms, run in `cwd`; rejects when it exits non-zero. */
+export function timeCommand(command: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, [file, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d));
     child.on("error", reject);
     child.on("exit", (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (code === 0) resolve(ms);
-      else reject(new Error(`${path.basename(file)} exited with ${code}: ${stderr.slice(0, 500)}`));
+      else
+        reject(new Error(`${path.basename(command)} ${args.join(" ")} exited with ${code}: ${stderr.slice(0, 500)}`));
     });
   });
 }

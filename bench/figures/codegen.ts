@@ -16,7 +16,6 @@
  * openapi-typescript alone on it. Without startup and loading, it shows what normalizing costs
  * beside generating as the document grows.
  */
-import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -33,29 +32,13 @@ import {
   serializeSpec,
 } from "../../scripts/openapi/io.ts";
 import type { JsonObject } from "../../scripts/openapi/json.ts";
-import { ROOT, type Row, interleave, ratioRow, spreadOf, timed, verdict } from "../lib.ts";
+import { ROOT, type Row, interleave, ratioRow, spreadOf, timeCommand, timed, verdict } from "../lib.ts";
 
 /** What build:spec reads and writes, copied into the scratch directory (node_modules is linked). */
 const COPIED = ["package.json", "tsconfig.json", "scripts", "openapi", "src/generated"];
 /** The target, in ms: for the median, and for the upper quartile. */
 const TARGET = 3000;
 const TARGET_UPPER = 3300;
-
-/** Wall time of a command run in `cwd`, spawn to exit, in ms; rejects when it exits non-zero. */
-function timeCommand(command: string, args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (code === 0) resolve(ms);
-      else reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr.slice(0, 500)}`));
-    });
-  });
-}
 
 /** 8a: the published document to types, as a maintainer runs it, against openapi-typescript's command. */
 async function publishedDocument(quick: boolean): Promise<Row> {
