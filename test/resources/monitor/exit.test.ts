@@ -6,20 +6,12 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createConvaiClient } from "../../../src/index.ts";
-import { type Emulator, startEmulator } from "../../../src/testing/index.ts";
+import { liveSession } from "./session.ts";
 
 describe("closing or aborting before the socket opened, with the default ws", () => {
   it("with the default ws, a process that closes its monitor at once (or starts it aborted) exits by itself", async () => {
-    const emulator: Emulator = await startEmulator({
-      conversations: 1,
-      lifecycle: { inProgressAfterMs: 0, processingAfterMs: 60_000, doneAfterMs: 61_000 },
-      monitor: { scripted: false },
-    });
+    const { emulator, id: conversationId } = await liveSession({ conversations: 1 });
     try {
-      const client = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
-      const agent_id = (await client.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
-      const { conversationId } = await client.sessions.webrtcToken({ agent_id });
       const entry = JSON.stringify(path.resolve(import.meta.dirname, "../../../src/index.ts"));
       const child = `
         const { createConvaiClient, monitorConversation } = await import(${entry});

@@ -18,8 +18,9 @@ import {
   type MonitorEvent,
   type WebSocketConstructor,
 } from "../../../src/index.ts";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../../src/testing/index.ts";
+import type { Emulator, EmulatorOptions } from "../../../src/testing/index.ts";
 import { everythingIn, rejectionOf } from "../../helpers.ts";
+import { liveSession } from "./session.ts";
 
 const open: Emulator[] = [];
 afterEach(async () => {
@@ -28,17 +29,9 @@ afterEach(async () => {
 
 /** An emulator with one session in progress (for a minute unless told otherwise), and a client. */
 async function live(options: EmulatorOptions = {}): Promise<{ emulator: Emulator; convai: ConvaiClient; id: string }> {
-  const emulator = await startEmulator({
-    conversations: 2,
-    lifecycle: { inProgressAfterMs: 0, processingAfterMs: 60_000, doneAfterMs: 61_000 },
-    monitor: { scripted: false }, // no events of the session's own unless a test asks: it emits them
-    ...options,
-  });
-  open.push(emulator);
-  const convai = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
-  const agent_id = (await convai.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
-  const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-  return { emulator, convai, id: conversationId! };
+  const session = await liveSession(options);
+  open.push(session.emulator);
+  return session;
 }
 
 const until = async (check: () => boolean, ms = 60_000) => {

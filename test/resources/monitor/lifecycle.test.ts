@@ -18,9 +18,9 @@ import {
   type MonitorEvent,
   type WebSocketConstructor,
 } from "../../../src/index.ts";
-import { startEmulator } from "../../../src/testing/index.ts";
 import { KEY, everythingIn, rejectionOf } from "../../helpers.ts";
 import { fakeSockets, last } from "./fakes.ts";
+import { liveSession } from "./session.ts";
 
 const convai = createConvaiClient({ apiKey: KEY, baseUrl: "https://api.test" });
 const tick = () => vi.advanceTimersByTimeAsync(0);
@@ -301,15 +301,8 @@ describe("errors of the WebSocket (item 8)", () => {
   });
 
   it("a frame refused as too large reports close code 1009", async () => {
-    const emulator = await startEmulator({
-      conversations: 1,
-      lifecycle: { inProgressAfterMs: 0, processingAfterMs: 60_000, doneAfterMs: 61_000 },
-      monitor: { scripted: false },
-    });
+    const { emulator, convai: client, id: conversationId } = await liveSession({ conversations: 1 });
     try {
-      const client = createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
-      const agent_id = (await client.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
-      const { conversationId } = await client.sessions.webrtcToken({ agent_id });
       class Small extends WS {
         constructor(url: string, options: { headers: Record<string, string> }) {
           super(url, { ...options, maxPayload: 1_000 });
