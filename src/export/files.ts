@@ -87,15 +87,13 @@ export async function writeStreamAtomic(
 async function writeDurably(file: string, chunks: readonly Uint8Array[]): Promise<void> {
   const fd = fs.openSync(file, "wx");
   try {
-    writeAllNow(fd, chunks);
-    await call((done) => fs.fsync(fd, done));
-  } catch (error) {
-    closeQuietly(fd);
-    fs.rmSync(file, { force: true });
-    throw error;
-  }
-  try {
-    fs.closeSync(fd);
+    try {
+      writeAllNow(fd, chunks);
+    } catch (error) {
+      closeQuietly(fd);
+      throw error;
+    }
+    await finishFile(fd);
   } catch (error) {
     fs.rmSync(file, { force: true });
     throw error;

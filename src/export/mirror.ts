@@ -221,7 +221,7 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
     progress.listComplete = true;
     await manifest.close();
     const state = saver.state;
-    let tables = await commitTables(run, tableWriter);
+    let tables = await commitTables(tableWriter);
     if (tables === undefined && (tableWriter !== undefined || tableBase === "rebuild" || tableBase === "empty")) {
       await run.markRunning();
       tables = await rewriteTables(out, controller.signal);
@@ -243,7 +243,7 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
   } catch (error) {
     await manifest.close().catch(() => {});
     // Every task has settled (walkScope waits for them): the folder, the manifest and the tables agree.
-    const tables = await commitTables(run, tableWriter).catch(() => undefined);
+    const tables = await commitTables(tableWriter).catch(() => undefined);
     if (tables) ((saver.state.tablesCurrent = true), (saver.state.tableRows = tables));
     if (saver.isLoaded) {
       saver.state.running = false;
@@ -298,7 +298,6 @@ function folderEmpty(dir: string, ext: string): boolean {
 
 /** Commits the run's table writer, if one was started and no write of it failed; undefined otherwise. */
 async function commitTables(
-  run: Run,
   writer: Promise<TableWriter | undefined> | undefined,
 ): Promise<Record<TableName, number> | undefined> {
   const tables = await writer;
@@ -309,9 +308,8 @@ async function commitTables(
   }
   try {
     return await tables.commit();
-  } catch (error) {
+  } catch {
     await tables.discard();
-    if (run.signal.aborted) return undefined;
     return undefined;
   }
 }
