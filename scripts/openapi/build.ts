@@ -15,6 +15,7 @@ import {
   deepEqual,
   forEachRef,
   isObject,
+  reachedRefs,
   resolveLocalRef,
   sortKeys,
 } from "./json.ts";
@@ -358,16 +359,7 @@ export function checkRefs(doc: JsonObject, source: string): void {
 /** Drops components nothing reaches from the operations. */
 function pruneComponents(doc: JsonObject): void {
   const components = isObject(doc.components) ? doc.components : {};
-  const reached = new Set<string>();
-  const queue: Json[] = [doc.paths ?? {}];
-  while (queue.length) {
-    forEachRef(queue.pop()!, (ref) => {
-      if (reached.has(ref)) return;
-      reached.add(ref);
-      const target = resolveLocalRef(doc, ref);
-      if (target !== undefined) queue.push(target);
-    });
-  }
+  const reached = reachedRefs(doc, [doc.paths]);
   for (const [section, entries] of Object.entries(components)) {
     if (section === "securitySchemes" || !isObject(entries)) continue;
     for (const name of Object.keys(entries)) {

@@ -58,6 +58,21 @@ export function forEachRef(node: Json, fn: (ref: string, at: string) => void, at
   }
 }
 
+/** Every local `$ref` reached from `roots`, following each reference into `doc` (cycles visited once). */
+export function reachedRefs(doc: JsonObject, roots: readonly (Json | undefined)[]): Set<string> {
+  const reached = new Set<string>();
+  const queue = roots.filter((root): root is Json => root !== undefined);
+  while (queue.length) {
+    forEachRef(queue.pop()!, (ref) => {
+      if (reached.has(ref)) return;
+      reached.add(ref);
+      const target = resolveLocalRef(doc, ref);
+      if (target !== undefined) queue.push(target);
+    });
+  }
+  return reached;
+}
+
 /** Resolves a local reference (`#/components/schemas/X`) in `doc`, or undefined. */
 export function resolveLocalRef(doc: JsonObject, ref: string): Json | undefined {
   if (!ref.startsWith("#/")) return undefined;

@@ -12,26 +12,10 @@
  */
 import type * as TS from "typescript";
 import { typescript } from "./generator.ts";
-import { type Json, type JsonObject, isObject } from "./json.ts";
+import { type Json, type JsonObject, isObject, reachedRefs } from "./json.ts";
 
 /** The key marking a property to print optional (in the copy of the document given to openapi-typescript only). */
 const MARK = "x-convai-request-default";
-
-/** The component schemas a `$ref` below `node` reaches, transitively, added to `into`. */
-function reachable(node: Json | undefined, schemas: JsonObject, into: Set<string>): void {
-  if (Array.isArray(node)) for (const item of node) reachable(item, schemas, into);
-  else if (isObject(node)) {
-    const ref = node.$ref;
-    if (typeof ref === "string" && ref.startsWith("#/components/schemas/")) {
-      const name = ref.slice("#/components/schemas/".length);
-      if (!into.has(name)) {
-        into.add(name);
-        reachable(schemas[name], schemas, into);
-      }
-    }
-    for (const [key, value] of Object.entries(node)) if (key !== "$ref") reachable(value, schemas, into);
-  }
-}
 
 /** Marks, below `schema`, each property that has a default and is not required. */
 function mark(schema: Json | undefined, seen: Set<JsonObject>): number {
@@ -68,18 +52,17 @@ function mark(schema: Json | undefined, seen: Set<JsonObject>): number {
 export function markRequestDefaults(doc: JsonObject): number {
   const components = isObject(doc.components) ? doc.components : {};
   const schemas = isObject(components.schemas) ? components.schemas : {};
-  const requests = new Set<string>();
-  const responses = new Set<string>();
   const operations = Object.values(isObject(doc.paths) ? doc.paths : {}).flatMap((item) =>
     isObject(item) ? Object.values(item).filter(isObject) : [],
   );
-  for (const operation of operations) {
-    reachable(operation.requestBody, schemas, requests);
-    reachable(operation.responses, schemas, responses);
-    reachable(operation.parameters, schemas, responses); // a parameter's schema is not a body: leave it
-  }
-  reachable(components.requestBodies, schemas, requests);
-  reachable(components.responses, schemas, responses);
+  const SCHEMA = "#/components/schemas/";
+  const schemasReached = (roots: (Json | undefined)[]) =>
+    new Set(
+      [...reachedRefs(doc, roots)].filter((ref) => ref.startsWith(SCHEMA)).map((ref) => ref.slice(SCHEMA.length)),
+    );
+  const requests = schemasReached([...operations.map((o) => o.requestBody), components.requestBodies]);
+  // A parameter's schema is not a body: left as the responses' are.
+  const responses = schemasReached([...operations.flatMap((o) => [o.responses, o.parameters]), components.responses]);
   const seen = new Set<JsonObject>();
   let count = 0;
   for (const name of requests) if (!responses.has(name)) count += mark(schemas[name], seen);
