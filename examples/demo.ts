@@ -9,15 +9,16 @@ import {
   type ConvaiClient,
   type Conversation,
   type ConversationSummary,
-  type ToolCall,
-  type ToolResult,
   createConvaiClient,
-  monitorConversation,
   matchMonitorEvent,
   matchSystemResult,
   matchToolCall,
   matchToolResult,
   matchWorkflowStep,
+  monitorConversation,
+  type ToolCall,
+  type ToolResult,
+  waitUntilDone,
 } from "../src/index.ts";
 import { saveConversationAudio } from "../src/node.ts";
 import { type Emulator, startEmulator } from "../src/testing/index.ts";
@@ -217,7 +218,7 @@ async function sessionStep(convai: ConvaiClient, agent_id: string, live: boolean
   // In production the browser now connects with the token; the emulator plays that part.
   await watchStep(convai, session.conversationId);
   const startedAt = Date.now();
-  const done = await convai.conversations.waitUntilDone(session.conversationId, {
+  const done = await waitUntilDone(convai, session.conversationId, {
     pollMs: 200,
     totalTimeoutMs: 10_000,
   });

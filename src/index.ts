@@ -8,9 +8,18 @@ export type { ConvaiClient, ConvaiClientOptions, ConvaiEnvironment } from "./cli
 export type { RequestOptions } from "./http/call.ts";
 export type { HeaderInput } from "./core/input.ts";
 export type { Agents } from "./resources/agents.ts";
-export type { ConversationAudio, Conversations, ReconcileOptions } from "./resources/conversations.ts";
+export type { ConversationAudio, Conversations } from "./resources/conversations.ts";
 export type { Sessions, SignedUrl, WebrtcToken } from "./resources/sessions.ts";
-export type { ListFilters, WaitForOptions, WaitOptions, WaitUntilDoneOptions } from "./resources/wait.ts";
+export {
+  reconcileConversations,
+  waitForConversation,
+  waitUntilDone,
+  type ListFilters,
+  type ReconcileOptions,
+  type WaitForOptions,
+  type WaitOptions,
+  type WaitUntilDoneOptions,
+} from "./resources/wait.ts";
 export {
   ConvaiError,
   ConvaiConnectionError,

@@ -10,14 +10,15 @@ import { OPERATIONS } from "../src/generated/operations.ts";
 import { loadBuildConfig } from "../scripts/openapi/io.ts";
 import * as main from "../src/index.ts";
 import {
-  ConvaiError,
-  ConvaiConnectionError,
   ConvaiAPIError,
-  ConvaiTimeoutError,
-  ConvaiValidationError,
+  ConvaiConnectionError,
+  ConvaiError,
   ConvaiPaginationError,
+  ConvaiTimeoutError,
   ConvaiUnknownVariantError,
+  ConvaiValidationError,
   matchPhoneCall,
+  waitUntilDone,
 } from "../src/index.ts";
 import { startEmulator } from "../src/testing/index.ts";
 import { cycles, importGraph, violations } from "../scripts/check-imports.ts";
@@ -135,12 +136,10 @@ describe("one error family", () => {
       const convai = main.createConvaiClient({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
       const agent_id = (await convai.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
       const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-      const error = await rejectionOf(
-        convai.conversations.waitUntilDone(conversationId!, { pollMs: 10, totalTimeoutMs: 80 }),
-      );
+      const error = await rejectionOf(waitUntilDone(convai, conversationId!, { pollMs: 10, totalTimeoutMs: 80 }));
       expect(error).toBeInstanceOf(ConvaiTimeoutError);
       expect(error).toMatchObject({
-        operation: "conversations.waitUntilDone",
+        operation: "waitUntilDone",
         timeoutMs: 80,
         method: undefined,
         path: undefined,
@@ -290,9 +289,7 @@ describe("per-call options", () => {
 
   it("reach every poll of a wait helper", async () => {
     const { convai, calls } = clientWith(() => json({ ...conversation, status: "processing" }), { maxRetries: 0 });
-    await rejectionOf(
-      convai.conversations.waitUntilDone("c", { headers: { "x-trace": "w" }, pollMs: 5, totalTimeoutMs: 60 }),
-    );
+    await rejectionOf(waitUntilDone(convai, "c", { headers: { "x-trace": "w" }, pollMs: 5, totalTimeoutMs: 60 }));
     expect(calls.length).toBeGreaterThan(1);
     expect(calls.every((c) => c.headers.get("x-trace") === "w")).toBe(true);
   });

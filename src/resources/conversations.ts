@@ -1,4 +1,7 @@
-/** `convai.conversations`: list (paginated), get, delete, feedback, the recording, and waiting for one. */
+/**
+ * `convai.conversations`: list (paginated), get, delete, feedback, the recording, the searches,
+ * tags and analysis. Waiting for a conversation is a function of its own (./wait.ts).
+ */
 import type { Call, RequestOptions } from "../http/call.ts";
 import { describe, requireId } from "../core/input.ts";
 import { FACADE_OPERATIONS } from "../generated/operations.ts";
@@ -20,19 +23,6 @@ import type {
   SmartSearchMessagesQuery,
 } from "../types.ts";
 import { Paginator, nextCursorOf } from "./pagination.ts";
-import {
-  type List,
-  type ListFilters,
-  type WaitForOptions,
-  type WaitUntilDoneOptions,
-  listFilters,
-  listSince,
-  refuseOldNames,
-  unixSeconds,
-  isFinished,
-  waitFor,
-  waitUntilDone,
-} from "./wait.ts";
 
 export interface ConversationAudio {
   /** The recording's bytes, unread. Read it to the end or cancel it to free the connection. */
@@ -118,42 +108,10 @@ export interface Conversations {
     query?: ConversationSummaryQuery,
     options?: RequestOptions,
   ): Promise<ConversationSummaryDetails>;
-  /** Polls the list until a conversation of the agent that started after `startedAfter` appears. */
-  waitFor(options: WaitForOptions): Promise<ConversationSummary>;
-  /**
-   * Polls a conversation until its processing is over, and returns it: until its status is one
-   * other than `initiated`, `in-progress` and `processing` (`done`, `failed`, or one a newer API adds).
-   */
-  waitUntilDone(conversationId: string, options?: WaitUntilDoneOptions): Promise<Conversation>;
-  /**
-   * The finished conversations (`done` or `failed`) that started at or after `startedAfter` and
-   * are not in `seen`: the ones a webhook receiver missed. Lazy, newest first, one list request per page.
-   *
-   * @example
-   * const missing = convai.conversations.reconcile({ query: { agent_id }, startedAfter: lastRun, seen: receivedIds });
-   * for await (const missed of missing) {
-   *   await handle(await convai.conversations.get(missed.conversation_id));
-   * }
-   */
-  reconcile(options: ReconcileOptions): AsyncIterable<ConversationSummary>;
 }
 
 /** The options of `conversations.get`: the call's options and the operation's query (`format`). */
 export type GetConversationOptions = RequestOptions & GetConversationQuery;
-
-export interface ReconcileOptions extends RequestOptions {
-  /** Which conversations to look at: the list's filters, e.g. `{ agent_id }`; every agent's by default. */
-  query?: ListFilters;
-  /** Conversations that started at or after this moment: a Date, or unix seconds. */
-  startedAfter: Date | number;
-  /** The ids already handled: a Set (or anything with `has`), or a function. */
-  seen: { has(conversationId: string): boolean } | ((conversationId: string) => boolean);
-  /**
-   * Which statuses count as finished.
-   * @default every status but `initiated`, `in-progress` and `processing` (see `isFinished`)
-   */
-  statuses?: readonly ConversationStatus[];
-}
 
 export function createConversations(call: Call): Conversations {
   /** The path of an operation on one conversation, its id checked first. */
@@ -163,14 +121,6 @@ export function createConversations(call: Call): Conversations {
 
   const list: Conversations["list"] = (query = {}, options) =>
     walk("listConversations", "conversations.list", query, options, "conversations");
-
-  /** The list as the helpers walk it, with its query check under the helper's name. */
-  const helperList: List = Object.assign(
-    (query: ListConversationsQuery, options?: RequestOptions) => list(query, options),
-    {
-      check: (where: string, query: unknown) => call.checkQuery("listConversations", query, where),
-    },
-  );
 
   const get = async (conversationId: string, options?: GetConversationOptions): Promise<never> => {
     const where = "conversations.get";
@@ -290,36 +240,6 @@ export function createConversations(call: Call): Conversations {
         contentType: response.headers.get("content-type") ?? "application/octet-stream",
         contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined,
       };
-    },
-
-    waitFor: (options) => waitFor(helperList, options),
-    reconcile: (options) => reconcile(helperList, options),
-    waitUntilDone: (conversationId, options) => waitUntilDone(get, conversationId, options),
-  };
-}
-
-/** The lazy walk behind `reconcile`: its options are checked on the call, its pages fetched as the loop asks. */
-function reconcile(list: List, options: ReconcileOptions): AsyncIterable<ConversationSummary> {
-  const where = "conversations.reconcile";
-  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
-  refuseOldNames(where, options);
-  const { query: filters, startedAfter, seen, statuses, ...callOptions } = options;
-  const query = listFilters(list, where, filters, false);
-  const since = unixSeconds(where, "startedAfter", startedAfter);
-  const has =
-    typeof seen === "function" ? seen : typeof seen?.has === "function" ? (id: string) => seen.has(id) : undefined;
-  if (has === undefined)
-    throw new TypeError(`${where}: seen must be a Set of conversation ids or a function, got ${describe(seen)}`);
-  if (statuses !== undefined && !Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
-  const finished =
-    statuses === undefined ? isFinished : (status: string) => (statuses as readonly string[]).includes(status);
-  const pages = listSince(list, since, query, callOptions);
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const summary of pages) {
-        if (summary.start_time_unix_secs < since) return; // newest first: nothing older can count
-        if (finished(summary.status) && !has(summary.conversation_id)) yield summary;
-      }
     },
   };
 }

@@ -1,8 +1,12 @@
 /**
- * Waiting on the server for a conversation: to appear in the list after a session starts, and
- * to finish processing (transcript, analysis and audio arrive after the call ends). Both are
- * bounded by `totalTimeoutMs`, end at once on abort, and poll gently: `pollMs`, growing by half
- * each time up to 10 s. Each poll is an ordinary call, with the call options given.
+ * Waiting on the server for a conversation: to appear in the list after a session starts
+ * (`waitForConversation`), and to finish processing (`waitUntilDone`: transcript, analysis and
+ * audio arrive after the call ends); and the finished conversations a webhook receiver missed
+ * (`reconcileConversations`). Functions that take the client first, as `monitorConversation`
+ * does, rather than methods of the client: a program that does not import them does not bundle
+ * them. The waits are bounded by `totalTimeoutMs`, end at once on abort, and poll gently:
+ * `pollMs`, growing by half each time up to 10 s. Each poll is an ordinary call of the client
+ * (`conversations.list`, `conversations.get`), with the call options given.
  */
 import { FACADE_OPERATIONS } from "../generated/operations.ts";
 import { linkSignals, setTimer, sleep } from "../core/abort.ts";
@@ -16,7 +20,9 @@ import {
   requireTimeout,
   requireUnixSeconds,
 } from "../core/input.ts";
-import type { Conversation, ConversationSummary, ListConversationsQuery } from "../types.ts";
+import { checkValues } from "../core/params.ts";
+import type { Conversation, ConversationStatus, ConversationSummary, ListConversationsQuery } from "../types.ts";
+import { type ConvaiClientLike, contextOf } from "./context.ts";
 
 export interface WaitOptions extends RequestOptions {
   /**
@@ -37,6 +43,7 @@ export interface WaitOptions extends RequestOptions {
  */
 export type ListFilters = Omit<ListConversationsQuery, "cursor" | "call_start_after_unix">;
 
+/** The options of `waitForConversation`. */
 export interface WaitForOptions extends WaitOptions {
   /** Which conversations to look at: the list's filters; `agent_id` is required. */
   query: ListFilters & { agent_id: string };
@@ -48,30 +55,49 @@ export interface WaitForOptions extends WaitOptions {
 
 export type WaitUntilDoneOptions = WaitOptions;
 
-/** What the waits poll with: the list and get of `convai.conversations`, and the list's query check. */
-export interface List {
-  (query: ListConversationsQuery, options: RequestOptions): AsyncIterable<ConversationSummary>;
-  /** Checks filters against the list's parameters, naming the helper: throws a TypeError. */
-  check(where: string, query: unknown): void;
+/** The options of `reconcileConversations`. */
+export interface ReconcileOptions extends RequestOptions {
+  /** Which conversations to look at: the list's filters, e.g. `{ agent_id }`; every agent's by default. */
+  query?: ListFilters;
+  /** Conversations that started at or after this moment: a Date, or unix seconds. */
+  startedAfter: Date | number;
+  /** The ids already handled: a Set (or anything with `has`), or a function. */
+  seen: { has(conversationId: string): boolean } | ((conversationId: string) => boolean);
+  /**
+   * Which statuses count as finished.
+   * @default every status but `initiated`, `in-progress` and `processing` (see `isFinished`)
+   */
+  statuses?: readonly ConversationStatus[];
 }
-type Get = (conversationId: string, options: RequestOptions) => Promise<Conversation>;
+
+/** The client's `conversations`, once `contextOf` has said it is a client made by `createConvaiClient`. */
+function conversationsOf(where: string, convai: unknown): ConvaiClientLike["conversations"] {
+  contextOf(where, convai);
+  return (convai as ConvaiClientLike).conversations;
+}
 
 const MAX_POLL_MS = 10_000;
 const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
 const DEFAULT_POLL_MS = 1_000;
 
 /**
+ * Polls the list until a conversation of the agent that started after `startedAfter` appears.
+ *
  * @example
  * const startedAfter = new Date();
  * const { token } = await convai.sessions.webrtcToken({ agent_id }); // browser connects with it
- * const summary = await convai.conversations.waitFor({ query: { agent_id }, startedAfter, totalTimeoutMs: 120_000 });
+ * const summary = await waitForConversation(convai, { query: { agent_id }, startedAfter, totalTimeoutMs: 120_000 });
  */
-export async function waitFor(list: List, options: WaitForOptions): Promise<ConversationSummary> {
-  const where = "conversations.waitFor";
+export async function waitForConversation(
+  convai: ConvaiClientLike,
+  options: WaitForOptions,
+): Promise<ConversationSummary> {
+  const where = "waitForConversation";
+  const conversations = conversationsOf(where, convai);
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
   refuseOldNames(where, options);
   const { query: filters, startedAfter, match = () => true, ...waitOptions } = options;
-  const query = listFilters(list, where, filters, true);
+  const query = listFilters(where, filters, true);
   const agent_id = requireId(where, "query.agent_id", query.agent_id);
   const since = unixSeconds(where, "startedAfter", startedAfter);
   if (typeof match !== "function") throw new TypeError(`${where}: match must be a function`);
@@ -80,7 +106,7 @@ export async function waitFor(list: List, options: WaitForOptions): Promise<Conv
     waitOptions,
     `no conversation of ${agent_id} started after ${new Date(since * 1000).toISOString()}`,
     async (callOptions) => {
-      for await (const summary of listSince(list, since, query, callOptions)) {
+      for await (const summary of listSince(conversations, since, query, callOptions)) {
         // Newest first: past `startedAfter`, nothing further down can match.
         if (summary.start_time_unix_secs < since) return undefined;
         if (match(summary)) return summary;
@@ -91,21 +117,65 @@ export async function waitFor(list: List, options: WaitForOptions): Promise<Conv
 }
 
 /**
+ * Polls a conversation until its processing is over, and returns it: until its status is one
+ * other than `initiated`, `in-progress` and `processing` (`done`, `failed`, or one a newer API adds).
+ *
  * @example
- * const conversation = await convai.conversations.waitUntilDone(conversationId, { totalTimeoutMs: 300_000 });
+ * const conversation = await waitUntilDone(convai, conversationId, { totalTimeoutMs: 300_000 });
  * if (conversation.status === "done") console.log(conversation.analysis?.transcript_summary);
  */
 export async function waitUntilDone(
-  get: Get,
+  convai: ConvaiClientLike,
   conversationId: string,
   options: WaitUntilDoneOptions = {},
 ): Promise<Conversation> {
-  const where = "conversations.waitUntilDone";
+  const where = "waitUntilDone";
+  const conversations = conversationsOf(where, convai);
   const id = requireId(where, "conversationId", conversationId);
   return poll(where, requireOptions(where, options), `${id} did not finish processing`, async (callOptions) => {
-    const conversation = await get(id, callOptions);
+    const conversation = await conversations.get(id, callOptions);
     return isFinished(conversation.status) ? conversation : undefined;
   });
+}
+
+/**
+ * The finished conversations (`done` or `failed`) that started at or after `startedAfter` and
+ * are not in `seen`: the ones a webhook receiver missed. Lazy, newest first, one list request per
+ * page; its options are checked on the call.
+ *
+ * @example
+ * const missing = reconcileConversations(convai, { query: { agent_id }, startedAfter: lastRun, seen: receivedIds });
+ * for await (const missed of missing) {
+ *   await handle(await convai.conversations.get(missed.conversation_id));
+ * }
+ */
+export function reconcileConversations(
+  convai: ConvaiClientLike,
+  options: ReconcileOptions,
+): AsyncIterable<ConversationSummary> {
+  const where = "reconcileConversations";
+  const conversations = conversationsOf(where, convai);
+  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
+  refuseOldNames(where, options);
+  const { query: filters, startedAfter, seen, statuses, ...callOptions } = options;
+  const query = listFilters(where, filters, false);
+  const since = unixSeconds(where, "startedAfter", startedAfter);
+  const has =
+    typeof seen === "function" ? seen : typeof seen?.has === "function" ? (id: string) => seen.has(id) : undefined;
+  if (has === undefined)
+    throw new TypeError(`${where}: seen must be a Set of conversation ids or a function, got ${describe(seen)}`);
+  if (statuses !== undefined && !Array.isArray(statuses)) throw new TypeError(`${where}: statuses must be an array`);
+  const finished =
+    statuses === undefined ? isFinished : (status: string) => (statuses as readonly string[]).includes(status);
+  const pages = listSince(conversations, since, query, callOptions);
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const summary of pages) {
+        if (summary.start_time_unix_secs < since) return; // newest first: nothing older can count
+        if (finished(summary.status) && !has(summary.conversation_id)) yield summary;
+      }
+    },
+  };
 }
 
 /** The statuses of a conversation whose processing is not over yet. */
@@ -160,7 +230,7 @@ async function poll<T>(
  * A helper's `query`: the list's filters, checked now under the helper's name. Options that
  * belong in it, or were renamed, are refused with the way to write them.
  */
-export function listFilters(list: List, where: string, query: unknown, required: boolean): ListFilters {
+function listFilters(where: string, query: unknown, required: boolean): ListFilters {
   if (query === undefined && !required) return {};
   if (query === null || typeof query !== "object" || Array.isArray(query)) {
     throw new TypeError(`${where}: query must be an object of the list's filters, got ${describe(query)}`);
@@ -170,12 +240,12 @@ export function listFilters(list: List, where: string, query: unknown, required:
       throw new TypeError(`${where}: query.${name} is set by the helper (the start bound is startedAfter)`);
     }
   }
-  list.check(where, query);
+  checkValues(where, "query parameter", FACADE_OPERATIONS.listConversations.query, query);
   return query as ListFilters;
 }
 
 /** Refuses the options renamed before 1.0 (the list's filters moved into `query`; `since` became `startedAfter`), saying what to write instead. */
-export function refuseOldNames(where: string, options: object): void {
+function refuseOldNames(where: string, options: object): void {
   if (Object.hasOwn(options, "agent_id")) {
     throw new TypeError(`${where}: agent_id goes in query: { query: { agent_id } }`);
   }
@@ -187,15 +257,18 @@ export function refuseOldNames(where: string, options: object): void {
  * filter (its bound may be exclusive, so from a second earlier); a spec without it still works,
  * and the caller stops at the first conversation older than `since`.
  */
-export function listSince(
-  list: List,
+function listSince(
+  conversations: ConvaiClientLike["conversations"],
   since: number,
   query: ListFilters,
   options: RequestOptions,
 ): AsyncIterable<ConversationSummary> {
   // Looked up per call, not at import: a module-level read of the table would keep it in every bundle.
   const filtered = Object.hasOwn(FACADE_OPERATIONS.listConversations.query, "call_start_after_unix");
-  return list((filtered ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery, options);
+  return conversations.list(
+    (filtered ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery,
+    options,
+  );
 }
 
 /** A moment given as a Date or unix seconds, in whole unix seconds. */

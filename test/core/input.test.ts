@@ -3,7 +3,15 @@
  * every method and option: each row runs against a client whose fetch counts its calls.
  */
 import { describe, expect, it } from "vitest";
-import { createConvaiClient, isBy, matchBy, monitorConversation } from "../../src/index.ts";
+import {
+  createConvaiClient,
+  isBy,
+  matchBy,
+  monitorConversation,
+  reconcileConversations,
+  waitForConversation,
+  waitUntilDone,
+} from "../../src/index.ts";
 import { makeConversation } from "../../src/testing/index.ts";
 import { saveConversationAudio } from "../../src/node.ts";
 import { KEY, clientWith, json, rejectionOf } from "../helpers.ts";
@@ -172,57 +180,57 @@ const rows: [string, () => unknown, RegExp][] = [
   // waits
   [
     "wait: totalTimeoutMs past a timer",
-    () => convai.conversations.waitFor({ ...wait, totalTimeoutMs: huge }),
-    /waitFor: totalTimeoutMs must be at most/,
+    () => waitForConversation(convai, { ...wait, totalTimeoutMs: huge }),
+    /waitForConversation: totalTimeoutMs must be at most/,
   ],
   [
     "wait: timeoutMs past a timer",
-    () => convai.conversations.waitUntilDone("c", { timeoutMs: huge }),
+    () => waitUntilDone(convai, "c", { timeoutMs: huge }),
     /waitUntilDone: timeoutMs must be at most/,
   ],
   [
     "wait: pollMs 0",
-    () => convai.conversations.waitUntilDone("c", { pollMs: 0 }),
+    () => waitUntilDone(convai, "c", { pollMs: 0 }),
     /waitUntilDone: pollMs must be a positive number/,
   ],
   [
     "wait: startedAfter",
-    () => convai.conversations.waitFor({ ...wait, startedAfter: "yesterday" as never }),
-    /waitFor: startedAfter must be a Date/,
+    () => waitForConversation(convai, { ...wait, startedAfter: "yesterday" as never }),
+    /waitForConversation: startedAfter must be a Date/,
   ],
   [
     "wait: startedAfter 1e300",
-    () => convai.conversations.waitFor({ ...wait, startedAfter: 1e300 }),
-    /^RangeError: conversations\.waitFor: startedAfter must be a moment from 1970/,
+    () => waitForConversation(convai, { ...wait, startedAfter: 1e300 }),
+    /^RangeError: waitForConversation: startedAfter must be a moment from 1970/,
   ],
   [
     "wait: startedAfter an invalid Date",
-    () => convai.conversations.waitFor({ ...wait, startedAfter: new Date(NaN) }),
-    /conversations\.waitFor: startedAfter must be a Date or unix seconds/,
+    () => waitForConversation(convai, { ...wait, startedAfter: new Date(NaN) }),
+    /waitForConversation: startedAfter must be a Date or unix seconds/,
   ],
   [
     "wait: null options",
-    () => convai.conversations.waitUntilDone("c", null as never),
-    /^TypeError: conversations\.waitUntilDone: options must be an object, got null/,
+    () => waitUntilDone(convai, "c", null as never),
+    /^TypeError: waitUntilDone: options must be an object, got null/,
   ],
   [
-    "reconcile: startedAfter 1e300",
-    () => convai.conversations.reconcile({ startedAfter: 1e300, seen: new Set() }),
-    /^RangeError: conversations\.reconcile: startedAfter must be a moment/,
+    "reconcileConversations: startedAfter 1e300",
+    () => reconcileConversations(convai, { startedAfter: 1e300, seen: new Set() }),
+    /^RangeError: reconcileConversations: startedAfter must be a moment/,
   ],
   [
-    "reconcile: startedAfter -Infinity",
-    () => convai.conversations.reconcile({ startedAfter: -Infinity, seen: new Set() }),
-    /^RangeError: conversations\.reconcile: startedAfter/,
+    "reconcileConversations: startedAfter -Infinity",
+    () => reconcileConversations(convai, { startedAfter: -Infinity, seen: new Set() }),
+    /^RangeError: reconcileConversations: startedAfter/,
   ],
   [
     "wait: match",
-    () => convai.conversations.waitFor({ ...wait, match: 1 as never }),
-    /waitFor: match must be a function/,
+    () => waitForConversation(convai, { ...wait, match: 1 as never }),
+    /waitForConversation: match must be a function/,
   ],
   [
     "wait: headers",
-    () => convai.conversations.waitUntilDone("c", { headers: { "xi-api-key": "k" } }),
+    () => waitUntilDone(convai, "c", { headers: { "xi-api-key": "k" } }),
     /waitUntilDone: headers may not set xi-api-key/,
   ],
   // saving
@@ -380,7 +388,7 @@ describe("bad input never reaches the wire", () => {
       convai.conversations.get(""),
       convai.agents.link(""),
       convai.sessions.webrtcToken(null as never),
-      convai.conversations.waitUntilDone(""),
+      waitUntilDone(convai, ""),
     ];
     for (const promise of pending) expect(promise).toBeInstanceOf(Promise);
     expect((await Promise.allSettled(pending)).map((r) => r.status)).toEqual([
@@ -403,16 +411,16 @@ describe("timeouts that cannot overflow", () => {
       /conversations\.get: timeoutMs must be at most/,
     );
     const wait = { query: { agent_id: "a" }, startedAfter: new Date() };
-    expect(String(await rejectionOf(convai.conversations.waitFor({ ...wait, totalTimeoutMs: huge })))).toMatch(
-      /conversations\.waitFor: totalTimeoutMs must be at most/,
+    expect(String(await rejectionOf(waitForConversation(convai, { ...wait, totalTimeoutMs: huge })))).toMatch(
+      /waitForConversation: totalTimeoutMs must be at most/,
     );
-    expect(String(await rejectionOf(convai.conversations.waitUntilDone("c", { totalTimeoutMs: huge })))).toMatch(
-      /conversations\.waitUntilDone: totalTimeoutMs must be at most/,
+    expect(String(await rejectionOf(waitUntilDone(convai, "c", { totalTimeoutMs: huge })))).toMatch(
+      /waitUntilDone: totalTimeoutMs must be at most/,
     );
-    expect(String(await rejectionOf(convai.conversations.waitUntilDone("c", { timeoutMs: huge })))).toMatch(
+    expect(String(await rejectionOf(waitUntilDone(convai, "c", { timeoutMs: huge })))).toMatch(
       /waitUntilDone: timeoutMs must be at most/,
     );
-    expect(String(await rejectionOf(convai.conversations.waitUntilDone("c", { pollMs: huge })))).toMatch(/pollMs/);
+    expect(String(await rejectionOf(waitUntilDone(convai, "c", { pollMs: huge })))).toMatch(/pollMs/);
     expect(calls).toHaveLength(0);
   });
 

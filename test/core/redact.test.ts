@@ -9,16 +9,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  ConvaiError,
-  ConvaiConnectionError,
   ConvaiAPIError,
+  ConvaiConnectionError,
+  ConvaiError,
+  ConvaiPaginationError,
   ConvaiResponseError,
   ConvaiTimeoutError,
-  ConvaiValidationError,
-  ConvaiPaginationError,
   ConvaiUnknownVariantError,
+  ConvaiValidationError,
   createConvaiClient,
   matchPhoneCall,
+  waitUntilDone,
 } from "../../src/index.ts";
 import { saveConversationAudio } from "../../src/node.ts";
 import { startEmulator } from "../../src/testing/index.ts";
@@ -204,10 +205,7 @@ describe("the key-leak sweep", () => {
       const convai = createConvaiClient({ apiKey: CANARY, baseUrl: emulator.baseUrl });
       const agent_id = (await convai.conversations.list().toArray({ max: 1 }))[0]!.agent_id;
       const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-      await add(
-        "wait deadline",
-        convai.conversations.waitUntilDone(conversationId!, { pollMs: 10, totalTimeoutMs: 60 }),
-      );
+      await add("wait deadline", waitUntilDone(convai, conversationId!, { pollMs: 10, totalTimeoutMs: 60 }));
       await add("emulator 404", convai.conversations.get("conv_missing"));
       emulator.fault("listConversations", { kind: "truncate" });
       await add(

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../../src/generated/operations.ts";
-import { createConvaiClient } from "../../src/index.ts";
+import { createConvaiClient, reconcileConversations, waitUntilDone } from "../../src/index.ts";
 import { isFinished } from "../../src/resources/wait.ts";
 import { type Emulator, startEmulator } from "../../src/testing/index.ts";
 import type { ConversationSummary } from "../../src/types.ts";
@@ -138,7 +138,7 @@ describe("statuses", () => {
 
   it("ends waitUntilDone on a status the spec does not list, in one poll", async () => {
     const { convai: c, calls } = clientWith(() => json({ ...first(), status: "cancelled" }));
-    const got = await c.conversations.waitUntilDone("conv_1", { pollMs: 10, totalTimeoutMs: 60_000 });
+    const got = await waitUntilDone(c, "conv_1", { pollMs: 10, totalTimeoutMs: 60_000 });
     expect(got.status).toBe("cancelled");
     expect(calls).toHaveLength(1);
   });
@@ -159,7 +159,7 @@ describe("statuses", () => {
       }),
     );
     const got = [];
-    for await (const s of c.conversations.reconcile({ startedAfter: 1_000, seen: new Set<string>() }))
+    for await (const s of reconcileConversations(c, { startedAfter: 1_000, seen: new Set<string>() }))
       got.push(s.conversation_id);
     expect(got).toEqual(["c1"]);
   });

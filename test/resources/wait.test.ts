@@ -1,6 +1,13 @@
 /** The conversation id of a session, on the server: tokens, signed URLs, and waiting for the conversation. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConvaiTimeoutError, conversationIdFromToken, createConvaiClient } from "../../src/index.ts";
+import {
+  ConvaiTimeoutError,
+  conversationIdFromToken,
+  createConvaiClient,
+  reconcileConversations,
+  waitForConversation,
+  waitUntilDone,
+} from "../../src/index.ts";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/testing/index.ts";
 import { clientWith, json, rejectionOf, tracked, withFakeTimers } from "../helpers.ts";
 
@@ -21,7 +28,7 @@ describe("the id of a session, on the server", () => {
     });
     const { token, conversationId } = await convai.sessions.webrtcToken({ agent_id });
     expect(conversationId).toBe(conversationIdFromToken(token));
-    const done = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, totalTimeoutMs: 5_000 });
+    const done = await waitUntilDone(convai, conversationId!, { pollMs: 20, totalTimeoutMs: 5_000 });
     expect(done).toMatchObject({ conversation_id: conversationId, agent_id, status: "done" });
   });
 
@@ -35,12 +42,12 @@ describe("the id of a session, on the server", () => {
   it("reads the id from a signed URL when include_conversation_id is set", async () => {
     const { convai, agent_id } = await start();
     const { conversationId } = await convai.sessions.signedUrl({ agent_id, include_conversation_id: true });
-    const done = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 50, totalTimeoutMs: 5_000 });
+    const done = await waitUntilDone(convai, conversationId!, { pollMs: 50, totalTimeoutMs: 5_000 });
     expect(done.conversation_id).toBe(conversationId);
   });
 });
 
-describe("conversations.waitFor", () => {
+describe("waitForConversation", () => {
   it("finds a conversation that appears after two polls", async () => {
     // The emulator's conversations follow Date; only Date is fake here, and it moves past the
     // moment the conversation appears once the second poll has been answered, never on its own.
@@ -62,7 +69,7 @@ describe("conversations.waitFor", () => {
       const startedAfter = new Date();
       const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
       emulator.resetRequests();
-      const found = await convai.conversations.waitFor({
+      const found = await waitForConversation(convai, {
         query: { agent_id },
         startedAfter,
         pollMs: 10,
@@ -81,7 +88,7 @@ describe("conversations.waitFor", () => {
     const startedAfter = Date.now() / 1000;
     const first = await convai.sessions.webrtcToken({ agent_id });
     const second = await convai.sessions.webrtcToken({ agent_id });
-    const found = await convai.conversations.waitFor({
+    const found = await waitForConversation(convai, {
       query: { agent_id },
       startedAfter,
       match: (c) => c.conversation_id === first.conversationId,
@@ -94,17 +101,17 @@ describe("conversations.waitFor", () => {
   it("ignores conversations that started before the moment", async () => {
     const { convai, agent_id } = await start();
     const error = await rejectionOf(
-      convai.conversations.waitFor({ query: { agent_id }, startedAfter: new Date(), pollMs: 30, totalTimeoutMs: 200 }),
+      waitForConversation(convai, { query: { agent_id }, startedAfter: new Date(), pollMs: 30, totalTimeoutMs: 200 }),
     );
     expect(error).toBeInstanceOf(ConvaiTimeoutError);
-    expect((error as Error).message).toMatch(/conversations\.waitFor: no conversation of .* within 200 ms/);
+    expect((error as Error).message).toMatch(/waitForConversation: no conversation of .* within 200 ms/);
   });
 
   it("backs off between polls", async () => {
     await withFakeTimers(async () => {
       const { convai, calls } = clientWith(() => json({ conversations: [], has_more: false }));
       const wait = tracked(
-        convai.conversations.waitFor({
+        waitForConversation(convai, {
           query: { agent_id: "a" },
           startedAfter: new Date(),
           pollMs: 100,
@@ -134,10 +141,10 @@ describe("conversations.waitFor", () => {
     const { emulator, convai, agent_id } = await start();
     emulator.resetRequests();
     const bad = [
-      () => convai.conversations.waitFor({ query: { agent_id: "" }, startedAfter: new Date() }),
-      () => convai.conversations.waitFor({ query: { agent_id }, startedAfter: new Date("nope") }),
-      () => convai.conversations.waitFor({ query: { agent_id }, startedAfter: 1, pollMs: 0 }),
-      () => convai.conversations.waitUntilDone(" "),
+      () => waitForConversation(convai, { query: { agent_id: "" }, startedAfter: new Date() }),
+      () => waitForConversation(convai, { query: { agent_id }, startedAfter: new Date("nope") }),
+      () => waitForConversation(convai, { query: { agent_id }, startedAfter: 1, pollMs: 0 }),
+      () => waitUntilDone(convai, " "),
     ];
     for (const call of bad)
       expect(await rejectionOf(call())).toMatchObject({ name: expect.stringMatching(/^(TypeError|RangeError)$/) });
@@ -148,15 +155,18 @@ describe("conversations.waitFor", () => {
     const { emulator, convai, agent_id } = await start();
     emulator.resetRequests();
     const misplaced: [() => Promise<unknown>, RegExp][] = [
-      [() => convai.conversations.waitFor({ agent_id, startedAfter: 1 } as never), /waitFor: agent_id goes in query/],
-      [() => convai.conversations.waitFor({ startedAfter: 1 } as never), /waitFor: query must be an object/],
       [
-        () => convai.conversations.waitFor({ query: { agent_id, cursor: "c" } as never, startedAfter: 1 }),
-        /waitFor: query\.cursor is set by the helper/,
+        () => waitForConversation(convai, { agent_id, startedAfter: 1 } as never),
+        /waitForConversation: agent_id goes in query/,
+      ],
+      [() => waitForConversation(convai, { startedAfter: 1 } as never), /waitForConversation: query must be an object/],
+      [
+        () => waitForConversation(convai, { query: { agent_id, cursor: "c" } as never, startedAfter: 1 }),
+        /waitForConversation: query\.cursor is set by the helper/,
       ],
       [
-        () => convai.conversations.waitFor({ query: { agent_id, page_size: "ten" as never }, startedAfter: 1 }),
-        /conversations\.waitFor: .*page_size/,
+        () => waitForConversation(convai, { query: { agent_id, page_size: "ten" as never }, startedAfter: 1 }),
+        /waitForConversation: .*page_size/,
       ],
     ];
     for (const [call, message] of misplaced) {
@@ -167,7 +177,7 @@ describe("conversations.waitFor", () => {
     expect(emulator.requestCount()).toBe(0);
     // Any other filter of the list goes with the polls.
     await rejectionOf(
-      convai.conversations.waitFor({
+      waitForConversation(convai, {
         query: { agent_id, user_id: "u 1" },
         startedAfter: new Date(),
         pollMs: 30,
@@ -178,25 +188,62 @@ describe("conversations.waitFor", () => {
   });
 });
 
-describe("conversations.reconcile", () => {
-  it("names its start bound startedAfter, as waitFor does, and refuses the old names", async () => {
+describe("reconcileConversations", () => {
+  it("names its start bound startedAfter, as waitForConversation does, and refuses the old names", async () => {
     const { convai } = await start();
-    const reconcile = (options: object) => () => convai.conversations.reconcile(options as never);
-    expect(reconcile({ since: 1, seen: new Set() })).toThrow(/reconcile: since is now startedAfter/);
-    expect(reconcile({ agent_id: "a", startedAfter: 1, seen: new Set() })).toThrow(/reconcile: agent_id goes in query/);
+    const reconcile = (options: object) => () => reconcileConversations(convai, options as never);
+    expect(reconcile({ since: 1, seen: new Set() })).toThrow(/reconcileConversations: since is now startedAfter/);
+    expect(reconcile({ agent_id: "a", startedAfter: 1, seen: new Set() })).toThrow(
+      /reconcileConversations: agent_id goes in query/,
+    );
     expect(reconcile({ query: { cursor: "c" }, startedAfter: 1, seen: new Set() })).toThrow(/query\.cursor/);
-    expect(reconcile({ startedAfter: "x", seen: new Set() })).toThrow(/reconcile: startedAfter must be a Date/);
+    expect(reconcile({ startedAfter: "x", seen: new Set() })).toThrow(
+      /reconcileConversations: startedAfter must be a Date/,
+    );
     expect(reconcile({ query: { agent_id: "a" }, startedAfter: 1, seen: new Set() })).not.toThrow();
   });
 });
 
-describe("conversations.waitUntilDone", () => {
+describe("the waits take the client first", () => {
+  it("refuse anything but a client made by createConvaiClient, naming the function, before any request", async () => {
+    const { emulator, convai } = await start();
+    emulator.resetRequests();
+    const notClient = { conversations: convai.conversations };
+    const calls: [() => unknown, RegExp][] = [
+      [() => waitUntilDone(notClient as never, "c"), /^TypeError: waitUntilDone: convai must be a client/],
+      [
+        () => waitForConversation(null as never, { query: { agent_id: "a" }, startedAfter: 1 }),
+        /^TypeError: waitForConversation: convai must be a client made by createConvaiClient .*got null/,
+      ],
+      [
+        () => reconcileConversations({} as never, { startedAfter: 1, seen: new Set() }),
+        /^TypeError: reconcileConversations: convai must be a client/,
+      ],
+    ];
+    for (const [call, message] of calls) {
+      let error: unknown;
+      try {
+        await call();
+      } catch (caught) {
+        error = caught;
+      }
+      expect(String(error)).toMatch(message);
+    }
+    expect(emulator.requestCount()).toBe(0);
+    // The methods they replace are gone from the client.
+    expect(convai.conversations).not.toHaveProperty("waitFor");
+    expect(convai.conversations).not.toHaveProperty("waitUntilDone");
+    expect(convai.conversations).not.toHaveProperty("reconcile");
+  });
+});
+
+describe("waitUntilDone", () => {
   it("returns on failed too", async () => {
     const { convai, agent_id } = await start({
       lifecycle: { processingAfterMs: 20, doneAfterMs: 60, outcome: "failed" },
     });
     const { conversationId } = await convai.sessions.webrtcToken({ agent_id });
-    const failed = await convai.conversations.waitUntilDone(conversationId!, { pollMs: 20, totalTimeoutMs: 5_000 });
+    const failed = await waitUntilDone(convai, conversationId!, { pollMs: 20, totalTimeoutMs: 5_000 });
     expect(failed.status).toBe("failed");
   });
 
@@ -205,7 +252,7 @@ describe("conversations.waitUntilDone", () => {
   it("throws ConvaiTimeoutError when processing takes too long, at totalTimeoutMs", async () => {
     await withFakeTimers(async () => {
       const { convai } = clientWith(processing);
-      const wait = tracked(convai.conversations.waitUntilDone("conv_1", { pollMs: 20, totalTimeoutMs: 150 }));
+      const wait = tracked(waitUntilDone(convai, "conv_1", { pollMs: 20, totalTimeoutMs: 150 }));
       await vi.advanceTimersByTimeAsync(149);
       expect(wait.settled()).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
@@ -220,7 +267,7 @@ describe("conversations.waitUntilDone", () => {
     await withFakeTimers(async () => {
       const { convai, calls } = clientWith(processing);
       const controller = new AbortController();
-      const wait = tracked(convai.conversations.waitUntilDone("conv_1", { signal: controller.signal }));
+      const wait = tracked(waitUntilDone(convai, "conv_1", { signal: controller.signal }));
       await vi.advanceTimersByTimeAsync(50);
       expect(calls.length).toBeGreaterThan(0);
       controller.abort(new Error("shutting down"));
@@ -235,7 +282,7 @@ describe("conversations.waitUntilDone", () => {
     const { convai, calls } = clientWith((_r, n) =>
       json({ conversation_id: "conv_1", agent_id: "a", status: statuses[n - 1], transcript: [] }),
     );
-    expect((await convai.conversations.waitUntilDone("conv_1", { pollMs: 5 })).status).toBe("done");
+    expect((await waitUntilDone(convai, "conv_1", { pollMs: 5 })).status).toBe("done");
     expect(calls).toHaveLength(4);
   });
 });

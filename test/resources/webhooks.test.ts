@@ -12,14 +12,15 @@ import { build } from "esbuild";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ConvaiError,
-  ConvaiWebhookError,
   ConvaiUnknownVariantError,
+  ConvaiWebhookError,
   createConvaiClient,
   isWebhookEvent,
   matchWebhookEvent,
+  type PostCallWebhookEvent,
+  reconcileConversations,
   verifyWebhook,
   webhookAudio,
-  type PostCallWebhookEvent,
 } from "../../src/index.ts";
 import { signWebhook, startEmulator } from "../../src/testing/index.ts";
 import { rejectionOf } from "../helpers.ts";
@@ -426,7 +427,7 @@ describe("a receiver fed by the emulator", () => {
 
     // What the webhooks missed, from the list: handled once each, as a webhook would have been.
     const before = handled.size;
-    for await (const missed of convai.conversations.reconcile({
+    for await (const missed of reconcileConversations(convai, {
       query: { agent_id },
       startedAfter,
       seen: handled,
