@@ -215,7 +215,7 @@ function responseFacts(doc: JsonObject, op: JsonObject | undefined): Map<string,
 /** What the facade does with a value a response enum gains. */
 function onNewValue(id: string, path: string): string {
   if (path === "status" || path === "conversations[].status") {
-    return "`waitUntilDone` and `reconcile` count it as finished (every status but initiated, in-progress and processing is); `ConversationStatus` gains it";
+    return "`waitUntilDone` and `reconcileConversations` count it as finished (every status but initiated, in-progress and processing is); `ConversationStatus` gains it";
   }
   return "passed through as it comes; the field's type gains it (an exhaustive `switch` on it stops compiling until it is handled)";
 }

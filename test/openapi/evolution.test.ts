@@ -205,7 +205,7 @@ describe("the evolution drill", () => {
       /removed the non-standard keyword `max_items`/,
       /removed the non-standard keyword `name` \(1 place\)/,
       /object schemas without properties take any keys/,
-      /response values of `status` of getConversation: new `cancelled`; `waitUntilDone` and `reconcile` count it as finished/,
+      /response values of `status` of getConversation: new `cancelled`; `waitUntilDone` and `reconcileConversations` count it as finished/,
       /`type: a2a` at `transcript\[\]\.tool_results\[\]` \(ToolResult\): new union member/,
       /operation GET \/v1\/convai\/conversations\/\{conversation_id\}\/insights \(getConversationInsights\): new/,
       /query parameter `rating_min` of listConversations: not in the new document; `conversations.list` will refuse it/,
