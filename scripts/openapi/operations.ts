@@ -74,6 +74,8 @@ function queryOf(doc: JsonObject, parameters: Json[]): Record<string, ValueSpec>
     const param = deref(doc, raw);
     if (!isObject(param) || param.in !== "query" || typeof param.name !== "string") continue;
     const spec = valueSpec(doc, param.schema);
+    // null leaves a query parameter out whatever its schema says (src/core/params.ts): not written.
+    delete spec.nullable;
     if (param.required === true) spec.required = true;
     out[param.name] = spec;
   }
