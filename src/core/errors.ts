@@ -41,8 +41,7 @@ const BRAND: unique symbol = /* @__PURE__ */ Symbol.for("elevenlabs-convai/error
  * }
  */
 export class ConvaiError extends Error {
-  override name = "ConvaiError";
-  /** The class's identity across copies of this package, which `is` compares. */
+  /** The class's identity across copies of this package, which `is` compares; also its `name`. */
   static readonly brand: string = "ConvaiError";
 
   /**
@@ -56,10 +55,9 @@ export class ConvaiError extends Error {
    */
   static is<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     if (value instanceof this) return true;
-    if (typeof value !== "object" || value === null) return false;
     const brand = (this as unknown as { brand?: unknown }).brand;
-    if (!Object.hasOwn(this, "brand") || !(BRAND in value)) return false;
-    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if (!Object.hasOwn(this, "brand") || typeof value !== "object" || value === null || !(BRAND in value)) return false;
+    for (let proto = value; (proto = Object.getPrototypeOf(proto)) !== null;) {
       const owner = Object.hasOwn(proto, "constructor") ? (proto.constructor as { brand?: unknown }) : undefined;
       if (owner !== undefined && Object.hasOwn(owner, "brand") && owner.brand === brand) return true;
     }
@@ -80,6 +78,8 @@ export class ConvaiError extends Error {
     // with a computed key in the class body, which bundlers treat as a side effect: that kept the
     // class in every bundle, even in one importing only conversationIdFromToken.
     Object.defineProperty(this, BRAND, { value: true });
+    // Each class's name is its brand (a subclass of a user's, without a brand, takes its parent's).
+    this.name = (new.target as unknown as { brand: string }).brand;
     this.operation = init.operation;
   }
 }
@@ -104,17 +104,16 @@ interface RequestFacts {
  * }
  */
 export class ConvaiAPIError extends ConvaiError {
-  override name = "ConvaiAPIError";
   static override readonly brand: string = "ConvaiAPIError";
   /** HTTP status of the response. */
-  readonly status: number;
+  declare readonly status: number;
   /** The response body, parsed as JSON when it is JSON. */
-  readonly body: unknown;
+  declare readonly body: unknown;
   /** The request id the API sent back, for support tickets. */
-  readonly requestId: string | undefined;
-  readonly method: string;
+  declare readonly requestId: string | undefined;
+  declare readonly method: string;
   /** Path of the request, without origin or query. */
-  readonly path: string;
+  declare readonly path: string;
 
   constructor(
     init: RequestFacts & { status: number; body: unknown; requestId?: string | undefined; message?: string },
@@ -135,9 +134,8 @@ export class ConvaiAPIError extends ConvaiError {
  * if (err instanceof ConvaiValidationError) console.log(err.detail.map((d) => d.loc.join(".")));
  */
 export class ConvaiValidationError extends ConvaiAPIError {
-  override name = "ConvaiValidationError";
   static override readonly brand: string = "ConvaiValidationError";
-  readonly detail: ValidationIssue[];
+  declare readonly detail: ValidationIssue[];
 
   constructor(init: ConstructorParameters<typeof ConvaiAPIError>[0]) {
     super(init);
@@ -154,12 +152,11 @@ export class ConvaiValidationError extends ConvaiAPIError {
  * if (err instanceof ConvaiResponseError) console.error(err.status, err.contentType, err.excerpt);
  */
 export class ConvaiResponseError extends ConvaiAPIError {
-  override name = "ConvaiResponseError";
   static override readonly brand: string = "ConvaiResponseError";
   /** The response's `Content-Type`, or `""` when it had none. */
-  readonly contentType: string;
+  declare readonly contentType: string;
   /** The body's first 200 characters, redacted (also in `body`). */
-  readonly excerpt: string;
+  declare readonly excerpt: string;
 
   constructor(
     init: RequestFacts & {
@@ -196,10 +193,9 @@ const EXCERPT = 200;
  * if (err instanceof ConvaiConnectionError) console.log(err.cause);
  */
 export class ConvaiConnectionError extends ConvaiError {
-  override name = "ConvaiConnectionError";
   static override readonly brand: string = "ConvaiConnectionError";
-  readonly method: string | undefined;
-  readonly path: string | undefined;
+  declare readonly method: string | undefined;
+  declare readonly path: string | undefined;
 
   constructor(init: Partial<RequestFacts> & { message?: string; cause?: unknown; reason?: string }) {
     super(
@@ -219,9 +215,8 @@ export class ConvaiConnectionError extends ConvaiError {
  * if (err instanceof ConvaiTimeoutError) console.log(`${err.operation} gave up after ${err.timeoutMs} ms`);
  */
 export class ConvaiTimeoutError extends ConvaiConnectionError {
-  override name = "ConvaiTimeoutError";
   static override readonly brand: string = "ConvaiTimeoutError";
-  readonly timeoutMs: number;
+  declare readonly timeoutMs: number;
 
   constructor(init: Partial<RequestFacts> & { timeoutMs: number; message?: string }) {
     super({ ...init, message: init.message ?? `${init.method} ${init.path} timed out after ${init.timeoutMs} ms` });
@@ -236,7 +231,6 @@ export class ConvaiTimeoutError extends ConvaiConnectionError {
  * if (err instanceof ConvaiPaginationError) console.warn(`${err.operation} stopped early: ${err.message}`);
  */
 export class ConvaiPaginationError extends ConvaiError {
-  override name = "ConvaiPaginationError";
   static override readonly brand: string = "ConvaiPaginationError";
 }
 
@@ -253,14 +247,13 @@ export class ConvaiPaginationError extends ConvaiError {
  * }
  */
 export class ConvaiUnknownVariantError extends ConvaiError {
-  override name = "ConvaiUnknownVariantError";
   static override readonly brand: string = "ConvaiUnknownVariantError";
   /** The discriminant key, e.g. `"type"` or `"result_type"`. */
-  readonly key: string;
+  declare readonly key: string;
   /** The discriminant value that matched no handler. */
-  readonly value: unknown;
+  declare readonly value: unknown;
   /** The object that carried it. */
-  readonly input: unknown;
+  declare readonly input: unknown;
 
   constructor(key: string, value: unknown, input: unknown) {
     super(`No handler for ${key} ${describe(value)}, and no "_" catch-all`);
@@ -289,9 +282,8 @@ export type WebhookFailure =
  * catch (err) { if (err instanceof ConvaiWebhookError) return new Response(err.reason, { status: 400 }); throw err; }
  */
 export class ConvaiWebhookError extends ConvaiError {
-  override name = "ConvaiWebhookError";
   static override readonly brand: string = "ConvaiWebhookError";
-  readonly reason: WebhookFailure;
+  declare readonly reason: WebhookFailure;
 
   constructor(reason: WebhookFailure, message: string) {
     super(message, { operation: "verifyWebhook" });
@@ -310,11 +302,10 @@ export type MonitorFailure = "handshake_refused" | "closed" | "unsupported_runti
  * if (err instanceof ConvaiMonitorError && err.status === 403) console.warn("monitoring is not enabled");
  */
 export class ConvaiMonitorError extends ConvaiError {
-  override name = "ConvaiMonitorError";
   static override readonly brand: string = "ConvaiMonitorError";
-  readonly reason: MonitorFailure;
+  declare readonly reason: MonitorFailure;
   /** The handshake's HTTP status, when the runtime reports it. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
   constructor(reason: MonitorFailure, message: string, status?: number, cause?: unknown) {
     super(
