@@ -114,20 +114,29 @@ export interface Conversations {
 export type GetConversationOptions = RequestOptions & GetConversationQuery;
 
 export function createConversations(call: Call): Conversations {
-  /** The path of an operation on one conversation, its id checked first. */
-  const one = (where: string, conversationId: string) => ({
-    params: { path: { conversation_id: requireId(where, "conversationId", conversationId) } },
-  });
+  const loose = call as unknown as LooseCall;
 
-  const list: Conversations["list"] = (query = {}, options) =>
-    walk("listConversations", "conversations.list", query, options, "conversations");
-
-  const get = async (conversationId: string, options?: GetConversationOptions): Promise<never> => {
-    const where = "conversations.get";
-    const { request, query } = splitOptions(where, options);
-    const init = one(where, conversationId);
-    const params = query === undefined ? init.params : { ...init.params, query: query as never };
-    return (await call("getConversation", { params }, request, where)) as never;
+  /**
+   * Calls `operationId` on one conversation for `conversations.<name>`: the operation checked to be
+   * in the spec, the id, then `more` (the method's own checks, which give its path, query or body).
+   */
+  const one = async (
+    name: string,
+    operationId: string,
+    conversationId: string,
+    options: RequestOptions | undefined,
+    more: (where: string) => { path?: object; query?: unknown; body?: unknown } = () => ({}),
+  ): Promise<never> => {
+    const where = `conversations.${name}`;
+    requireOperation(operationId, where);
+    const conversation_id = requireId(where, "conversationId", conversationId);
+    const { path, query, body } = more(where);
+    return (await loose(
+      operationId,
+      { params: { path: { conversation_id, ...path }, query }, body },
+      options,
+      where,
+    )) as never;
   };
 
   /**
@@ -137,11 +146,12 @@ export function createConversations(call: Call): Conversations {
    */
   const walk = <Page, Item>(
     operationId: string,
-    where: string,
+    name: string,
     query: unknown,
     options: RequestOptions | undefined,
     field: "conversations" | "results",
   ): Paginator<Page, Item> => {
+    const where = `conversations.${name}`;
     requireOperation(operationId, where);
     call.checkQuery(operationId as never, query, where);
     const { cursor, ...filters } = (query ?? {}) as { cursor?: unknown };
@@ -152,7 +162,7 @@ export function createConversations(call: Call): Conversations {
       {
         label: where,
         fetchPage: async (next) =>
-          (await loose(call)(
+          (await loose(
             operationId,
             { params: { query: next === undefined ? filters : { ...filters, cursor: next } } },
             options,
@@ -168,72 +178,58 @@ export function createConversations(call: Call): Conversations {
   };
 
   return {
-    list,
-    get: get as Conversations["get"],
+    list: (query = {}, options) => walk("listConversations", "list", query, options, "conversations"),
+
+    get: (async (conversationId: string, options?: GetConversationOptions) => {
+      const { request, query } = splitOptions("conversations.get", options);
+      return one("get", "getConversation", conversationId, request, () => ({ query }));
+    }) as Conversations["get"],
 
     searchMessages: (query, options) =>
-      walk("textSearchConversationMessages", "conversations.searchMessages", query, options, "results"),
+      walk("textSearchConversationMessages", "searchMessages", query, options, "results"),
     smartSearchMessages: (query, options) =>
-      walk("smartSearchConversationMessages", "conversations.smartSearchMessages", query, options, "results"),
+      walk("smartSearchConversationMessages", "smartSearchMessages", query, options, "results"),
 
-    async addTags(conversationId, tagIds, options) {
-      const where = "conversations.addTags";
-      requireOperation("addConversationTags", where);
-      if (!Array.isArray(tagIds) || tagIds.length === 0) {
-        throw new TypeError(`${where}: tagIds must be a non-empty array of tag ids, got ${describe(tagIds)}`);
-      }
-      tagIds.forEach((id, i) => requireId(where, `tagIds[${i}]`, id));
-      const init = { ...one(where, conversationId), body: { tag_ids: [...tagIds] } };
-      await loose(call)("addConversationTags", init, options, where);
+    addTags: async (conversationId, tagIds, options) => {
+      await one("addTags", "addConversationTags", conversationId, options, (where) => {
+        if (!Array.isArray(tagIds) || tagIds.length === 0) {
+          throw new TypeError(`${where}: tagIds must be a non-empty array of tag ids, got ${describe(tagIds)}`);
+        }
+        tagIds.forEach((id, i) => requireId(where, `tagIds[${i}]`, id));
+        return { body: { tag_ids: [...tagIds] } };
+      });
     },
 
-    async removeTag(conversationId, tagId, options) {
-      const where = "conversations.removeTag";
-      requireOperation("removeConversationTag", where);
-      const path = {
-        conversation_id: requireId(where, "conversationId", conversationId),
-        tag_id: requireId(where, "tagId", tagId),
-      };
-      await loose(call)("removeConversationTag", { params: { path } }, options, where);
+    removeTag: async (conversationId, tagId, options) => {
+      await one("removeTag", "removeConversationTag", conversationId, options, (where) => ({
+        path: { tag_id: requireId(where, "tagId", tagId) },
+      }));
     },
 
-    async runAnalysis(conversationId, options) {
-      const where = "conversations.runAnalysis";
-      requireOperation("runConversationAnalysis", where);
-      return (await loose(call)("runConversationAnalysis", one(where, conversationId), options, where)) as Conversation;
+    runAnalysis: (conversationId, options) => one("runAnalysis", "runConversationAnalysis", conversationId, options),
+
+    runEvaluation: (conversationId, body, options) =>
+      one("runEvaluation", "runConversationEvaluations", conversationId, options, (where) => {
+        if (body === null || typeof body !== "object" || Array.isArray(body)) {
+          throw new TypeError(`${where}: body must be an object with evaluation_id, got ${describe(body)}`);
+        }
+        return { body };
+      }),
+
+    summary: (conversationId, query, options) =>
+      one("summary", "getConversationSummary", conversationId, options, () => ({ query })),
+
+    delete: async (conversationId, options) => {
+      await one("delete", "deleteConversation", conversationId, options);
     },
 
-    async runEvaluation(conversationId, body, options) {
-      const where = "conversations.runEvaluation";
-      requireOperation("runConversationEvaluations", where);
-      if (body === null || typeof body !== "object" || Array.isArray(body)) {
-        throw new TypeError(`${where}: body must be an object with evaluation_id, got ${describe(body)}`);
-      }
-      const init = { ...one(where, conversationId), body };
-      return (await loose(call)("runConversationEvaluations", init, options, where)) as Conversation;
-    },
-
-    async summary(conversationId, query, options) {
-      const where = "conversations.summary";
-      requireOperation("getConversationSummary", where);
-      const init = one(where, conversationId);
-      const params = query === undefined ? init.params : { ...init.params, query };
-      return (await loose(call)("getConversationSummary", { params }, options, where)) as ConversationSummaryDetails;
-    },
-
-    async delete(conversationId, options) {
-      await call("deleteConversation", one("conversations.delete", conversationId), options, "conversations.delete");
-    },
-
-    async sendFeedback(conversationId, feedback, options) {
-      const where = "conversations.sendFeedback";
-      // The body's field is checked by the call against the spec (its enum, and whether null clears it).
-      await call("sendConversationFeedback", { ...one(where, conversationId), body: { feedback } }, options, where);
+    // The body's field is checked by the call against the spec (its enum, and whether null clears it).
+    sendFeedback: async (conversationId, feedback, options) => {
+      await one("sendFeedback", "sendConversationFeedback", conversationId, options, () => ({ body: { feedback } }));
     },
 
     async audio(conversationId, options) {
-      const where = "conversations.audio";
-      const response = await call("getConversationAudio", one(where, conversationId), options, where);
+      const response: Response = await one("audio", "getConversationAudio", conversationId, options);
       const length = Number(response.headers.get("content-length") ?? NaN);
       return {
         body: response.body ?? new ReadableStream({ start: (c) => c.close() }),
@@ -278,14 +274,10 @@ function requireOperation(operationId: string, where: string): void {
 }
 
 /** The call seam for an operation the spec may lack (checked by `requireOperation` first). */
-function loose(
-  call: Call,
-): (
+type LooseCall = (
   id: string,
   init: object,
   options: RequestOptions | undefined,
   where: string,
   expected?: object,
-) => Promise<unknown> {
-  return call as never;
-}
+) => Promise<unknown>;
