@@ -10,7 +10,6 @@ import type {
   ConversationSummary,
   ConversationSummaryDetails,
   ConversationSummaryQuery,
-  ConversationStatus,
   ConversationWithTraces,
   ConversationsPage,
   FeedbackBody,
