@@ -7,7 +7,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.ts";
 import { bodyModeOf, createCall } from "./http/call.ts";
 import { checkRequestOptions, describe, headerRecord, requireApiKey, type HeaderInput } from "./core/input.ts";
-import { ConcurrencyLimiter } from "./http/concurrency.ts";
+import { concurrencyLimiter } from "./http/concurrency.ts";
 import { type ClientConfig, send } from "./http/transport.ts";
 import { type Agents, createAgents } from "./resources/agents.ts";
 import { registerClient } from "./resources/context.ts";
@@ -151,7 +151,7 @@ function resolveOptions(options: ConvaiClientOptions): ClientConfig {
   if (maxConcurrency !== undefined && !(Number.isSafeInteger(maxConcurrency) && maxConcurrency >= 1)) {
     throw new RangeError(`${where}: maxConcurrency must be a positive integer, got ${describe(maxConcurrency)}`);
   }
-  const limiter = maxConcurrency === undefined ? undefined : new ConcurrencyLimiter(maxConcurrency);
+  const limiter = maxConcurrency === undefined ? undefined : concurrencyLimiter(maxConcurrency);
   const base = baseUrlOf(options);
   const headers = Object.freeze({ ...headerRecord(where, "headers", options.headers), "xi-api-key": apiKey });
   const urls = { baseUrl: base.href, origin: base.origin };

@@ -29,84 +29,83 @@ export interface Slot {
   release(): void;
 }
 
-export class ConcurrencyLimiter {
+/** The semaphore of one client (made by `concurrencyLimiter`). */
+export interface ConcurrencyLimiter {
   readonly max: number;
-  #limit: number;
-  #active = 0;
-  #epoch = 0;
-  #successes = 0;
-  readonly #waiting: { grant: () => void }[] = [];
-
-  constructor(max: number) {
-    this.max = max;
-    this.#limit = max;
-  }
-
   /** The current limit (at most `max`). */
-  get limit(): number {
-    return this.#limit;
-  }
-
+  readonly limit: number;
   /** Requests in flight. */
-  get active(): number {
-    return this.#active;
-  }
-
+  readonly active: number;
   /** Waits for a slot; an abort while waiting rejects with the signal's reason and takes none. */
-  acquire(signal?: AbortSignal): Promise<Slot> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#active < this.#limit && this.#waiting.length === 0) return Promise.resolve(this.#take());
-    return new Promise<Slot>((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(this.#take());
-        },
-      };
-      const onAbort = () => {
-        const i = this.#waiting.indexOf(waiter);
-        if (i >= 0) this.#waiting.splice(i, 1);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.push(waiter);
-    });
-  }
-
+  acquire(signal?: AbortSignal): Promise<Slot>;
   /** The workspace said too many at once: halve the limit (once per epoch), at least 1. */
-  tooMany(slot: Slot): void {
-    this.#successes = 0;
-    if (slot.epoch !== this.#epoch) return; // already lowered since this request was let through
-    this.#epoch++;
-    this.#limit = Math.max(1, Math.floor(this.#limit / 2));
-  }
-
+  tooMany(slot: Slot): void;
   /** A request succeeded: after `limit` successes in a row, one more slot (up to `max`). */
-  succeeded(): void {
-    if (this.#limit >= this.max) return;
-    if (++this.#successes >= this.#limit) {
-      this.#successes = 0;
-      this.#limit++;
-      this.#epoch++;
-      this.#drain();
-    }
-  }
+  succeeded(): void;
+}
 
-  #take(): Slot {
-    this.#active++;
+/** A limiter of at most `max` requests at once (a closure rather than a class: its state minifies to single letters). */
+export function concurrencyLimiter(max: number): ConcurrencyLimiter {
+  let limit = max;
+  let active = 0;
+  let epoch = 0;
+  let successes = 0;
+  const waiting: (() => void)[] = [];
+  const drain = () => {
+    while (active < limit && waiting.length > 0) waiting.shift()!();
+  };
+  const take = (): Slot => {
+    active++;
     let released = false;
     return {
-      epoch: this.#epoch,
+      epoch,
       release: () => {
         if (released) return;
         released = true;
-        this.#active--;
-        this.#drain();
+        active--;
+        drain();
       },
     };
-  }
-
-  #drain(): void {
-    while (this.#active < this.#limit && this.#waiting.length > 0) this.#waiting.shift()!.grant();
-  }
+  };
+  return {
+    max,
+    get limit() {
+      return limit;
+    },
+    get active() {
+      return active;
+    },
+    acquire(signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (active < limit && waiting.length === 0) return Promise.resolve(take());
+      return new Promise<Slot>((resolve, reject) => {
+        const grant = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(take());
+        };
+        const onAbort = () => {
+          const i = waiting.indexOf(grant);
+          if (i >= 0) waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        waiting.push(grant);
+      });
+    },
+    tooMany(slot) {
+      successes = 0;
+      if (slot.epoch !== epoch) return; // already lowered since this request was let through
+      epoch++;
+      limit = Math.max(1, Math.floor(limit / 2));
+    },
+    succeeded() {
+      if (limit >= max) return;
+      if (++successes >= limit) {
+        successes = 0;
+        limit++;
+        epoch++;
+        drain();
+      }
+    },
+  };
 }

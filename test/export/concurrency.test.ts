@@ -1,6 +1,6 @@
 /** `maxConcurrency`: one adaptive semaphore per client, against an injected fetch (no clock). */
 import { describe, expect, it } from "vitest";
-import { ConcurrencyLimiter } from "../../src/http/concurrency.ts";
+import { concurrencyLimiter } from "../../src/http/concurrency.ts";
 import { createConvaiClient } from "../../src/index.ts";
 import { KEY, clientWith, json } from "../helpers.ts";
 
@@ -119,9 +119,9 @@ describe("maxConcurrency", () => {
   });
 });
 
-describe("ConcurrencyLimiter", () => {
+describe("concurrencyLimiter", () => {
   it("halves once per epoch, at least 1, and recovers by one per limit successes", async () => {
-    const limiter = new ConcurrencyLimiter(8);
+    const limiter = concurrencyLimiter(8);
     const slots = await Promise.all(Array.from({ length: 8 }, () => limiter.acquire()));
     limiter.tooMany(slots[0]!);
     limiter.tooMany(slots[1]!); // same epoch: not lowered again
@@ -143,7 +143,7 @@ describe("ConcurrencyLimiter", () => {
   });
 
   it("grants waiters in order as slots free up", async () => {
-    const limiter = new ConcurrencyLimiter(1);
+    const limiter = concurrencyLimiter(1);
     const first = await limiter.acquire();
     const order: number[] = [];
     const waiting = [1, 2, 3].map((n) => limiter.acquire().then((s) => (order.push(n), s.release())));
