@@ -48,9 +48,8 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   if (SECONDS.test(value)) return Number(value) * 1000;
   // Only the three date forms HTTP defines: Date.parse alone also reads "-1", "Jan 5" or "abc 2"
   // as dates (long past ones), which would turn a garbled header into an immediate retry.
-  const form = HTTP_DATES.findIndex((date) => date.test(value));
-  if (form < 0) return undefined;
-  const date = Date.parse(form === ASCTIME ? `${value} GMT` : value); // asctime names no zone: it is GMT
+  if (!HTTP_DATE.test(value)) return undefined;
+  const date = Date.parse(value.endsWith("GMT") ? value : `${value} GMT`); // asctime names no zone: it is GMT
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
@@ -59,12 +58,8 @@ const SECONDS = /^\d+(\.\d+)?$/;
 
 const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
 const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d\\d:\\d\\d:\\d\\d";
 /** IMF-fixdate, RFC 850 and asctime, as RFC 9110 §5.6.7 lists them. */
-const ASCTIME = 2;
-const HTTP_DATES = /* @__PURE__ */ (() => [
-  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`),
-  new RegExp(
-    `^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT$`,
-  ),
-  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`),
-])();
+const HTTP_DATE = /* @__PURE__ */ new RegExp(
+  `^(${DAY}, \\d\\d ${MONTH} \\d{4} ${TIME} GMT|(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d\\d-${MONTH}-\\d\\d ${TIME} GMT|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`,
+);
