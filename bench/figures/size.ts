@@ -97,7 +97,8 @@ export async function size(): Promise<Row[]> {
     },
     {
       figure: "7. size",
-      metric: "the client alone (createConvaiClient, without the monitor, the waits and the webhooks): esbuild, gzip -9",
+      metric:
+        "the client alone (createConvaiClient, without the monitor, the waits and the webhooks): esbuild, gzip -9",
       unit: "KB",
       ours: kb(client),
       floor: undefined,
