@@ -130,12 +130,8 @@ export class Paginator<Page, Item> implements AsyncIterable<Item> {
       throw new RangeError(`${this.#source.label}: toArray needs max, a positive integer, got ${String(max)}`);
     }
     const out: Item[] = [];
-    for await (const page of this.pages()) {
-      for (const item of this.#source.items(page)) {
-        out.push(item);
-        if (out.length >= max) return out;
-      }
-    }
+    // The items' own walk: leaving it at `max` ends the pages, so no page beyond is fetched.
+    for await (const item of this) if (out.push(item) >= max) break;
     return out;
   }
 }
