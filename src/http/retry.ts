@@ -60,6 +60,7 @@ const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
 const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
 const TIME = "\\d\\d:\\d\\d:\\d\\d";
 /** IMF-fixdate, RFC 850 and asctime, as RFC 9110 §5.6.7 lists them. */
-const HTTP_DATE = /* @__PURE__ */ new RegExp(
-  `^(${DAY}, \\d\\d ${MONTH} \\d{4} ${TIME} GMT|(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d\\d-${MONTH}-\\d\\d ${TIME} GMT|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`,
-);
+const HTTP_DATE = /* @__PURE__ */ (() =>
+  new RegExp(
+    `^(${DAY}, \\d\\d ${MONTH} \\d{4} ${TIME} GMT|(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d\\d-${MONTH}-\\d\\d ${TIME} GMT|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`,
+  ))();
