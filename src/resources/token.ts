@@ -19,49 +19,52 @@ export const MAX_TOKEN_LENGTH = 65_536;
 export function decodeJwtPayload(token: string): Record<string, unknown> {
   const payload = jwtPayload(token);
   if (typeof payload === "object") return payload;
-  if (payload === NOT_STRING) throw new TypeError(`expected a JWT string, got ${typeof token}`);
-  if (payload === TOO_LONG) {
+  if (payload === Failure.NotString) throw new TypeError(`expected a JWT string, got ${typeof token}`);
+  if (payload === Failure.TooLong) {
     throw new RangeError(`not a conversation token: ${token.length} characters, more than ${MAX_TOKEN_LENGTH}`);
   }
   throw new TypeError(
-    payload === PARTS
+    payload === Failure.Parts
       ? `not a JWT: expected 3 dot-separated parts, found ${token.split(".").length}`
-      : `not a JWT: the payload is not ${payload === NOT_BASE64 ? "base64url" : payload === NOT_JSON ? "JSON" : "a JSON object"}`,
+      : `not a JWT: the payload is not ${payload === Failure.NotBase64 ? "base64url" : payload === Failure.NotJson ? "JSON" : "a JSON object"}`,
   );
 }
 
-const NOT_STRING = 0;
-const TOO_LONG = 1;
-const PARTS = 2;
-const NOT_BASE64 = 3;
-const NOT_JSON = 4;
-const NOT_OBJECT = 5;
+/** Which check a token failed; a const enum, so the bundle holds the numbers and no table of names. */
+const enum Failure {
+  NotString,
+  TooLong,
+  Parts,
+  NotBase64,
+  NotJson,
+  NotObject,
+}
 
 /**
  * The payload of a JWT, or which check it failed (a number, turned into a message by
  * `decodeJwtPayload` only: `readToken` needs no messages, so a bundle of the client has none).
  */
-function jwtPayload(token: unknown): Record<string, unknown> | number {
-  if (typeof token !== "string") return NOT_STRING;
-  if (token.length > MAX_TOKEN_LENGTH) return TOO_LONG;
+function jwtPayload(token: unknown): Record<string, unknown> | Failure {
+  if (typeof token !== "string") return Failure.NotString;
+  if (token.length > MAX_TOKEN_LENGTH) return Failure.TooLong;
   const parts = token.split(".");
-  if (parts.length !== 3) return PARTS;
+  if (parts.length !== 3) return Failure.Parts;
   const encoded = parts[1]!;
   let json: string;
   try {
-    if (!/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) return NOT_BASE64;
+    if (!/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) return Failure.NotBase64;
     json = new TextDecoder("utf-8", { fatal: true }).decode(decodeBase64(encoded));
   } catch {
-    return NOT_BASE64;
+    return Failure.NotBase64;
   }
   let payload: unknown;
   try {
     payload = JSON.parse(json);
   } catch {
-    return NOT_JSON;
+    return Failure.NotJson;
   }
   return payload === null || typeof payload !== "object" || Array.isArray(payload)
-    ? NOT_OBJECT
+    ? Failure.NotObject
     : (payload as Record<string, unknown>);
 }
 
