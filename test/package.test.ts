@@ -130,11 +130,11 @@ export async function watch(): Promise<void> {
 /**
  * The client alone (\`createConvaiClient\`), bundled by esbuild, minified, gzip -9, in bytes. Issue 19
  * asks for 12,000: moving the monitor and then the waits out of the client (functions that take it
- * first) and smaller cuts took it from 14,677 to 13,452 B, with the 2026 API's methods and checks
+ * first) and smaller cuts took it from 14,677 to 13,420 B, with the 2026 API's methods and checks
  * added meanwhile. Of what remains, openapi-fetch is ~2.3 KB, the checks table ~1.4 KB and the
  * transport ~1.4 KB; this holds today's figure with ~150 B of room so that growth shows.
  */
-const CLIENT_BUDGET_BYTES = 13_600;
+const CLIENT_BUDGET_BYTES = 13_570;
 
 let project: string;
 
