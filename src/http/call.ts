@@ -19,7 +19,7 @@ import { checkRequestOptions, describe, headerRecord, type HeaderInput } from ".
 import { checkValues } from "../core/params.ts";
 import { redactText } from "../core/redact.ts";
 import { errorFromResponse } from "./responses.ts";
-import { type BodyMode, type CallConfig, type ClientConfig, responseError, send } from "./transport.ts";
+import { type BodyMode, type CallConfig, type ClientConfig, facadeRequest, responseError, send } from "./transport.ts";
 
 /** Options every facade method takes as its last argument. */
 export interface RequestOptions {
@@ -100,7 +100,7 @@ export function createCall(api: () => Client<paths>, config: ClientConfig): Call
         // The caller's signal travels in `attempt`, not on the Request (see CallConfig.signal).
         // Read as text, parsed below once: openapi-fetch would parse without saying what came instead.
         parseAs: body,
-        Request: ownRequest(attempt),
+        Request: facadeRequest(),
         fetch: (request: Request) => send(request, config, attempt),
       } as never,
     )) as { data?: unknown; error?: unknown; response: Response };
@@ -131,19 +131,6 @@ export function createCall(api: () => Client<paths>, config: ClientConfig): Call
   return call as Call;
 }
 
-/**
- * The Request class openapi-fetch builds this call's request with: a plain Request, made without a
- * signal and remembered in `attempt.request`, so the transport knows it (CallConfig.request). Its
- * prototype is Request's: openapi-fetch checks what middleware returns with `instanceof` it.
- */
-function ownRequest(attempt: CallConfig): typeof Request {
-  function OwnRequest(url: string, init: RequestInit): Request {
-    return (attempt.request = new Request(url, init));
-  }
-  OwnRequest.prototype = Request.prototype;
-  return OwnRequest as unknown as typeof Request;
-}
-
 function missing(data: Record<string, unknown>, expected: Expected | undefined): string | undefined {
   for (const [field, type] of Object.entries(expected ?? {})) {
     const value = data[field];
@@ -168,14 +155,13 @@ function callConfig(
       maxRetries: client.maxRetries,
       body,
       signal: undefined,
-      request: undefined,
     };
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
   checkRequestOptions(where, options);
   const { timeoutMs = client.timeoutMs, maxRetries = client.maxRetries, signal } = options;
-  return { operation: where, timeoutMs, maxRetries, body, signal, request: undefined };
+  return { operation: where, timeoutMs, maxRetries, body, signal };
 }
 
 /** How `convai.api` reads a body: streams for the operations the spec says stream, JSON otherwise. */
