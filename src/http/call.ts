@@ -148,19 +148,13 @@ function callConfig(
   client: ClientConfig,
   body: BodyMode,
 ): CallConfig {
-  if (options === undefined)
-    return {
-      operation: where,
-      timeoutMs: client.timeoutMs,
-      maxRetries: client.maxRetries,
-      body,
-      signal: undefined,
-    };
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  if (options !== undefined) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+    }
+    checkRequestOptions(where, options);
   }
-  checkRequestOptions(where, options);
-  const { timeoutMs = client.timeoutMs, maxRetries = client.maxRetries, signal } = options;
+  const { timeoutMs = client.timeoutMs, maxRetries = client.maxRetries, signal } = options ?? {};
   return { operation: where, timeoutMs, maxRetries, body, signal };
 }
 

@@ -65,8 +65,10 @@ const MAX_REDIRECTS = 20;
 export async function send(request: Request, client: ClientConfig, call: CallConfig): Promise<Response> {
   const { method, url, headers } = request;
   // A facade call's Request is made without a signal (see facadeRequest): it can never abort, so it
-  // is not listened to. A Request that middleware put in its place is listened to as any other.
-  const caller = call.signal ?? (FacadeRequest?.made.has(request) ? undefined : request.signal);
+  // is not listened to. Without middleware, openapi-fetch builds it and calls this at once, so it
+  // is the last one built; a Request that middleware put in its place, or one another call built
+  // meanwhile, is listened to as any other.
+  const caller = call.signal ?? (request === built ? undefined : request.signal);
   const { timeoutMs, maxRetries, operation } = call;
   // A body is sent on every attempt, so its stream is read once here.
   const body = request.body && (await request.arrayBuffer());
@@ -83,19 +85,11 @@ export async function send(request: Request, client: ClientConfig, call: CallCon
     let response: Response;
     let stage = "connection failed";
     try {
-      const first: Hop = { method, url, headers, body };
-      response = await sendHop(client, first, signal);
-      // Redirects are rare: the common answer goes on without another async step.
-      if (response.type === "opaqueredirect" || REDIRECT_STATUSES.has(response.status)) {
-        response = await follow(client, first, response, signal);
-      } else if (!response.url) Object.defineProperty(response, "url", { value: url });
+      response = await follow(client, { method, url, headers, body }, signal);
       if (call.body !== "stream" || !response.ok || response.body === null) {
         stage = "the response body was cut short";
-        if (!NULL_BODY_STATUSES.has(response.status)) {
-          const reading = response.text();
-          const text = await (client.fetch === undefined ? reading : raceAbort(reading, signal));
-          response = buffered(response, text, call, client, method);
-        }
+        const reading = buffered(response, call, client, method);
+        response = await (client.fetch === undefined ? reading : raceAbort(reading, signal));
         clearTimer();
         unlisten();
         release();
@@ -151,25 +145,22 @@ export async function send(request: Request, client: ClientConfig, call: CallCon
 
 /**
  * The Request class openapi-fetch builds a facade call's request with: a plain Request, made
- * without a signal and remembered, so the transport knows it. One function for every call, made
- * on first use (reading Request loads undici on Node, as in readResponse); its prototype is
- * Request's, as openapi-fetch checks what middleware returns with `instanceof` it.
+ * without a signal and remembered (the last one built), so the transport knows it. One function
+ * for every call (a new one per call cost each call a new object shape), made on first use:
+ * reading Request loads undici on Node, as in readResponse. Its prototype is Request's, as
+ * openapi-fetch checks what middleware returns with `instanceof` it.
  */
 export function facadeRequest(): typeof Request {
-  if (FacadeRequest === undefined) {
-    const made = new WeakSet<Request>();
-    const construct = function FacadeRequest(url: string, init: RequestInit): Request {
-      const request = new Request(url, init);
-      made.add(request);
-      return request;
-    };
-    construct.prototype = Request.prototype;
-    FacadeRequest = Object.assign(construct as unknown as typeof Request, { made });
-  }
-  return FacadeRequest;
+  return (FacadeRequest ??= Object.assign(
+    function (url: string, init: RequestInit) {
+      return (built = new Request(url, init));
+    },
+    { prototype: Request.prototype },
+  ) as never);
 }
 
-let FacadeRequest: (typeof Request & { made: WeakSet<Request> }) | undefined;
+let FacadeRequest: typeof Request | undefined;
+let built: Request | undefined;
 
 interface Hop {
   method: string;
@@ -178,29 +169,25 @@ interface Hop {
   body: RequestInit["body"];
 }
 
-/** Sends one hop of an attempt, without following a redirect. */
-function sendHop(client: ClientConfig, hop: Hop, signal: AbortSignal): Promise<Response> {
-  const init: RequestInit = {
-    method: hop.method,
-    headers: hop.headers,
-    body: hop.body ?? null,
-    signal,
-    redirect: "manual",
-  };
-  // A custom fetch gets a full Request and may ignore its signal: it is raced against the signal.
-  return client.fetch === undefined
-    ? fetch(hop.url, init)
-    : raceAbort(client.fetch(new Request(hop.url, init)), signal);
-}
-
 /**
- * Follows the redirect `response` answered `hop` with, by hand: within the configured origin as
- * fetch would; to another origin without any of the request's headers (the key among them), so a
- * recording behind a storage URL still arrives and the key stays home. A 303, or a 301/302
- * answering a POST, continues as a GET without a body, as fetch does.
+ * Sends one attempt, following redirects by hand: within the configured origin as fetch would;
+ * to another origin without any of the request's headers (the key among them), so a recording
+ * behind a storage URL still arrives and the key stays home. A 303, or a 301/302 answering a
+ * POST, continues as a GET without a body, as fetch does.
  */
-async function follow(client: ClientConfig, hop: Hop, response: Response, signal: AbortSignal): Promise<Response> {
+async function follow(client: ClientConfig, hop: Hop, signal: AbortSignal): Promise<Response> {
   for (let hops = 0; ; hops++) {
+    const init: RequestInit = {
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body ?? null,
+      signal,
+      redirect: "manual",
+    };
+    // A custom fetch gets a full Request and may ignore its signal: it is raced against the signal.
+    const response = await (client.fetch === undefined
+      ? fetch(hop.url, init)
+      : raceAbort(client.fetch(new Request(hop.url, init)), signal));
     if (response.type === "opaqueredirect") {
       throw new ConvaiConnectionError({
         method: hop.method,
@@ -216,7 +203,7 @@ async function follow(client: ClientConfig, hop: Hop, response: Response, signal
       if (!response.url) Object.defineProperty(response, "url", { value: hop.url });
       return response;
     }
-    await response.body?.cancel().catch(() => {});
+    await response.body?.cancel().catch(noop);
     let next: URL;
     try {
       next = new URL(location, hop.url);
@@ -241,7 +228,6 @@ async function follow(client: ClientConfig, hop: Hop, response: Response, signal
       headers,
       body: toGet ? null : hop.body,
     };
-    response = await sendHop(client, hop, signal);
   }
 }
 
@@ -304,12 +290,14 @@ function releasing(
 }
 
 /**
- * The response whose body `text` was read now, inside the attempt (so a timeout or a body cut
- * short is this attempt's failure, and retried), for openapi-fetch (and middleware) to read from
- * memory. In `"json"` mode a 2xx body must parse (an empty one may stand for no body), else a
+ * The response with its body read now, inside the attempt (so a timeout or a body cut short is
+ * this attempt's failure, and retried), for openapi-fetch (and middleware) to read from memory.
+ * In `"json"` mode a 2xx body must parse (an empty one may stand for no body), else a
  * `ConvaiResponseError` says what came instead.
  */
-function buffered(response: Response, text: string, call: CallConfig, client: ClientConfig, method: string): Response {
+async function buffered(response: Response, call: CallConfig, client: ClientConfig, method: string): Promise<Response> {
+  if (NULL_BODY_STATUSES.has(response.status)) return response;
+  const text = await response.text();
   let json: { value: unknown } | undefined;
   if (call.body === "json" && response.ok && text !== "") {
     try {
@@ -333,25 +321,24 @@ function buffered(response: Response, text: string, call: CallConfig, client: Cl
 function readResponse(text: string, from: Response, json: { value: unknown } | undefined): Response {
   ReadResponse ??= class extends (Response as new (body: null, init: ResponseInit) => object) {
     readonly #text: string;
-    readonly #url: string;
-    readonly #headers: Headers;
+    readonly #from: Response;
     readonly #json: { value: unknown } | undefined;
 
     constructor(text: string, from: Response, json: { value: unknown } | undefined) {
-      // Status and text of its own; the headers are the response's own object, not a copy (copying
-      // them was a fifth of the facade's own time per call, measured).
+      // Status and text of its own; url and headers are the read response's, the very Headers a
+      // bare openapi-fetch client hands its middleware (a copy was a fifth of the facade's own
+      // time per call, measured).
       super(null, { status: from.status, statusText: from.statusText });
       this.#text = text;
-      this.#url = from.url;
-      this.#headers = from.headers;
+      this.#from = from;
       this.#json = json;
     }
 
     get url(): string {
-      return this.#url;
+      return this.#from.url;
     }
     get headers(): Headers {
-      return this.#headers;
+      return this.#from.headers;
     }
     get body(): ReadableStream<Uint8Array> {
       return new Response(this.#text).body!;
@@ -372,10 +359,7 @@ function readResponse(text: string, from: Response, json: { value: unknown } | u
       return new Blob([this.#text], { type: this.headers.get("content-type") ?? "" });
     }
     clone(): Response {
-      // A clone's headers are a copy, as Response.clone() makes.
-      const { status, statusText } = this as unknown as Response;
-      const from = { status, statusText, url: this.#url, headers: new Headers(this.#headers) };
-      return readResponse(this.#text, from as Response, this.#json);
+      return readResponse(this.#text, this as unknown as Response, this.#json);
     }
   };
   return new ReadResponse(text, from, json) as unknown as Response;

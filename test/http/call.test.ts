@@ -173,3 +173,49 @@ describe("the Request openapi-fetch builds for a facade call", () => {
     expect(await rejectionOf(hanging)).toBe(reason);
   });
 });
+
+describe("a call's options", () => {
+  it("are refused before any request when they are not an object", async () => {
+    const { convai, calls } = clientWith(() => json(conversation));
+    for (const options of [null, 5, "fast"]) {
+      const error = await rejectionOf(convai.agents.link("a", options as never));
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/^agents\.link: options must be an object, got /);
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it("override the client's, each on its own; absent ones are the client's", async () => {
+    const { convai, calls } = clientWith(() => json({}, { status: 503, headers: { "retry-after": "0" } }), {
+      maxRetries: 1,
+      timeoutMs: 5_000,
+    });
+    await rejectionOf(convai.agents.link("a"));
+    expect(calls).toHaveLength(2); // the client's maxRetries: 1
+    await rejectionOf(convai.agents.link("a", { maxRetries: 0 }));
+    expect(calls).toHaveLength(3);
+    await rejectionOf(convai.agents.link("a", { timeoutMs: 1_000 }));
+    expect(calls).toHaveLength(5); // still the client's maxRetries
+  });
+});
+
+describe("the response middleware sees for a facade call", () => {
+  it("has the fetched response's status, url and headers, in itself and in a clone", async () => {
+    const { convai } = clientWith(() =>
+      json(conversation, { status: 200, headers: { "x-request-id": "req_1", "x-extra": "e" } }),
+    );
+    const seen: unknown[] = [];
+    convai.api.use({
+      onResponse({ response }) {
+        const clone = response.clone();
+        for (const r of [response, clone]) {
+          seen.push([r.status, new URL(r.url).pathname, r.headers.get("x-request-id"), r.headers.get("x-extra")]);
+        }
+        return undefined;
+      },
+    });
+    await convai.conversations.get("c");
+    const expected = [200, "/v1/convai/conversations/c", "req_1", "e"];
+    expect(seen).toEqual([expected, expected]);
+  });
+});
