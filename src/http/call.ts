@@ -132,8 +132,9 @@ export function createCall(api: () => Client<paths>, config: ClientConfig): Call
 }
 
 function missing(data: Record<string, unknown>, expected: Expected | undefined): string | undefined {
-  for (const [field, type] of Object.entries(expected ?? {})) {
-    const value = data[field];
+  for (const field in expected) {
+    const type = expected[field],
+      value = data[field];
     if (type === "array" ? !Array.isArray(value) : typeof value !== type) {
       return `a body whose ${field} is not ${type === "array" ? "an array" : `a ${type}`}`;
     }

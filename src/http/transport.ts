@@ -53,7 +53,8 @@ export interface CallConfig {
 }
 
 const TIMEOUT = Symbol("convai.timeout");
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+// 1xx never reach here: fetch does not hand them over, and a Response cannot carry one.
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** As many hops as a browser's fetch allows. */
 const MAX_REDIRECTS = 20;
