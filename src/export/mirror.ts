@@ -555,6 +555,7 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
   });
   const scope: ScopeState = (state.scopes[key] ??= { covered: [], pending: {} });
   const before = mergeRanges(scope.covered);
+  const noRecording: Record<string, number> = scope.noRecording ?? {};
   // The newest covered range, less the overlap: conversations that appeared late are looked for there.
   const ranges = before.map((r): Range => [r[0], r[1]]);
   if (ranges[0] !== undefined) {
@@ -598,6 +599,15 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
         ...(outcome.kind === "failed" ? { reason: errorLine(outcome.error) } : {}),
       };
     } else delete scope.pending[id];
+    // Only near the top: the next run looks again at the overlap below the newest start time only.
+    if (
+      "noRecording" in outcome &&
+      o.audio &&
+      task.start > Math.max(newest!, before[0]?.[1] ?? -Infinity) - o.overlapSeconds
+    ) {
+      noRecording[id] = task.start;
+      scope.noRecording = noRecording;
+    }
     if (outcome.kind === "exported") {
       state.tablesCurrent = false; // saved with the state: an interrupted run still rewrites them next time
       progress.exported++;
@@ -636,7 +646,7 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
         seen.add(id);
         const wasPending = pendingAtStart.has(id);
         // Covered by an earlier run, or (in the overlap looked at again) already on disk: no task.
-        if (!wasPending && (isCovered(ranges, start) || onDisk(run, id))) {
+        if (!wasPending && (isCovered(ranges, start) || onDisk(run, id, noRecording))) {
           progress.handled++;
           progress.skipped++;
           continue;
@@ -680,6 +690,9 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
     for (const [id, entry] of pendingAtStart) if (!seen.has(id) && entry.start > passed) delete scope.pending[id];
     if (exhausted && newest === undefined) scope.covered = mergeRanges([...before]);
     persist();
+    const below = (scope.covered[0]?.[1] ?? -Infinity) - o.overlapSeconds;
+    for (const [id, start] of Object.entries(noRecording)) if (start <= below) delete noRecording[id];
+    if (scope.noRecording !== undefined && Object.keys(noRecording).length === 0) delete scope.noRecording;
   } else {
     exhausted = false;
     persist();
@@ -730,12 +743,16 @@ async function* listPages(run: Run, query: ListConversationsQuery, stopsAt: (sta
   }
 }
 
-/** Whether a conversation's files are all in the folder already (its recording too, with `audio`). */
-function onDisk(run: Run, id: string): boolean {
+/**
+ * Whether a conversation's files are all in the folder already: its details, and with `audio` its
+ * recording, unless an earlier run of the scope found it has none (`noRecording`).
+ */
+function onDisk(run: Run, id: string, noRecording: Readonly<Record<string, number>>): boolean {
   if (run.empty.conversations || !SAFE_ID.test(id) || !existsNow(path.join(run.out, "conversations", `${id}.json`))) {
     return false;
   }
-  return !run.options.audio || (!run.empty.audio && existsNow(path.join(run.out, "audio", `${id}.mp3`)));
+  if (!run.options.audio || Object.hasOwn(noRecording, id)) return true;
+  return !run.empty.audio && existsNow(path.join(run.out, "audio", `${id}.mp3`));
 }
 
 /** The iterator with its first `next()` called now (the first request goes out), for a `for await` later. */
@@ -759,9 +776,10 @@ function primed<T>(iterator: AsyncGenerator<T>): AsyncIterableIterator<T> & { re
   };
 }
 
+/** `noRecording`: the details say the conversation has no recording (a run with `audio` need not look). */
 type Outcome =
-  | { kind: "exported"; bytes: number; recording: boolean }
-  | { kind: "skipped" }
+  | { kind: "exported"; bytes: number; recording: boolean; noRecording?: true }
+  | { kind: "skipped"; noRecording?: true }
   | { kind: "gone" }
   | { kind: "pending"; status: string }
   | { kind: "failed"; error: unknown };
@@ -805,7 +823,7 @@ async function exportAttempt(run: Run, id: string, first: boolean): Promise<Outc
   if (!none.conversations && existsNow(jsonPath)) {
     if (!audio || existsNow(audioPath)) return { kind: "skipped" };
     const stored = JSON.parse(await readFile(jsonPath, "utf8")) as Conversation;
-    if (!stored.has_audio) return { kind: "skipped" };
+    if (!stored.has_audio) return { kind: "skipped", noRecording: true };
     await run.markRunning();
     const bytes = await saveAudio(run, id, audioPath);
     return bytes === undefined ? { kind: "skipped" } : { kind: "exported", bytes, recording: true };
@@ -834,7 +852,12 @@ async function exportAttempt(run: Run, id: string, first: boolean): Promise<Outc
     conversation_id: id,
     kind: "conversation",
   });
-  return { kind: "exported", bytes: bytes + written.bytes, recording };
+  return {
+    kind: "exported",
+    bytes: bytes + written.bytes,
+    recording,
+    ...(audio && !conversation.has_audio ? { noRecording: true as const } : {}),
+  };
 }
 
 /** The details as the API serves them, as text (written byte for byte); undefined on 404. */

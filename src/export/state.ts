@@ -25,6 +25,12 @@ export interface PendingEntry {
 export interface ScopeState {
   covered: Range[];
   pending: Record<string, PendingEntry>;
+  /**
+   * With `audio`: conversations near the newest covered start time (within the overlap the next
+   * run looks at again) whose details say they have no recording, by start time. The next run
+   * finds them in the folder without reading their details to learn it again.
+   */
+  noRecording?: Record<string, number>;
 }
 
 export interface MirrorState {

@@ -107,6 +107,24 @@ describe("exportConversations", () => {
     await expectMirror(dir, emulator, { audio: true });
   });
 
+  it("a second run reads no conversation file, not even of one without a recording in the overlap", async () => {
+    await spaced(150);
+    const first = await exportConversations(client(), { out: dir, audio: true });
+    expect(first.exported).toBe(150);
+    // Conversations 60 s apart: the first ten are in the 600 s the next run looks at again.
+    const quiet = Array.from({ length: 10 }, (_, i) => `conv_${String(i).padStart(5, "0")}`).filter(
+      (id) => emulator.audio(id) === undefined,
+    );
+    expect(quiet.length).toBeGreaterThan(0);
+    // Files the next run must not read: if it did (to learn again that there is no recording), it would fail on them.
+    const texts = await Promise.all(quiet.map((id) => readFile(path.join(dir, "conversations", `${id}.json`), "utf8")));
+    for (const id of quiet) await writeFile(path.join(dir, "conversations", `${id}.json`), "not json");
+    const second = await exportConversations(client(), { out: dir, audio: true });
+    expect(second).toMatchObject({ exported: 0, failed: 0, handled: second.skipped });
+    for (const [i, id] of quiet.entries()) await writeFile(path.join(dir, "conversations", `${id}.json`), texts[i]!);
+    await expectMirror(dir, emulator, { audio: true });
+  });
+
   it("a run that adds conversations appends their rows without reading the conversations already there", async () => {
     const top = await spaced(40);
     await exportConversations(client(), { out: dir });
