@@ -232,13 +232,15 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
       emit({ type: "tables", rows: tables, progress: { ...progress } });
     }
     state.running = false;
-    state.lastRun = {
-      finishedAt: new Date().toISOString(),
-      exported: progress.exported,
-      pending: progress.pending,
-      failed: progress.failed,
-    };
-    await saver.save();
+    // Dated only when the state is written (a process's first Date costs more than all the rest here).
+    await saver.save((written) => {
+      written.lastRun = {
+        finishedAt: new Date().toISOString(),
+        exported: progress.exported,
+        pending: progress.pending,
+        failed: progress.failed,
+      };
+    });
     return { ...progress, out, tables, listRequests: run.listRequests, recovered };
   } catch (error) {
     await manifest.close().catch(() => {});
@@ -481,12 +483,14 @@ class Saver {
     await this.save();
   }
 
-  save(): Promise<void> {
+  /** Writes the state if what it decides changed; `stamp` then amends it first (with `lastRun`). */
+  save(stamp?: (state: MirrorState) => void): Promise<void> {
     this.#changes = 0;
     this.#last = Date.now();
     const next = this.#saving.then(async () => {
       const now = decisions(this.state);
       if (now === this.#saved) return;
+      stamp?.(this.state);
       await saveState(this.#out, this.state);
       this.#saved = now;
     });
