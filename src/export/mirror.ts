@@ -16,7 +16,7 @@ import { unixSeconds } from "../resources/wait.ts";
 import type { Conversation, ConversationsPage, ListConversationsQuery } from "../types.ts";
 import { ConvaiAPIError, ConvaiConnectionError, ConvaiError } from "../core/errors.ts";
 import { describe } from "../core/input.ts";
-import { sleep } from "../core/abort.ts";
+import { onAbort, sleep } from "../core/abort.ts";
 import { RETRY_STATUSES } from "../http/retry.ts";
 import { existsNow, removeTemporaries, writeAtomic, writeStreamAtomic } from "./files.ts";
 import { ManifestWriter, MIRRORED, repairManifest } from "./manifest.ts";
@@ -591,6 +591,9 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
   };
 
   const active = new Set<Promise<void>>();
+  // Woken by the task that frees a place: one promise per wait, where Promise.race(active) added a
+  // reaction to every task in flight at every wait (20 per conversation at the default pool).
+  let freed: (() => void) | undefined;
   let fatal: { error: unknown } | undefined;
 
   const finish = async (task: Task, id: string, outcome: Outcome) => {
@@ -664,7 +667,7 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
           await finish(task, id, { kind: "pending", status: summary.status });
           continue;
         }
-        while (active.size >= o.concurrency) await Promise.race(active);
+        while (active.size >= o.concurrency) await new Promise<void>((resolve) => (freed = resolve));
         if (fatal) break pages;
         const work = exportOne(run, id)
           .then(
@@ -676,7 +679,13 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
               }
             },
           )
-          .finally(() => active.delete(work));
+          // The state could not be saved: the walk stops (no wait observes a task's failure any more).
+          .catch((error: unknown) => void (fatal ??= { error }))
+          .finally(() => {
+            active.delete(work);
+            freed?.();
+            freed = undefined;
+          });
         active.add(work);
       }
       run.emit({ type: "page", progress: { ...progress } });
@@ -864,13 +873,28 @@ async function exportAttempt(run: Run, id: string, first: boolean): Promise<Outc
   };
 }
 
-/** The details as the API serves them, as text (written byte for byte); undefined on 404. */
+/**
+ * The details as the API serves them, as text (written byte for byte); undefined on 404.
+ *
+ * The call's Request gets a signal of its own, linked to the run's for the call only: a Request
+ * made with a signal keeps an abort listener on it until the Request is collected, so with the
+ * run's signal every request of the run left a listener on that one long-lived signal (each
+ * listed again by the next Request's constructor, and kept past young-generation collections).
+ */
 async function fetchDetails(run: Run, id: string): Promise<string | undefined> {
-  const { data, error, response } = await run.convai.api.GET("/v1/convai/conversations/{conversation_id}", {
-    params: { path: { conversation_id: id } },
-    parseAs: "text",
-    signal: run.signal,
-  });
+  const controller = new AbortController();
+  const unlisten = onAbort(run.signal, (reason) => controller.abort(reason));
+  let result;
+  try {
+    result = await run.convai.api.GET("/v1/convai/conversations/{conversation_id}", {
+      params: { path: { conversation_id: id } },
+      parseAs: "text",
+      signal: controller.signal,
+    });
+  } finally {
+    unlisten();
+  }
+  const { data, error, response } = result;
   if (response.status === 404) return undefined;
   if (!response.ok || typeof data !== "string") {
     throw new ConvaiAPIError({

@@ -313,6 +313,36 @@ describe("exportConversations", () => {
     expect((await readdir(dir)).sort()).toEqual(["mirror"]);
   });
 
+  it("leaves no abort listener per request on a signal that outlives the requests", async () => {
+    await spaced(60);
+    // Listeners on each signal, added and not yet removed: a Request made with a signal removes its
+    // own only when it is collected, so a signal shared by every request of the run would gather one each.
+    const live = new Map<AbortSignal, number>();
+    let most = 0;
+    const { addEventListener, removeEventListener } = AbortSignal.prototype;
+    AbortSignal.prototype.addEventListener = function (
+      this: AbortSignal,
+      ...args: Parameters<typeof addEventListener>
+    ) {
+      if (args[0] === "abort") most = Math.max(most, live.set(this, (live.get(this) ?? 0) + 1).get(this)!);
+      return addEventListener.apply(this, args);
+    };
+    AbortSignal.prototype.removeEventListener = function (
+      this: AbortSignal,
+      ...args: Parameters<typeof removeEventListener>
+    ) {
+      if (args[0] === "abort") live.set(this, (live.get(this) ?? 1) - 1);
+      return removeEventListener.apply(this, args);
+    };
+    try {
+      const result = await exportConversations(client(), { out: dir, concurrency: 4 });
+      expect(result.exported).toBe(60);
+    } finally {
+      Object.assign(AbortSignal.prototype, { addEventListener, removeEventListener });
+    }
+    expect(most).toBeLessThan(20); // the requests in flight at once, not the 120 of the run
+  });
+
   it("a 401 stops the run with the API's error", async () => {
     emulator = await startEmulator({ conversations: 5 });
     const convai = createConvaiClient({ apiKey: "xi-wrong-key-123456", baseUrl: emulator.baseUrl });
