@@ -6,6 +6,7 @@
  * what is on disk; the state file (state.ts) only remembers which start times are fully covered
  * and which conversations are still pending, so the next run lists only as far back as needed.
  */
+import { setMaxListeners } from "node:events";
 import { mkdir, readFile } from "node:fs/promises";
 import { type Dir, type Stats, accessSync, constants, lstatSync, opendirSync } from "node:fs";
 import path from "node:path";
@@ -140,6 +141,9 @@ export async function exportConversations(convai: MirrorClient, options: ExportO
   const out = await prepareOutDir(WHERE, o.out, ["conversations", "tables", ...(o.audio ? ["audio"] : [])]);
   o.signal?.throwIfAborted();
   const controller = new AbortController();
+  // Every task in flight listens to the run's signal for its calls (a few each, removed after each
+  // call): more than Node's default of 10 by design, so no leak warning is printed for them.
+  setMaxListeners(4 * o.concurrency + 10, controller.signal);
   const stop = () => controller.abort(o.signal!.reason);
   o.signal?.addEventListener("abort", stop, { once: true });
 

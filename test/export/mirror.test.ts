@@ -343,6 +343,20 @@ describe("exportConversations", () => {
     expect(most).toBeLessThan(20); // the requests in flight at once, not the 120 of the run
   });
 
+  it("prints no listener-leak warning at the default pool of 16 with recordings", async () => {
+    await spaced(80);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      expect((await exportConversations(client(), { out: dir, audio: true })).exported).toBe(80);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
+
   it("a 401 stops the run with the API's error", async () => {
     emulator = await startEmulator({ conversations: 5 });
     const convai = createConvaiClient({ apiKey: "xi-wrong-key-123456", baseUrl: emulator.baseUrl });
