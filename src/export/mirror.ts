@@ -17,7 +17,7 @@ import { unixSeconds } from "../resources/wait.ts";
 import type { Conversation, ConversationsPage, ListConversationsQuery } from "../types.ts";
 import { ConvaiAPIError, ConvaiConnectionError, ConvaiError } from "../core/errors.ts";
 import { describe } from "../core/input.ts";
-import { onAbort, sleep } from "../core/abort.ts";
+import { linkSignals, sleep } from "../core/abort.ts";
 import { RETRY_STATUSES } from "../http/retry.ts";
 import { existsNow, removeTemporaries, writeAtomic, writeStreamAtomic } from "./files.ts";
 import { ManifestWriter, MIRRORED, repairManifest } from "./manifest.ts";
@@ -886,17 +886,16 @@ async function exportAttempt(run: Run, id: string, first: boolean): Promise<Outc
  * listed again by the next Request's constructor, and kept past young-generation collections).
  */
 async function fetchDetails(run: Run, id: string): Promise<string | undefined> {
-  const controller = new AbortController();
-  const unlisten = onAbort(run.signal, (reason) => controller.abort(reason));
+  const { signal, dispose } = linkSignals([run.signal]);
   let result;
   try {
     result = await run.convai.api.GET("/v1/convai/conversations/{conversation_id}", {
       params: { path: { conversation_id: id } },
       parseAs: "text",
-      signal: controller.signal,
+      signal,
     });
   } finally {
-    unlisten();
+    dispose();
   }
   const { data, error, response } = result;
   if (response.status === 404) return undefined;
