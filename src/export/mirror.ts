@@ -13,10 +13,9 @@ import path from "node:path";
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.ts";
 import type { Conversations } from "../resources/conversations.ts";
-import { unixSeconds } from "../resources/wait.ts";
 import type { Conversation, ConversationsPage, ListConversationsQuery } from "../types.ts";
 import { ConvaiAPIError, ConvaiConnectionError, ConvaiError } from "../core/errors.ts";
-import { describe } from "../core/input.ts";
+import { describe, requireUnixSeconds } from "../core/input.ts";
 import { linkSignals, sleep } from "../core/abort.ts";
 import { RETRY_STATUSES } from "../http/retry.ts";
 import { existsNow, removeTemporaries, writeAtomic, writeStreamAtomic } from "./files.ts";
@@ -371,8 +370,8 @@ function checkExportOptions(options: ExportOptions): ResolvedOptions {
   }
   const { out, agentIds = [], filters = {}, audio = false, concurrency = 16, overlapSeconds = 600 } = options;
   if (typeof out !== "string" || out.trim() === "") throw new TypeError(`${WHERE}: out must be a folder path`);
-  const since = options.since === undefined ? undefined : unixSeconds(WHERE, "since", options.since);
-  const until = options.until === undefined ? undefined : unixSeconds(WHERE, "until", options.until);
+  const since = options.since === undefined ? undefined : requireUnixSeconds(WHERE, "since", options.since);
+  const until = options.until === undefined ? undefined : requireUnixSeconds(WHERE, "until", options.until);
   if (since !== undefined && until !== undefined && since >= until) {
     throw new RangeError(`${WHERE}: since must be before until`);
   }

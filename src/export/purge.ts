@@ -8,8 +8,7 @@
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { ConvaiAPIError } from "../core/errors.ts";
-import { describe } from "../core/input.ts";
-import { unixSeconds } from "../resources/wait.ts";
+import { describe, requireUnixSeconds } from "../core/input.ts";
 import type { ListConversationsQuery } from "../types.ts";
 import { prepareOutDir, type MirrorClient } from "./mirror.ts";
 
@@ -77,7 +76,7 @@ export async function purgeConversations(convai: MirrorClient, options: PurgeOpt
   }
   const { out, agentId, userId, dryRun = true, concurrency = 8, signal, onProgress } = options;
   if (typeof out !== "string" || out.trim() === "") throw new TypeError(`${WHERE}: out must be a folder path`);
-  const before = options.before === undefined ? undefined : unixSeconds(WHERE, "before", options.before);
+  const before = options.before === undefined ? undefined : requireUnixSeconds(WHERE, "before", options.before);
   for (const [name, value] of [
     ["agentId", agentId],
     ["userId", userId],

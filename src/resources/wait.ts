@@ -99,7 +99,7 @@ export async function waitForConversation(
   const { query: filters, startedAfter, match = () => true, ...waitOptions } = options;
   const query = listFilters(where, filters, true);
   const agent_id = requireId(where, "query.agent_id", query.agent_id);
-  const since = unixSeconds(where, "startedAfter", startedAfter);
+  const since = requireUnixSeconds(where, "startedAfter", startedAfter);
   if (typeof match !== "function") throw new TypeError(`${where}: match must be a function`);
   return poll(
     where,
@@ -159,7 +159,7 @@ export function reconcileConversations(
   refuseOldNames(where, options);
   const { query: filters, startedAfter, seen, statuses, ...callOptions } = options;
   const query = listFilters(where, filters, false);
-  const since = unixSeconds(where, "startedAfter", startedAfter);
+  const since = requireUnixSeconds(where, "startedAfter", startedAfter);
   const has =
     typeof seen === "function" ? seen : typeof seen?.has === "function" ? (id: string) => seen.has(id) : undefined;
   if (has === undefined)
@@ -269,9 +269,4 @@ function listSince(
     (filtered ? { ...query, call_start_after_unix: since - 1 } : query) as ListConversationsQuery,
     options,
   );
-}
-
-/** A moment given as a Date or unix seconds, in whole unix seconds. */
-export function unixSeconds(where: string, name: string, value: unknown): number {
-  return requireUnixSeconds(where, name, value);
 }
