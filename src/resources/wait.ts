@@ -76,6 +76,17 @@ function conversationsOf(where: string, convai: unknown): ConvaiClientLike["conv
   return (convai as ConvaiClientLike).conversations;
 }
 
+/**
+ * What the helpers that walk the list check first: the client, then that `options` is an object
+ * without the names renamed before 1.0. Returns the client's `conversations`.
+ */
+function listHelper(where: string, convai: unknown, options: unknown): ConvaiClientLike["conversations"] {
+  const conversations = conversationsOf(where, convai);
+  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
+  refuseOldNames(where, options);
+  return conversations;
+}
+
 const MAX_POLL_MS = 10_000;
 const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
 const DEFAULT_POLL_MS = 1_000;
@@ -93,9 +104,7 @@ export async function waitForConversation(
   options: WaitForOptions,
 ): Promise<ConversationSummary> {
   const where = "waitForConversation";
-  const conversations = conversationsOf(where, convai);
-  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
-  refuseOldNames(where, options);
+  const conversations = listHelper(where, convai, options);
   const { query: filters, startedAfter, match = () => true, ...waitOptions } = options;
   const query = listFilters(where, filters, true);
   const agent_id = requireId(where, "query.agent_id", query.agent_id);
@@ -154,9 +163,7 @@ export function reconcileConversations(
   options: ReconcileOptions,
 ): AsyncIterable<ConversationSummary> {
   const where = "reconcileConversations";
-  const conversations = conversationsOf(where, convai);
-  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options are required`);
-  refuseOldNames(where, options);
+  const conversations = listHelper(where, convai, options);
   const { query: filters, startedAfter, seen, statuses, ...callOptions } = options;
   const query = listFilters(where, filters, false);
   const since = requireUnixSeconds(where, "startedAfter", startedAfter);
