@@ -92,3 +92,17 @@ export function tracked<T>(promise: Promise<T>): { settled: () => boolean; resul
   );
   return { settled: () => settled, result };
 }
+
+/**
+ * A system tool result whose `result` is null, as the document allows: the transcript tests give
+ * it to the walkers and the matchers.
+ */
+export const NULL_SYSTEM_RESULT = {
+  request_id: "r1",
+  tool_name: "t",
+  result_value: "",
+  is_error: false,
+  tool_has_been_called: true,
+  type: "system",
+  result: null,
+};

@@ -20,6 +20,7 @@ import {
   matchWorkflowStep,
 } from "../../src/transcript/narrowing.ts";
 import { pairToolCalls, toolResults } from "../../src/transcript/walk.ts";
+import { NULL_SYSTEM_RESULT } from "../helpers.ts";
 import type {
   Conversation,
   InitiationTrigger,
@@ -641,15 +642,7 @@ describe("toolResults and pairToolCalls", () => {
 });
 
 describe("matchers and guards given nulls", () => {
-  const result = {
-    request_id: "r1",
-    tool_name: "t",
-    result_value: "",
-    is_error: false,
-    tool_has_been_called: true,
-    type: "system",
-    result: null,
-  };
+  const result = NULL_SYSTEM_RESULT;
 
   it("matchers given something that is not an object throw a TypeError naming the argument; guards say false", () => {
     expect(() => matchToolResult(null as never, { _: () => 1 })).toThrow(/matchToolResult: value must be an object/);

@@ -1,17 +1,10 @@
 /** The transcript walkers (src/transcript/walk.ts) given nulls where the document allows them. */
 import { describe, expect, it } from "vitest";
 import { pairToolCalls, toolCalls, toolResults } from "../../src/index.ts";
+import { NULL_SYSTEM_RESULT } from "../helpers.ts";
 
 describe("transcripts with nulls", () => {
-  const result = {
-    request_id: "r1",
-    tool_name: "t",
-    result_value: "",
-    is_error: false,
-    tool_has_been_called: true,
-    type: "system",
-    result: null,
-  };
+  const result = NULL_SYSTEM_RESULT;
   const nested = {
     ...result,
     request_id: "wf",
