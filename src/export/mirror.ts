@@ -580,7 +580,21 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
   let newest: number | undefined;
   let last: number | undefined;
   let exhausted = false;
-  const seen = new Set<string>();
+  // The ids handed out, for a page served again (after a retry, or by a server that repeats
+  // itself): kept only down to the page before this one, in the order seen, so that memory stays
+  // flat however long the list. Ids of a start time that spans pages stay while it lasts. An id
+  // above that (out of order: a list sorted newest first never goes back up) is looked for among
+  // what the run has in hand instead: in flight, pending, or on disk.
+  const seen = new Map<string, number>();
+  let keepUpTo = Infinity; // the newest start time of the page before; ids above it have left `seen`
+  let pageTop = -Infinity;
+  const inFlight = new Set<string>();
+  const seenPending = new Set<string>(); // of pendingAtStart
+  const handledAbove = (id: string) =>
+    inFlight.has(id) ||
+    seenPending.has(id) ||
+    (Object.hasOwn(scope.pending, id) && !pendingAtStart.has(id)) ||
+    existsNow(path.join(run.out, "conversations", `${id}.json`));
   const coverage = (): Range | undefined => {
     if (newest === undefined) return undefined;
     while (head < queue.length && queue[head]!.done) head++;
@@ -649,11 +663,14 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
         const id = summary.conversation_id;
         const start = summary.start_time_unix_secs;
         if (stopsAt(start)) break pages;
-        if (seen.has(id)) continue; // listed twice (a page repeated after a retry): handled once
+        // Listed twice (a page repeated after a retry): handled once.
+        if (seen.has(id) || (start > keepUpTo && SAFE_ID.test(id) && handledAbove(id))) continue;
         progress.listed++;
         newest = newest === undefined ? start : Math.max(newest, start);
         last = start;
-        seen.add(id);
+        seen.set(id, start);
+        pageTop = Math.max(pageTop, start);
+        if (pendingAtStart.has(id)) seenPending.add(id);
         const wasPending = pendingAtStart.has(id);
         // Covered by an earlier run, or (in the overlap looked at again) already on disk: no task.
         if (!wasPending && (isCovered(ranges, start) || onDisk(run, id, noRecording))) {
@@ -672,6 +689,7 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
         }
         while (active.size >= o.concurrency) await new Promise<void>((resolve) => (freed = resolve));
         if (fatal) break pages;
+        inFlight.add(id);
         const work = exportOne(run, id)
           .then(
             (outcome) => finish(task, id, outcome),
@@ -685,6 +703,7 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
           // The state could not be saved: the walk stops (no wait observes a task's failure any more).
           .catch((error: unknown) => void (fatal ??= { error }))
           .finally(() => {
+            inFlight.delete(id);
             active.delete(work);
             freed?.();
             freed = undefined;
@@ -692,6 +711,13 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
         active.add(work);
       }
       run.emit({ type: "page", progress: { ...progress } });
+      // What the page before this one handed out leaves `seen` (oldest entries first: the newest start times).
+      for (const [id, start] of seen) {
+        if (start <= keepUpTo) break;
+        seen.delete(id);
+      }
+      if (pageTop !== -Infinity) keepUpTo = pageTop;
+      pageTop = -Infinity;
     }
     if (!fatal) exhausted = true;
   } catch (error) {
@@ -703,7 +729,8 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
   if (fatal === undefined) {
     // Pending conversations the walk passed without seeing are gone from the list (deleted).
     const passed = exhausted ? -Infinity : (last ?? Infinity);
-    for (const [id, entry] of pendingAtStart) if (!seen.has(id) && entry.start > passed) delete scope.pending[id];
+    for (const [id, entry] of pendingAtStart)
+      if (!seenPending.has(id) && entry.start > passed) delete scope.pending[id];
     if (exhausted && newest === undefined) scope.covered = mergeRanges([...before]);
     persist();
     const below = (scope.covered[0]?.[1] ?? -Infinity) - o.overlapSeconds;

@@ -177,6 +177,69 @@ describe("exportConversations", () => {
     expect(Object.values<{ pending: object }>(after.scopes)[0]!.pending).toEqual({});
   });
 
+  /**
+   * A client whose list answers the emulator gives, with `extra(n)` (n: the list request, from 1)
+   * naming earlier list requests whose conversations are served again at the head of that page.
+   */
+  function repeatingClient(extra: (n: number) => number[]) {
+    const pages: { conversations: unknown[] }[] = [];
+    return client({
+      fetch: async (request: Request) => {
+        const response = await fetch(request);
+        if (!request.url.includes("/v1/convai/conversations?")) return response;
+        const page = (await response.json()) as { conversations: unknown[] };
+        pages.push(page);
+        const again = extra(pages.length).flatMap((n) => pages[n - 1]!.conversations);
+        const body = JSON.stringify({ ...page, conversations: [...again, ...page.conversations] });
+        return new Response(body, { status: response.status, headers: { "content-type": "application/json" } });
+      },
+    });
+  }
+
+  it("conversations listed again, one page back or many, are each exported once and counted once", async () => {
+    await spaced(450, (i) => (i % 9 === 4 ? "in-progress" : "done"));
+    // Page 3 repeats page 2 (the page before); page 4 repeats page 1 (long gone from the window);
+    // page 5 repeats pages 1, 3 and itself so far (page 4).
+    const convai = repeatingClient((n) => ({ 3: [2], 4: [1], 5: [1, 3, 4] })[n] ?? []);
+    const result = await exportConversations(convai, { out: dir, audio: true, concurrency: 4 });
+    expect(result.listRequests).toBe(5);
+    expect(result.listed).toBe(450);
+    expect(result.handled).toBe(450);
+    expect(result.exported).toBe(400);
+    expect(result.pending).toBe(50);
+    const details = emulator.requests.filter((r) => r.operationId === "getConversation").map((r) => r.path);
+    expect(new Set(details).size).toBe(details.length);
+    const audio = emulator.requests.filter((r) => r.operationId === "getConversationAudio").map((r) => r.path);
+    expect(new Set(audio).size).toBe(audio.length);
+    await expectMirror(dir, emulator, { audio: true });
+    const rows = await manifestRows(dir);
+    expect(new Set(rows.map((r) => r.path)).size).toBe(rows.length);
+  });
+
+  it("a start time shared by more than a page of conversations, with a page served twice: each handled once", async () => {
+    emulator = await startEmulator({ conversations: 0, audioBytes: 1_000 });
+    for (let i = 0; i < 330; i++) {
+      emulator.addConversation(
+        makeConversation({
+          seed: i + 1,
+          conversation_id: `conv_${String(i).padStart(5, "0")}`,
+          start_time_unix_secs: i < 250 ? 1_763_000_000 : 1_763_000_000 - i,
+          status: i % 7 === 3 ? "processing" : "done",
+          turns: 2,
+        }),
+      );
+    }
+    const convai = repeatingClient((n) => ({ 3: [1, 2], 4: [3] })[n] ?? []);
+    const result = await exportConversations(convai, { out: dir, audio: true, concurrency: 4 });
+    expect(result.listed).toBe(330);
+    expect(result.exported + result.pending).toBe(330);
+    expect(result.pending).toBe(47);
+    await expectMirror(dir, emulator, { audio: true });
+    const second = await exportConversations(client(), { out: dir, audio: true });
+    expect(second.exported).toBe(0);
+    expect(second.pending).toBe(47);
+  });
+
   it("a conversation that appears late, within the overlap, is still exported", async () => {
     const top = await spaced(50);
     await exportConversations(client(), { out: dir });
