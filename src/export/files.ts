@@ -136,7 +136,8 @@ function writeAllNow(fd: number, chunks: readonly Uint8Array[]): void {
   }
 }
 
-function renameInto(temporary: string, target: string): void {
+/** Renames a finished temporary file into place (removed when the rename fails). */
+export function renameInto(temporary: string, target: string): void {
   try {
     fs.renameSync(temporary, target);
   } catch (error) {

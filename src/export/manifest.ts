@@ -4,9 +4,11 @@
  * follows an abrupt end rebuilds it from the folder: rows of files that are gone are dropped,
  * duplicates and a torn last line removed, files without a row hashed and added.
  */
-import { opendir, readFile, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { opendir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { BufferedAppend, hashFile, writeAtomic } from "./files.ts";
+import { createInterface } from "node:readline";
+import { BufferedAppend, exists, hashFile, renameInto, temporaryFor } from "./files.ts";
 
 export const MANIFEST_FILE = "manifest.jsonl";
 
@@ -47,50 +49,72 @@ export class ManifestWriter {
   }
 }
 
-/** Rebuilds the manifest from the folder; returns how many rows were added and dropped. */
+/**
+ * Rebuilds the manifest from the folder; returns how many rows were added and dropped. The rows
+ * kept are written in the folder's order.
+ *
+ * The manifest is read a line at a time and the new one written as it goes: a mirror of a few
+ * million files has a manifest longer than the longest string V8 can hold (512 MB), which
+ * `readFile` refused, so that every run after an abrupt end failed. What stays in memory is one
+ * entry per row (its path and line) until the folder has been walked.
+ */
 export async function repairManifest(dir: string): Promise<{ added: number; dropped: number }> {
   const file = path.join(dir, MANIFEST_FILE);
-  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return "";
-    throw error;
-  });
-  const rows = new Map<string, ManifestRow>();
+  const rows = new Map<string, { line: string; bytes: number }>();
   let dropped = 0;
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    try {
-      const row = JSON.parse(line) as ManifestRow;
-      if (typeof row.path !== "string") throw new Error("no path");
-      if (rows.has(row.path)) dropped++;
-      rows.set(row.path, row);
-    } catch {
-      dropped++; // a line torn by a crash
-    }
-  }
-  const kept: ManifestRow[] = [];
-  const onDisk = new Set<string>();
-  let added = 0;
-  for (const { folder, kind, ext } of MIRRORED) {
-    const entries = await opendir(path.join(dir, folder)).catch(() => undefined);
-    if (entries === undefined) continue;
-    for await (const entry of entries) {
-      if (!entry.isFile() || entry.name.startsWith(".") || !entry.name.endsWith(ext)) continue;
-      const relative = `${folder}/${entry.name}`;
-      onDisk.add(relative);
-      const row = rows.get(relative);
-      const size = row === undefined ? -1 : (await stat(path.join(dir, relative))).size;
-      if (row !== undefined && row.bytes === size) kept.push(row);
-      else {
-        const { bytes, sha256 } = await hashFile(path.join(dir, relative));
-        kept.push({ path: relative, bytes, sha256, conversation_id: entry.name.slice(0, -ext.length), kind });
-        added++;
+  if (await exists(file)) {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      if (line === "") continue;
+      try {
+        const row = JSON.parse(line) as Partial<ManifestRow>;
+        if (typeof row.path !== "string" || typeof row.bytes !== "number") throw new Error("not a row");
+        if (rows.has(row.path)) dropped++; // a path twice: its last row is the one kept
+        rows.set(row.path, { line, bytes: row.bytes });
+      } catch {
+        dropped++; // a line torn by a crash
       }
     }
   }
-  for (const relative of rows.keys()) if (!onDisk.has(relative)) dropped++;
-  if (added > 0 || dropped > 0 || kept.length !== rows.size) {
-    kept.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    await writeAtomic(file, kept.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  const temporary = temporaryFor(file);
+  const out = new BufferedAppend(temporary, "wx");
+  let added = 0;
+  try {
+    for (const { folder, kind, ext } of MIRRORED) {
+      const entries = await opendir(path.join(dir, folder)).catch(() => undefined);
+      if (entries === undefined) continue;
+      for await (const entry of entries) {
+        if (!entry.isFile() || entry.name.startsWith(".") || !entry.name.endsWith(ext)) continue;
+        const relative = `${folder}/${entry.name}`;
+        const row = rows.get(relative);
+        rows.delete(relative);
+        if (row !== undefined && row.bytes === (await stat(path.join(dir, relative))).size) {
+          out.write(`${row.line}\n`);
+          continue;
+        }
+        const { bytes, sha256 } = await hashFile(path.join(dir, relative));
+        const fresh: ManifestRow = {
+          path: relative,
+          bytes,
+          sha256,
+          conversation_id: entry.name.slice(0, -ext.length),
+          kind,
+        };
+        out.write(`${JSON.stringify(fresh)}\n`);
+        added++;
+      }
+    }
+    dropped += rows.size; // files that are gone
+    if (added === 0 && dropped === 0) {
+      await out.close();
+      await rm(temporary, { force: true });
+    } else {
+      await out.close(true);
+      renameInto(temporary, file);
+    }
+  } catch (error) {
+    await out.close().catch(() => {});
+    await rm(temporary, { force: true });
+    throw error;
   }
   return { added, dropped };
 }
