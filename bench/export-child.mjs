@@ -9,8 +9,6 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createConvaiClient } from "elevenlabs-convai";
-import { exportConversations } from "elevenlabs-convai/node";
 
 const [variant, baseUrl, apiKey, out, run, limitArg, countArg] = process.argv.slice(2);
 const limit = Number(limitArg);
@@ -20,6 +18,9 @@ if (variant === "plain") await plain(Number(countArg));
 else await ours(run === "second");
 
 async function ours(second) {
+  // Imported here: the plain variant, the floor, loads nothing of this package.
+  const { createConvaiClient } = await import("elevenlabs-convai");
+  const { exportConversations } = await import("elevenlabs-convai/node");
   const convai = createConvaiClient({ apiKey, baseUrl, maxConcurrency: limit });
   if (second) {
     await (await fetch(`${baseUrl}/v1/convai/conversations?page_size=1`, { headers })).text();
