@@ -670,8 +670,8 @@ async function walkScope(run: Run, agentId: string | undefined, list: ScopeList)
         last = start;
         seen.set(id, start);
         pageTop = Math.max(pageTop, start);
-        if (pendingAtStart.has(id)) seenPending.add(id);
         const wasPending = pendingAtStart.has(id);
+        if (wasPending) seenPending.add(id);
         // Covered by an earlier run, or (in the overlap looked at again) already on disk: no task.
         if (!wasPending && (isCovered(ranges, start) || onDisk(run, id, noRecording))) {
           progress.handled++;
