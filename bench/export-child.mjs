@@ -1,21 +1,23 @@
 // One mirror of the export figure's emulator in a fresh process, as users run it (the built
 // package, imported by name), reporting its wall time, peak RSS and requests as one JSON line.
-// Arguments: variant (ours|plain), baseUrl, apiKey, out, run (first|second), limit, count.
+// Arguments: variant (ours|plain), baseUrl, apiKey, out, mode, limit, count.
 //
-// - ours: `exportConversations` with recordings, the client at `maxConcurrency: limit`;
-// - plain: what a hand-written mirror does at the least, the floor of the memory figure: each
-//   conversation's details and recording with plain fetch, `limit` at once, each parsed or
-//   hashed and written to a file, nothing else (no manifest, no tables, no state).
+// - ours: `exportConversations` with recordings, the client at `maxConcurrency: limit`; mode
+//   `first` or `second` (a second run into the same folder, then its list pages walked with fetch);
+// - plain: each conversation's details and then its recording with plain fetch, `limit` at once.
+//   Mode `files`: what a hand-written mirror does at the least, the floor of the memory figure,
+//   each parsed or hashed and written to a file, nothing else (no manifest, no tables, no state);
+//   mode `none`: the bodies read and dropped, the floor of the wall-time figure.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-const [variant, baseUrl, apiKey, out, run, limitArg, countArg] = process.argv.slice(2);
+const [variant, baseUrl, apiKey, out, mode, limitArg, countArg] = process.argv.slice(2);
 const limit = Number(limitArg);
 const headers = { "xi-api-key": apiKey };
 
-if (variant === "plain") await plain(Number(countArg));
-else await ours(run === "second");
+if (variant === "plain") await plain(Number(countArg), mode === "files");
+else await ours(mode === "second");
 
 async function ours(second) {
   // Imported here: the plain variant, the floor, loads nothing of this package.
@@ -61,9 +63,11 @@ async function walkList(pages) {
 }
 
 /** The emulator's ids are known (bench/figures/export.ts): no list is walked. */
-async function plain(count) {
-  mkdirSync(path.join(out, "conversations"), { recursive: true });
-  mkdirSync(path.join(out, "audio"), { recursive: true });
+async function plain(count, files) {
+  if (files) {
+    mkdirSync(path.join(out, "conversations"), { recursive: true });
+    mkdirSync(path.join(out, "audio"), { recursive: true });
+  }
   const start = process.hrtime.bigint();
   let next = 0;
   await Promise.all(
@@ -72,12 +76,17 @@ async function plain(count) {
         const id = `conv_${String(i).padStart(7, "0")}`;
         const url = `${baseUrl}/v1/convai/conversations/${id}`;
         const text = await (await fetch(url, { headers })).text();
-        JSON.parse(text);
-        writeFileSync(path.join(out, "conversations", `${id}.json`), text);
-        createHash("sha256").update(text).digest("hex");
-        const audio = Buffer.from(await (await fetch(`${url}/audio`, { headers })).arrayBuffer());
-        writeFileSync(path.join(out, "audio", `${id}.mp3`), audio);
-        createHash("sha256").update(audio).digest("hex");
+        if (files) {
+          JSON.parse(text);
+          writeFileSync(path.join(out, "conversations", `${id}.json`), text);
+          createHash("sha256").update(text).digest("hex");
+        }
+        const audio = await (await fetch(`${url}/audio`, { headers })).arrayBuffer();
+        if (files) {
+          const bytes = Buffer.from(audio);
+          writeFileSync(path.join(out, "audio", `${id}.mp3`), bytes);
+          createHash("sha256").update(bytes).digest("hex");
+        }
       }
     }),
   );

@@ -3,7 +3,8 @@
  * latency per request and a limit of 10 concurrent requests, the client at `maxConcurrency: 10`.
  *
  * - wall time of a first export of 2,000 conversations with recordings, against the floor:
- *   requests made × 50 ms / 10 (what the workspace's limit allows at best);
+ *   requests made × 50 ms / 10 (what the workspace's limit allows at best), and against plain
+ *   fetch making the same detail and recording requests and writing nothing;
  * - peak RSS of that export against an export of 200 (memory must not grow with the count), with
  *   what explains it: the same ratio for plain fetch making the same requests and writing the same
  *   files (a 200 run ends before V8 has warmed up: its optimizing compiler and a heap sized for a
@@ -77,34 +78,13 @@ async function exportOnce(server: { baseUrl: string; apiKey: string }, out: stri
   ]);
 }
 
-/** The memory floor: the same requests and files with plain fetch, in a fresh process (bench/export-child.mjs). */
-async function plainOnce(server: { baseUrl: string; apiKey: string }, out: string, n: number) {
-  return jsonProcess<ChildResult>(CHILD, [
-    "plain",
-    server.baseUrl,
-    server.apiKey,
-    out,
-    "first",
-    String(LIMIT),
-    String(n),
-  ]);
-}
-
-/** The same detail and recording requests with plain fetch, `LIMIT` at once, bodies read and dropped. */
-async function plainFetch(server: { baseUrl: string; apiKey: string }, n: number): Promise<number> {
-  const headers = { "xi-api-key": server.apiKey };
-  const start = process.hrtime.bigint();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: LIMIT }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const id = `conv_${String(i).padStart(7, "0")}`;
-        await (await fetch(`${server.baseUrl}/v1/convai/conversations/${id}`, { headers })).text();
-        await (await fetch(`${server.baseUrl}/v1/convai/conversations/${id}/audio`, { headers })).arrayBuffer();
-      }
-    }),
-  );
-  return Number(process.hrtime.bigint() - start) / 1e6;
+/**
+ * Plain fetch making the same detail and recording requests, `LIMIT` at once, in a fresh process
+ * (bench/export-child.mjs): writing the same files (`files`, the memory floor) or nothing (`none`,
+ * the wall-time floor).
+ */
+async function plainOnce(server: { baseUrl: string; apiKey: string }, out: string, n: number, mode: "files" | "none") {
+  return jsonProcess<ChildResult>(CHILD, ["plain", server.baseUrl, server.apiKey, out, mode, String(LIMIT), String(n)]);
 }
 
 export async function exportFigure(quick: boolean): Promise<Row[]> {
@@ -148,9 +128,9 @@ export async function exportFigure(quick: boolean): Promise<Row[]> {
           second.push(again.ms);
           pagesSecond = again.listRequests;
           walked.push(again.walkMs!);
-          plain.push(await plainFetch(server, n));
+          plain.push((await plainOnce(server, dir, n, "none")).ms);
         });
-        if (n !== double) plainRss[n]!.push((await scratch((dir) => plainOnce(server, dir, n))).maxRssMB);
+        if (n !== double) plainRss[n]!.push((await scratch((dir) => plainOnce(server, dir, n, "files"))).maxRssMB);
       }
     } finally {
       await server.close();
@@ -169,7 +149,7 @@ export async function exportFigure(quick: boolean): Promise<Row[]> {
   rows.push(
     ratioRow(
       "export",
-      `the same export vs plain fetch making its detail and recording requests, ${LIMIT} at once, writing nothing (this machine's floor)`,
+      `the same export vs plain fetch making its detail and recording requests, ${LIMIT} at once, writing nothing, in a fresh process (this machine's floor)`,
       "ms",
       { ours: wall, floor: plain },
     ),
